@@ -1,0 +1,12 @@
+// `skiff image`: the group. Inspection (ls, cat, tree) and management
+// (create, list, delete) are registered from their own files.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+export function registerImage(program: Command, ctx: CliContext): Command {
+  const image = program
+    .command('image')
+    .description('build, list and inspect images');
+  void ctx;
+  return image;
+}

@@ -1,0 +1,8 @@
+// Every command registers itself here: one import and one call a command.
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { registerImage } from './image.js';
+
+export function registerCommands(program: Command, ctx: CliContext): void {
+  registerImage(program, ctx);
+}

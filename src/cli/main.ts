@@ -1,0 +1,80 @@
+// The CLI entry: parses argv with commander, runs one command, renders
+// errors once, and returns the exit code. Only bin/skiff.js touches the
+// process.
+import { Command, CommanderError } from 'commander';
+import { SkiffError } from '../errors.js';
+import { createConsoleLogger, type LogLevel } from '../log.js';
+import { resolvePaths } from '../paths.js';
+import type { CliContext, CliIo } from './context.js';
+import { renderError } from './render-error.js';
+import { registerCommands } from './commands/index.js';
+
+export const VERSION = '0.1.0';
+
+interface GlobalFlags {
+  level: LogLevel;
+  json: boolean;
+  debug: boolean;
+}
+
+/** Global flags are read before commander so the logger exists early. */
+function scanGlobalFlags(argv: string[]): GlobalFlags {
+  let level: LogLevel = 'info';
+  let json = false;
+  let debug = false;
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (arg === '-v' || arg === '--verbose') level = 'debug';
+    else if (arg === '-q' || arg === '--quiet') level = 'warn';
+    else if (arg === '--json') json = true;
+    else if (arg === '--debug') {
+      debug = true;
+      level = 'debug';
+    }
+  }
+  return { level, json, debug };
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const flags = scanGlobalFlags(argv);
+  const logger = createConsoleLogger({
+    stdout: io.stdout,
+    stderr: io.stderr,
+    level: flags.level,
+    json: flags.json,
+  });
+  const ctx: CliContext = {
+    io,
+    logger,
+    paths: resolvePaths(io.env),
+    json: flags.json,
+    debug: flags.debug,
+  };
+
+  const program = new Command('skiff')
+    .description('Run one application as a Nanos unikernel')
+    .version(VERSION)
+    .option('-v, --verbose', 'show debug output')
+    .option('-q, --quiet', 'show only warnings and errors')
+    .option('--json', 'print results as one JSON document on stdout')
+    .option('--debug', 'show stack traces on errors')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+  registerCommands(program, ctx);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode ?? 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage errors are already printed.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    renderError(err, ctx);
+    return err instanceof SkiffError && err.code === 'ABORTED' ? 130 : 1;
+  }
+}

@@ -1,0 +1,39 @@
+// The one place errors become text (or JSON) for the user.
+import { errnoCode, SkiffError } from '../errors.js';
+import type { CliContext } from './context.js';
+
+/** Environment faults Node reports raw, with a likely next step. */
+const KNOWN_ERRNO_HINTS: Record<string, string> = {
+  ENOSPC: 'the disk is full: free some space or write elsewhere',
+  EACCES: 'permission denied: check the path and its permissions',
+  EROFS: 'the file system is read-only: write elsewhere',
+  ECONNREFUSED: 'nothing is listening there: check the endpoint',
+};
+
+export function renderError(err: unknown, ctx: CliContext): void {
+  const code =
+    err instanceof SkiffError ? err.code : (errnoCode(err) ?? 'INTERNAL');
+  const message = err instanceof Error ? err.message : String(err);
+  const hint =
+    err instanceof SkiffError
+      ? err.hint
+      : KNOWN_ERRNO_HINTS[errnoCode(err) ?? ''];
+
+  if (ctx.json) {
+    ctx.logger.result(
+      JSON.stringify({ error: { code, message, hint } }, null, 2),
+    );
+    return;
+  }
+  ctx.logger.error(message);
+  if (hint) ctx.logger.error(`hint: ${hint}`);
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause) {
+    const causeText = cause instanceof Error ? cause.message : String(cause);
+    if (causeText && !message.includes(causeText)) {
+      ctx.logger.error(`\x1b[2mcaused by: ${causeText}\x1b[0m`);
+    }
+  }
+  if (ctx.debug && err instanceof Error && err.stack)
+    ctx.logger.debug(err.stack);
+}

@@ -1,0 +1,108 @@
+// Skiff's error model: one base class with a stable code, a hint, a cause.
+
+export interface SkiffErrorOptions {
+  /** What the user can do about it: a flag, a key, a command. */
+  hint?: string;
+  cause?: unknown;
+}
+
+/** Base class. `code` is stable and machine-readable (e.g. CONFIG_INVALID). */
+export class SkiffError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: SkiffErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad input: config, flags, files the user pointed at. */
+export class UserError extends SkiffError {}
+
+/** A failure of the machine Skiff runs on: qemu missing, disk full. */
+export class EnvironmentError extends SkiffError {}
+
+export interface CloudErrorOptions extends SkiffErrorOptions {
+  status?: number;
+  retryable?: boolean;
+}
+
+/** A cloud API call failed. The message names the step and the resource. */
+export class CloudError extends SkiffError {
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: CloudErrorOptions = {}) {
+    super(code, message, options);
+    this.status = options.status;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** The user interrupted (Ctrl-C) or a deadline passed. */
+export class AbortError extends SkiffError {
+  constructor(message = 'interrupted', options: SkiffErrorOptions = {}) {
+    super('ABORTED', message, options);
+  }
+}
+
+/** Node system errors carry a string `code` such as ENOENT. */
+export function errnoCode(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Turns a file-system failure into a SkiffError that names the path and a
+ * likely fix. Other errors pass through unchanged.
+ */
+export function describeFsError(
+  err: unknown,
+  action: string,
+  path: string,
+): unknown {
+  const code = errnoCode(err);
+  switch (code) {
+    case 'ENOENT':
+      return new UserError(
+        'FILE_NOT_FOUND',
+        `${action}: ${path} does not exist`,
+        {
+          cause: err,
+        },
+      );
+    case 'EACCES':
+    case 'EPERM':
+      return new EnvironmentError(
+        'PERMISSION_DENIED',
+        `${action}: permission denied on ${path}`,
+        {
+          cause: err,
+          hint: 'check the file permissions or choose another path',
+        },
+      );
+    case 'ENOSPC':
+      return new EnvironmentError(
+        'DISK_FULL',
+        `${action}: no space left for ${path}`,
+        {
+          cause: err,
+          hint: 'free some disk space or write the output elsewhere (-o)',
+        },
+      );
+    case 'EROFS':
+      return new EnvironmentError(
+        'READ_ONLY_FS',
+        `${action}: ${path} is on a read-only file system`,
+        { cause: err, hint: 'write the output elsewhere (-o)' },
+      );
+    default:
+      return err;
+  }
+}

@@ -1,0 +1,54 @@
+// Where Skiff keeps things per user. Computed from the environment by the
+// CLI and passed into the core, which never reads process.env itself.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SkiffPaths {
+  /** Downloaded Nanos releases and OCI blobs: safe to delete. */
+  cacheDir: string;
+  /** Packages and named images: the user's data. */
+  dataDir: string;
+  /** Instances, their logs and sockets: runtime state. */
+  stateDir: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * SKIFF_HOME puts data and state under one folder (handy for tests and
+ * for users who want everything in one place). The cache stays shared
+ * unless SKIFF_CACHE_DIR is set, so a downloaded kernel is reused.
+ */
+export function resolvePaths(env: Env, home = homedir()): SkiffPaths {
+  const cacheDir =
+    env.SKIFF_CACHE_DIR ??
+    join(env.XDG_CACHE_HOME || join(home, '.cache'), 'skiff');
+  if (env.SKIFF_HOME) {
+    return {
+      cacheDir,
+      dataDir: join(env.SKIFF_HOME, 'data'),
+      stateDir: join(env.SKIFF_HOME, 'state'),
+    };
+  }
+  return {
+    cacheDir,
+    dataDir: join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'skiff'),
+    stateDir: join(
+      env.XDG_STATE_HOME || join(home, '.local', 'state'),
+      'skiff',
+    ),
+  };
+}
+
+/** The Nanos release folder for a version inside the cache. */
+export function nanosCacheDir(
+  paths: SkiffPaths,
+  version: string,
+  arch = 'x86_64',
+): string {
+  return join(
+    paths.cacheDir,
+    'nanos',
+    arch === 'x86_64' ? version : `${version}-${arch}`,
+  );
+}
