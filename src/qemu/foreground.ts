@@ -1,0 +1,158 @@
+// Runs QEMU in the foreground: serial console streamed to the logger as it
+// arrives, the app's exit code decoded from QEMU's status, and Ctrl-C (the
+// abort signal) stopping the VM: SIGTERM, a grace period, then SIGKILL.
+import { spawn } from 'node:child_process';
+import { EnvironmentError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { decodeQemuExit, type QemuExitKind } from './exit-status.js';
+import { QEMU_INSTALL_HINT } from './find-qemu.js';
+
+export interface ForegroundOptions {
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Stop the VM after this long; the result then has timedOut. */
+  timeoutMs?: number;
+  /** Between SIGTERM and SIGKILL. */
+  graceMs?: number;
+}
+
+export interface ForegroundResult {
+  /** What skiff should exit with: the app's code, 130 on Ctrl-C. */
+  exitCode: number;
+  kind: QemuExitKind | 'interrupted' | 'timeout';
+  /** QEMU's raw status, or the signal that ended it. */
+  qemuStatus: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+}
+
+/** The exit code for an interrupted run, as shells report SIGINT. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+function stopper(child: ReturnType<typeof spawn>, graceMs: number): () => void {
+  let stopping = false;
+  return () => {
+    if (stopping || child.exitCode !== null) return;
+    stopping = true;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    timer.unref();
+    child.once('exit', () => clearTimeout(timer));
+  };
+}
+
+/**
+ * Spawns `qemuPath argv` (never through a shell) and waits for it. Console
+ * output goes to logger.stream; QEMU's own stderr is kept for the error.
+ */
+export function runQemuForeground(
+  qemuPath: string,
+  argv: string[],
+  opts: ForegroundOptions,
+): Promise<ForegroundResult> {
+  const { logger, signal } = opts;
+  logger.debug(`qemu: ${[qemuPath, ...argv].map(quoteForLog).join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(qemuPath, argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stop = stopper(child, opts.graceMs ?? 3000);
+    let sawConsole = false;
+    let stderr = '';
+    let reason: 'interrupted' | 'timeout' | undefined;
+
+    child.stdout!.on('data', (chunk: Buffer) => {
+      sawConsole = true;
+      logger.stream(chunk);
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => {
+      stderr += d;
+      for (const line of d.split('\n').filter(Boolean)) {
+        logger.debug(`qemu: ${line}`);
+      }
+    });
+
+    const onAbort = () => {
+      reason ??= 'interrupted';
+      stop();
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            reason ??= 'timeout';
+            stop();
+          }, opts.timeoutMs);
+
+    child.on('error', (err) => {
+      cleanup();
+      reject(
+        new EnvironmentError(
+          'QEMU_START_FAILED',
+          `cannot start ${qemuPath}: ${err.message}`,
+          { hint: QEMU_INSTALL_HINT, cause: err },
+        ),
+      );
+    });
+    child.on('close', (status, sig) => {
+      cleanup();
+      const base = { qemuStatus: status, signal: sig };
+      if (reason === 'interrupted') {
+        resolve({
+          ...base,
+          exitCode: INTERRUPTED_EXIT_CODE,
+          kind: 'interrupted',
+          timedOut: false,
+        });
+        return;
+      }
+      if (reason === 'timeout') {
+        resolve({ ...base, exitCode: 124, kind: 'timeout', timedOut: true });
+        return;
+      }
+      if (status === null) {
+        reject(
+          new EnvironmentError(
+            'QEMU_KILLED',
+            `QEMU was killed by ${sig ?? 'a signal'}`,
+            { hint: 'check memory limits (-m) and dmesg' },
+          ),
+        );
+        return;
+      }
+      const decoded = decodeQemuExit(status, !sawConsole && stderr !== '');
+      if (decoded.kind === 'qemu-error') {
+        reject(qemuFailure(stderr));
+        return;
+      }
+      if (decoded.kind === 'unknown') {
+        logger.warn(`QEMU exited with status ${status}, not an app code`);
+      }
+      resolve({
+        ...base,
+        exitCode: decoded.appExitCode,
+        kind: decoded.kind,
+        timedOut: false,
+      });
+    });
+
+    function cleanup(): void {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  });
+}
+
+function qemuFailure(stderr: string): EnvironmentError {
+  const first = stderr.trim().split('\n')[0] ?? '';
+  return new EnvironmentError('QEMU_FAILED', `QEMU failed: ${first}`, {
+    hint: 'run with -v to see the QEMU command line and its output',
+  });
+}
+
+function quoteForLog(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,61 @@
+// Checks that forwarded host ports are free before QEMU starts, so a taken
+// port is a clear error instead of a QEMU failure after the build.
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import type { PortForward } from '../config/types.js';
+import { errnoCode, UserError } from '../errors.js';
+
+function tryTcp(port: number, host: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (err) => resolve(errnoCode(err) ?? String(err)));
+    server.listen({ port, host, exclusive: true }, () => {
+      server.close(() => resolve(undefined));
+    });
+  });
+}
+
+function tryUdp(port: number, host: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', (err) => {
+      socket.close();
+      resolve(errnoCode(err) ?? String(err));
+    });
+    socket.bind({ port, address: host, exclusive: true }, () => {
+      socket.close(() => resolve(undefined));
+    });
+  });
+}
+
+/**
+ * Binds each host port once and releases it. Throws a UserError naming
+ * the first taken port. `host` is where QEMU will listen (0.0.0.0 for
+ * every interface).
+ */
+export async function checkHostPortsFree(
+  ports: PortForward[],
+  host = '0.0.0.0',
+): Promise<void> {
+  for (const p of ports) {
+    const code =
+      p.protocol === 'tcp'
+        ? await tryTcp(p.hostPort, host)
+        : await tryUdp(p.hostPort, host);
+    if (code === undefined) continue;
+    const what = `${p.protocol} port ${p.hostPort} on ${host}`;
+    if (code === 'EADDRINUSE') {
+      throw new UserError('PORT_IN_USE', `host ${what} is already in use`, {
+        hint:
+          `stop what listens there (\`ss -ltnup | grep :${p.hostPort}\`) ` +
+          `or map another host port: -p <free>:${p.guestPort}`,
+      });
+    }
+    throw new UserError('PORT_UNAVAILABLE', `cannot bind host ${what}`, {
+      hint:
+        code === 'EACCES'
+          ? 'ports below 1024 need root: map a higher host port'
+          : `check the port number (${code})`,
+    });
+  }
+}
