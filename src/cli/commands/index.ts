@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerImage } from './image.js';
+import { registerNanos } from './nanos.js';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerImage(program, ctx);
+  registerNanos(program, ctx);
 }

@@ -1,0 +1,55 @@
+// `skiff nanos list|path|clear`: the cached Nanos releases.
+import type { Command } from 'commander';
+import { clearCachedRelease, listCachedReleases } from '../../nanos/cache.js';
+import { resolveNanosRelease } from '../../nanos/release.js';
+import { DEFAULT_NANOS_VERSION } from '../../nanos/version.js';
+import type { CliContext } from '../context.js';
+
+export function registerNanos(program: Command, ctx: CliContext): void {
+  const nanos = program
+    .command('nanos')
+    .description('manage the cached Nanos kernel releases');
+
+  nanos
+    .command('list')
+    .description('list cached releases')
+    .action(async () => {
+      const releases = await listCachedReleases(ctx.paths);
+      if (ctx.json) {
+        ctx.logger.result(JSON.stringify(releases, null, 2));
+        return;
+      }
+      if (releases.length === 0) ctx.logger.info('no cached releases');
+      for (const r of releases) {
+        const pinned = r.version === DEFAULT_NANOS_VERSION ? ' (default)' : '';
+        ctx.logger.result(`${r.version}${pinned}\t${r.dir}`);
+      }
+    });
+
+  nanos
+    .command('path')
+    .description('print the folder of a release, downloading it if needed')
+    .option('--version <version>', 'Nanos version', DEFAULT_NANOS_VERSION)
+    .option('--nanos-dir <dir>', 'use this release folder')
+    .action(async (opts: { version: string; nanosDir?: string }) => {
+      const release = await resolveNanosRelease({
+        version: opts.version,
+        dir: opts.nanosDir ?? ctx.io.env.SKIFF_NANOS_DIR,
+        paths: ctx.paths,
+        logger: ctx.logger,
+        signal: ctx.io.signal,
+      });
+      ctx.logger.result(
+        ctx.json ? JSON.stringify(release, null, 2) : release.dir,
+      );
+    });
+
+  nanos
+    .command('clear')
+    .description('delete a cached release')
+    .argument('<version>', 'the version to delete')
+    .action(async (version: string) => {
+      const dir = await clearCachedRelease(ctx.paths, version);
+      ctx.logger.info(`deleted ${dir}`);
+    });
+}
