@@ -6,7 +6,8 @@ export interface RawRunConfig {
   Memory?: string;
   Ports?: string[];
   UDPPorts?: string[];
-  Accel?: boolean;
+  /** true = 'auto', false = 'tcg'; Skiff also takes 'auto' | 'kvm' | 'tcg'. */
+  Accel?: boolean | 'auto' | 'kvm' | 'tcg';
   IPAddress?: string;
   IPv6Address?: string;
   Gateway?: string;
@@ -101,6 +102,18 @@ export interface ResolvedRunConfig {
   memoryBytes: number;
   ports: PortForward[];
   accel: 'auto' | 'kvm' | 'tcg';
+  /** Static network settings: manifest ipaddr, ip6addr, gateway, netmask. */
+  ipAddress?: string;
+  ipv6Address?: string;
+  gateway?: string;
+  netmask?: string;
+  background?: boolean;
+  verbose?: boolean;
+  qmp?: boolean;
+  debug?: boolean;
+  gdbPort?: number;
+  instanceName?: string;
+  imageName?: string;
 }
 
 export interface ResolvedCloudConfig {
@@ -117,6 +130,10 @@ export interface ResolvedCloudConfig {
   instanceProfile?: string;
   computeEndpoint?: string;
   imageTimeoutSeconds: number;
+  tags: RawCloudTag[];
+  kms?: string;
+  enableIpv6?: boolean;
+  staticIp?: string;
 }
 
 /** Everything resolved: absolute paths, parsed sizes, full argv. */
@@ -145,6 +162,8 @@ export interface ResolvedConfig {
   kernelPath?: string;
   bootPath?: string;
   nanosVersion?: string;
+  /** An offline Nanos release folder (--nanos-dir or SKIFF_NANOS_DIR). */
+  nanosDir?: string;
   uefi: boolean;
   debugFlags: string[];
   noTrace: string[];

@@ -1,0 +1,64 @@
+// Port forward specs: "8080", "8080:80" (host:guest), "8000-8010" (the
+// same range on both sides), "53/udp", and comma lists of those.
+import type { PortForward } from './types.js';
+
+const PORT_RE = /^(\d+)(?:-(\d+))?(?::(\d+))?(?:\/(tcp|udp))?$/i;
+
+function toPort(text: string, spec: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new Error(`"${spec}": port ${text} is outside 1-65535`);
+  }
+  return n;
+}
+
+/**
+ * Expands one spec into forwards. `protocol` applies when the spec has no
+ * "/tcp" or "/udp" suffix. Throws a plain Error naming the spec.
+ */
+export function parsePortSpec(
+  spec: string | number,
+  protocol: 'tcp' | 'udp' = 'tcp',
+): PortForward[] {
+  const text = String(spec).trim();
+  const out: PortForward[] = [];
+  for (const part of text.split(',')) {
+    const m = PORT_RE.exec(part.trim());
+    if (!m) {
+      throw new Error(
+        `"${text}" is not a port: use 8080, 8080:80 (host:guest), ` +
+          `8000-8010 or 53/udp`,
+      );
+    }
+    const proto =
+      (m[4]?.toLowerCase() as 'tcp' | 'udp' | undefined) ?? protocol;
+    const low = toPort(m[1]!, text);
+    if (m[2] !== undefined) {
+      if (m[3] !== undefined) {
+        throw new Error(
+          `"${text}": a range maps to the same ports in the guest; ` +
+            `host:guest is for single ports`,
+        );
+      }
+      const high = toPort(m[2], text);
+      if (high < low) throw new Error(`"${text}": range ends before it starts`);
+      for (let p = low; p <= high; p++) {
+        out.push({ protocol: proto, hostPort: p, guestPort: p });
+      }
+      continue;
+    }
+    const guest = m[3] !== undefined ? toPort(m[3], text) : low;
+    out.push({ protocol: proto, hostPort: low, guestPort: guest });
+  }
+  return out;
+}
+
+/** True when `parsePortSpec` accepts the spec. */
+export function isPortSpec(spec: string | number): boolean {
+  try {
+    parsePortSpec(spec);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,108 @@
+// Validates config.json against the schema and reports every problem at
+// once, each with its dotted key path and what to write instead.
+import type { z } from 'zod';
+import { UserError } from '../errors.js';
+import { configSchema, KNOWN_KEYS } from './schema.js';
+import { closestKey } from './suggest.js';
+import type { RawConfig } from './types.js';
+
+type Key = PropertyKey;
+
+/** `RunConfig.Memory`, `Dirs[1]`, `MapDirs["./lib/*"]`. */
+export function formatKeyPath(path: readonly Key[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (/^[A-Za-z_][\w.-]*$/.test(String(key))) {
+      out += out ? `.${String(key)}` : String(key);
+    } else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly Key[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<Key, unknown>)[key];
+  }
+  return v;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Known keys at an object path; array indices match any index. */
+function knownKeysAt(path: readonly Key[]): string[] | undefined {
+  const pattern = path
+    .map((k) => (typeof k === 'number' ? '[]' : `.${String(k)}`))
+    .join('')
+    .replace(/^\./, '')
+    .replace(/\.\[\]/g, '[]');
+  return KNOWN_KEYS[pattern];
+}
+
+function unknownKeyProblems(issue: z.core.$ZodIssue): string[] {
+  const keys = (issue as { keys?: string[] }).keys ?? [];
+  const known = knownKeysAt(issue.path) ?? [];
+  return keys.map((key) => {
+    const where = formatKeyPath([...issue.path, key]);
+    const guess = closestKey(key, known);
+    return guess
+      ? `${where}: unknown key. Did you mean ${guess}?`
+      : `${where}: unknown key; known keys here: ${known.join(', ')}`;
+  });
+}
+
+function problemOf(issue: z.core.$ZodIssue, input: unknown): string[] {
+  if (issue.code === 'unrecognized_keys') return unknownKeyProblems(issue);
+  const where = formatKeyPath(issue.path) || '(top level)';
+  const value = valueAt(input, issue.path);
+  if (issue.code === 'invalid_type') {
+    if (value === undefined) return [`${where}: is required`];
+    const expected = issue.expected === 'record' ? 'object' : issue.expected;
+    return [`${where}: expected ${expected}, got ${describe(value)}`];
+  }
+  if (issue.code === 'custom' || issue.code === 'invalid_format') {
+    return [`${where}: ${JSON.stringify(value)} ${issue.message}`];
+  }
+  if (issue.code === 'invalid_union') {
+    return [`${where}: ${issue.message}, got ${describe(value)}`];
+  }
+  return [`${where}: ${issue.message} (got ${describe(value)})`];
+}
+
+/** Formats problems into one CONFIG_INVALID error. */
+export function configError(source: string, problems: string[]): UserError {
+  const message =
+    problems.length === 1
+      ? `${source}: ${problems[0]}`
+      : `${source} has ${problems.length} problems:\n` +
+        problems.map((p) => `  - ${p}`).join('\n');
+  return new UserError('CONFIG_INVALID', message, {
+    hint: 'fix the keys listed above (see docs/config.md)',
+  });
+}
+
+/**
+ * Checks a parsed config.json. Returns it typed, or throws one UserError
+ * (code CONFIG_INVALID) listing every problem with its key path.
+ * `source` names where the value came from (a file path) in the message.
+ */
+export function validateConfig(value: unknown, source: string): RawConfig {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw configError(source, [
+      `the top level must be a JSON object like {"Args": []}, got ` +
+        describe(value),
+    ]);
+  }
+  const result = configSchema.safeParse(value);
+  if (result.success) return result.data as RawConfig;
+  const problems = result.error.issues.flatMap((i) => problemOf(i, value));
+  throw configError(source, problems);
+}
