@@ -1,0 +1,251 @@
+// The QEMU adapter's instances: each a folder of state, its own copy of
+// the image's disk, and a background QEMU under a supervisor.
+import { constants } from 'node:fs';
+import { copyFile, open, stat } from 'node:fs/promises';
+import { UserError } from '../../src/errors.js';
+import type { PortForward } from '../../src/config/types.js';
+import { imageDiskPath } from '../../src/state/images.js';
+import {
+  createInstanceDir,
+  instanceExists,
+  instanceFiles,
+  listInstanceNames,
+  readInstanceRecord,
+  removeInstanceDir,
+  type InstanceFiles,
+  type InstanceRecord,
+} from '../../src/state/instances.js';
+import { LockTargetGoneError, withLock } from '../../src/state/lock.js';
+import { listNames, validateName } from '../../src/state/names.js';
+import type {
+  CreateInstanceOptions,
+  InstanceInfo,
+  LogChunk,
+} from '../types.js';
+import type { QemuContext } from './context.js';
+import { requireImage } from './images.js';
+import { launchInstance } from './launch.js';
+import { describeInstance, readRunState } from './status.js';
+import { stopRun } from './stop.js';
+
+function notFound(name: string, names: string[]): UserError {
+  return new UserError(
+    'INSTANCE_NOT_FOUND',
+    `no local instance named "${name}"; instances: ${listNames(names)}`,
+    { hint: 'see `skiff instance list`' },
+  );
+}
+
+async function requireRecord(
+  ctx: QemuContext,
+  name: string,
+): Promise<InstanceRecord> {
+  const record = await readInstanceRecord(ctx.paths, name);
+  if (record) return record;
+  throw notFound(name, await listInstanceNames(ctx.paths));
+}
+
+/** Runs `fn` holding the instance's lock; a vanished one is not found. */
+async function withInstance<T>(
+  ctx: QemuContext,
+  name: string,
+  fn: (record: InstanceRecord, files: InstanceFiles) => Promise<T>,
+): Promise<T> {
+  await requireRecord(ctx, name);
+  const files = instanceFiles(ctx.paths, name);
+  try {
+    return await withLock(files.lock, { what: `instance ${name}` }, async () =>
+      fn(await requireRecord(ctx, name), files),
+    );
+  } catch (err) {
+    if (err instanceof LockTargetGoneError) {
+      throw notFound(name, await listInstanceNames(ctx.paths));
+    }
+    throw err;
+  }
+}
+
+export async function listInstanceInfos(
+  ctx: QemuContext,
+): Promise<InstanceInfo[]> {
+  const names = await listInstanceNames(ctx.paths);
+  const infos = await Promise.all(
+    names.map(async (name) => {
+      const record = await readInstanceRecord(ctx.paths, name);
+      if (!record) return undefined;
+      return describeInstance(record, instanceFiles(ctx.paths, name));
+    }),
+  );
+  return infos.filter((i): i is InstanceInfo => i !== undefined);
+}
+
+export async function getInstance(
+  ctx: QemuContext,
+  name: string,
+): Promise<InstanceInfo> {
+  const record = await requireRecord(ctx, name);
+  return describeInstance(record, instanceFiles(ctx.paths, name));
+}
+
+/** Ports forwarded by the other running instances. */
+async function busyPorts(
+  ctx: QemuContext,
+  except: string,
+): Promise<{ instance: string; ports: PortForward[] }[]> {
+  return (await listInstanceInfos(ctx))
+    .filter((i) => i.name !== except && i.state === 'running')
+    .map((i) => ({ instance: i.name, ports: i.ports }));
+}
+
+async function start(
+  ctx: QemuContext,
+  record: InstanceRecord,
+  files: InstanceFiles,
+): Promise<void> {
+  await launchInstance(record, files, {
+    qemuPath: await ctx.qemuPath(),
+    nodePath: ctx.nodePath,
+    paths: ctx.paths,
+    logger: ctx.logger,
+    busyPorts: await busyPorts(ctx, record.name),
+    startTimeoutMs: ctx.startTimeoutMs,
+  });
+}
+
+function option(
+  opts: CreateInstanceOptions,
+  key: string,
+): string | boolean | undefined {
+  return opts.options?.[key];
+}
+
+/**
+ * Copies the image's disk for the instance (a reflink where the file
+ * system has them) and starts it. If it cannot start, nothing is left.
+ */
+export async function createInstance(
+  ctx: QemuContext,
+  opts: CreateInstanceOptions,
+): Promise<InstanceInfo> {
+  validateName('instance', opts.name);
+  const image = await requireImage(ctx.paths, opts.imageName);
+  if (await readInstanceRecord(ctx.paths, opts.name)) {
+    throw instanceExists(opts.name);
+  }
+  await ctx.qemuPath();
+  const accel = option(opts, 'accel');
+  const publish = option(opts, 'publishAddress');
+  const record: InstanceRecord = {
+    version: 1,
+    name: opts.name,
+    image: image.name,
+    createdAt: new Date().toISOString(),
+    ports: opts.ports.length > 0 ? opts.ports : image.ports,
+    cpus: opts.config.run.cpus,
+    memoryBytes: opts.config.run.memoryBytes,
+    accel:
+      accel === 'kvm' || accel === 'tcg' || accel === 'auto'
+        ? accel
+        : opts.config.run.accel,
+    rebootOnExit: image.rebootOnExit,
+    uefi: image.uefi,
+    publishAddress: typeof publish === 'string' ? publish : '',
+  };
+
+  const files = await createInstanceDir(ctx.paths, record, async (tmp) => {
+    await copyFile(
+      imageDiskPath(ctx.paths, image.name),
+      tmp.disk,
+      constants.COPYFILE_FICLONE,
+    );
+  });
+  try {
+    await withLock(files.lock, { what: `instance ${opts.name}` }, async () => {
+      if (!(await readRunState(files)).running) {
+        await start(ctx, record, files);
+      }
+    });
+  } catch (err) {
+    if (!(err instanceof LockTargetGoneError)) {
+      await removeInstanceDir(ctx.paths, opts.name).catch(() => undefined);
+    }
+    throw err;
+  }
+  return describeInstance(record, files);
+}
+
+export async function startInstance(
+  ctx: QemuContext,
+  name: string,
+): Promise<void> {
+  await withInstance(ctx, name, async (record, files) => {
+    if ((await readRunState(files)).running) {
+      ctx.logger.info(`instance ${name} is already running`);
+      return;
+    }
+    await start(ctx, record, files);
+  });
+}
+
+export async function stopInstance(
+  ctx: QemuContext,
+  name: string,
+): Promise<void> {
+  await withInstance(ctx, name, async (_record, files) => {
+    const state = await readRunState(files);
+    if (!state.running || !state.run) {
+      ctx.logger.info(`instance ${name} is not running`);
+      return;
+    }
+    await stopRun(files, state.run, {
+      logger: ctx.logger,
+      graceMs: ctx.stopGraceMs,
+    });
+  });
+}
+
+/** Stops it at once if running (its disk goes too), then removes it. */
+export async function deleteInstance(
+  ctx: QemuContext,
+  name: string,
+): Promise<void> {
+  await withInstance(ctx, name, async (_record, files) => {
+    const state = await readRunState(files);
+    if (state.running && state.run) {
+      await stopRun(files, state.run, { logger: ctx.logger, graceMs: 0 });
+    }
+    await removeInstanceDir(ctx.paths, name);
+  });
+}
+
+/**
+ * The serial log from `offset`. A log shorter than the offset was
+ * restarted (QEMU truncates it on each start): read it from the top.
+ */
+export async function readLogs(
+  ctx: QemuContext,
+  name: string,
+  offset: number,
+): Promise<LogChunk> {
+  await requireRecord(ctx, name);
+  const path = instanceFiles(ctx.paths, name).serialLog;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return { text: '', nextOffset: 0, dropped: offset > 0 };
+  }
+  const from = size < offset ? 0 : offset;
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(size - from);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, from);
+    return {
+      text: buf.subarray(0, bytesRead).toString('utf8'),
+      nextOffset: from + bytesRead,
+      dropped: from < offset ? true : undefined,
+    };
+  } finally {
+    await handle.close();
+  }
+}

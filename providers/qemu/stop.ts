@@ -1,0 +1,73 @@
+// Stopping a background QEMU: ACPI power-off through QMP (the app gets to
+// shut down), then QMP quit, then SIGKILL; and finally making sure the
+// supervisor has recorded the exit and is gone.
+import { errnoCode } from '../../src/errors.js';
+import type { Logger } from '../../src/log.js';
+import type { InstanceFiles, RunRecord } from '../../src/state/instances.js';
+import {
+  isProcessAlive,
+  type ProcessIdentity,
+} from '../../src/state/process.js';
+import { qmpCommand } from './qmp.js';
+import { pollUntil } from './wait.js';
+
+export interface StopOptions {
+  logger: Logger;
+  /** How long the guest gets after the power button (0: skip it). */
+  graceMs: number;
+}
+
+async function waitDead(id: ProcessIdentity, ms: number): Promise<boolean> {
+  const dead = await pollUntil(
+    async () => ((await isProcessAlive(id)) ? undefined : true),
+    ms,
+  );
+  return dead === true;
+}
+
+async function tryQmp(files: InstanceFiles, command: string): Promise<void> {
+  try {
+    await qmpCommand(files.qmpSocket, command, 2000);
+  } catch {
+    // QEMU may be gone or wedged; the next step handles both.
+  }
+}
+
+async function sigkill(id: ProcessIdentity): Promise<void> {
+  // Re-check right before the kill, so a reused pid is never signalled.
+  if (!(await isProcessAlive(id))) return;
+  try {
+    process.kill(id.pid, 'SIGKILL');
+  } catch (err) {
+    if (errnoCode(err) !== 'ESRCH') throw err;
+  }
+}
+
+/** Stops the run's QEMU and supervisor. Resolves once both are gone. */
+export async function stopRun(
+  files: InstanceFiles,
+  run: RunRecord,
+  opts: StopOptions,
+): Promise<void> {
+  const { logger } = opts;
+  if (opts.graceMs > 0 && (await isProcessAlive(run.qemu))) {
+    logger.debug(`qemu ${run.qemu.pid}: system_powerdown`);
+    await tryQmp(files, 'system_powerdown');
+    await waitDead(run.qemu, opts.graceMs);
+  }
+  if (await isProcessAlive(run.qemu)) {
+    logger.debug(`qemu ${run.qemu.pid}: quit`);
+    await tryQmp(files, 'quit');
+    await waitDead(run.qemu, 3000);
+  }
+  if (await isProcessAlive(run.qemu)) {
+    logger.debug(`qemu ${run.qemu.pid}: SIGKILL`);
+    await sigkill(run.qemu);
+    await waitDead(run.qemu, 3000);
+  }
+  // The supervisor writes exit.json and leaves on its own right after.
+  if (!(await waitDead(run.supervisor, 3000))) {
+    await sigkill(run.supervisor);
+    await waitDead(run.supervisor, 3000);
+  }
+}

@@ -1,0 +1,44 @@
+// Small file-system primitives for state shared by concurrent skiff
+// commands: JSON written through a temp file and a rename, so a reader
+// sees the old document or the new one, never half of one.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { errnoCode } from '../errors.js';
+
+/** A sibling temp name, unique per call (pid + random). */
+export function tempPathFor(path: string): string {
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  return join(dirname(path), `.${basename(path)}.${tag}.tmp`);
+}
+
+/** Writes `value` as JSON to `path` atomically (temp + rename). */
+export async function writeJsonAtomic(
+  path: string,
+  value: unknown,
+): Promise<void> {
+  const tmp = tempPathFor(path);
+  try {
+    await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, {
+      mode: 0o600,
+    });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Parsed JSON from `path`, or undefined when the file does not exist. */
+export async function readJsonFile<T>(path: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') {
+      return undefined;
+    }
+    throw err;
+  }
+  return JSON.parse(text) as T;
+}
