@@ -4,6 +4,12 @@ import { clearCachedRelease, listCachedReleases } from '../../nanos/cache.js';
 import { resolveNanosRelease } from '../../nanos/release.js';
 import { DEFAULT_NANOS_VERSION } from '../../nanos/version.js';
 import type { CliContext } from '../context.js';
+import { nanosDirOf } from '../nanos-dir.js';
+
+type NanosPathFlags = Record<string, unknown> & {
+  nanosDir?: string;
+  offline?: boolean;
+};
 
 export function registerNanos(program: Command, ctx: CliContext): void {
   const nanos = program
@@ -29,12 +35,14 @@ export function registerNanos(program: Command, ctx: CliContext): void {
   nanos
     .command('path')
     .description('print the folder of a release, downloading it if needed')
-    .option('--version <version>', 'Nanos version', DEFAULT_NANOS_VERSION)
+    .argument('[version]', 'Nanos version', DEFAULT_NANOS_VERSION)
     .option('--nanos-dir <dir>', 'use this release folder')
-    .action(async (opts: { version: string; nanosDir?: string }) => {
+    .option('--offline', 'never download')
+    .action(async (version: string, opts: NanosPathFlags) => {
       const release = await resolveNanosRelease({
-        version: opts.version,
-        dir: opts.nanosDir ?? ctx.io.env.SKIFF_NANOS_DIR,
+        version,
+        offline: opts.offline === true,
+        dir: nanosDirOf(opts, ctx),
         paths: ctx.paths,
         logger: ctx.logger,
         signal: ctx.io.signal,
