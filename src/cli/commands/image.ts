@@ -2,11 +2,13 @@
 // (create, list, delete) are registered from their own files.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { registerImageManage } from './image-manage.js';
 
 export function registerImage(program: Command, ctx: CliContext): Command {
   const image = program
     .command('image')
     .description('build, list and inspect images');
   void ctx;
+  registerImageManage(image, ctx);
   return image;
 }

@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerImage } from './image.js';
+import { registerInstance } from './instance.js';
 import { registerNanos } from './nanos.js';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerImage(program, ctx);
+  registerInstance(program, ctx);
   registerNanos(program, ctx);
 }

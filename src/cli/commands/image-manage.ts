@@ -1,0 +1,143 @@
+// `skiff image create|list|delete`: build and store named images on a
+// target (local QEMU store, or a cloud's image registry) and manage them.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { buildImage } from '../../build/pipeline.js';
+import type { ResolvedConfig } from '../../config/types.js';
+import { formatBytes } from '../../log.js';
+import { validateName } from '../../state/names.js';
+import { createProvider, resolveTarget } from '../../../providers/index.js';
+import type { ImageInfo } from '../../../providers/types.js';
+import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
+import type { CliContext } from '../context.js';
+import { nanosDirOf } from '../nanos-dir.js';
+import { formatTable } from '../table.js';
+import { formatTime } from './instance-format.js';
+import {
+  addTargetFlags,
+  providerFor,
+  resolveRunOnlyConfig,
+  type TargetFlags,
+} from './instance-target.js';
+
+type CreateFlags = Record<string, unknown> & {
+  imagename?: string;
+  force?: boolean;
+  target?: string;
+  package?: string;
+  local?: boolean;
+};
+
+function imageNameOf(opts: CreateFlags, config: ResolvedConfig): string {
+  return (
+    opts.imagename ??
+    config.run.imageName ??
+    config.cloud.imageName ??
+    (basename(config.programImagePath) || 'image')
+  );
+}
+
+function formatImageTable(images: ImageInfo[]): string {
+  return formatTable(
+    ['NAME', 'STATUS', 'SIZE', 'CREATED', 'ID'],
+    images.map((i) => [
+      i.name,
+      i.status,
+      i.sizeBytes !== undefined ? formatBytes(i.sizeBytes) : '-',
+      formatTime(i.createdAt),
+      i.id ?? '-',
+    ]),
+  );
+}
+
+function registerCreate(image: Command, ctx: CliContext): void {
+  const cmd = image
+    .command('create')
+    .description('build an image and store it on the target under a name')
+    .argument('[program]', 'the ELF to run (or Program in config.json)')
+    .option('-i, --imagename <name>', 'the image name (default: program)')
+    .option('--force', 'replace an image of the same name');
+  addBuildFlags(cmd);
+  cmd.action(async (programArg: string | undefined, opts: CreateFlags) => {
+    const { logger, paths, io } = ctx;
+    const config = await resolveBuildConfig(ctx, opts, programArg);
+    const target = resolveTarget(opts.target, config);
+    const name = imageNameOf(opts, config);
+    validateName('image', name);
+    const provider = await createProvider(target, {
+      logger,
+      paths,
+      env: io.env,
+      signal: io.signal,
+      config,
+    });
+
+    const workRoot = join(paths.dataDir, 'tmp');
+    await mkdir(workRoot, { recursive: true, mode: 0o700 });
+    const work = await mkdtemp(join(workRoot, 'build-'));
+    try {
+      const built = await buildImage({
+        config,
+        outPath: join(work, 'disk.img'),
+        localRun: target === 'qemu',
+        nanosDir: nanosDirOf(opts, ctx),
+        paths,
+        logger,
+        signal: io.signal,
+      });
+      logger.info(`built ${name} (${formatBytes(built.sizeBytes)})`);
+      const info = await provider.createImage({
+        name,
+        image: built,
+        config,
+        force: opts.force === true,
+      });
+      if (ctx.json) logger.result(JSON.stringify(info, null, 2));
+      else logger.result(formatImageTable([info]));
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+}
+
+function registerList(image: Command, ctx: CliContext): void {
+  const cmd = image
+    .command('list')
+    .description('list the images stored on the target');
+  addTargetFlags(cmd);
+  cmd.action(async (opts: TargetFlags) => {
+    const config = await resolveRunOnlyConfig(ctx, opts);
+    const provider = await providerFor(ctx, opts, config);
+    const images = await provider.listImages();
+    if (ctx.json) ctx.logger.result(JSON.stringify(images, null, 2));
+    else ctx.logger.result(formatImageTable(images));
+  });
+}
+
+function registerDelete(image: Command, ctx: CliContext): void {
+  const cmd = image
+    .command('delete')
+    .description('delete stored images')
+    .argument('<names...>', 'the images')
+    .option('--force', 'delete even if a running instance uses it');
+  addTargetFlags(cmd);
+  cmd.action(
+    async (names: string[], opts: TargetFlags & { force?: boolean }) => {
+      const config = await resolveRunOnlyConfig(ctx, opts);
+      const provider = await providerFor(ctx, opts, config);
+      for (const name of names) {
+        await provider.deleteImage(name, { force: opts.force === true });
+        ctx.logger.info(`image ${name} deleted`);
+      }
+      if (ctx.json) ctx.logger.result(JSON.stringify({ deleted: names }));
+    },
+  );
+}
+
+/** Adds create, list and delete to the `image` group. */
+export function registerImageManage(image: Command, ctx: CliContext): void {
+  registerCreate(image, ctx);
+  registerList(image, ctx);
+  registerDelete(image, ctx);
+}

@@ -1,0 +1,82 @@
+// `skiff instance create <image>`: start an instance of a named image in
+// the background.
+import { Option, type Command } from 'commander';
+import { validateName } from '../../state/names.js';
+import type { CliContext } from '../context.js';
+import { formatInstanceTable } from './instance-format.js';
+import {
+  addTargetFlags,
+  providerFor,
+  resolveRunOnlyConfig,
+  type TargetFlags,
+} from './instance-target.js';
+
+type CreateFlags = TargetFlags & {
+  instanceName?: string;
+  flavor?: string;
+  publishAddr?: string;
+};
+
+const collect = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  value,
+];
+
+export function registerInstanceCreate(
+  instance: Command,
+  ctx: CliContext,
+): void {
+  const cmd = instance
+    .command('create')
+    .description('start an instance of an image in the background')
+    .argument('<image>', 'the image name (see `skiff image list`)')
+    .option(
+      '-n, --instance-name <name>',
+      'name of the instance (default: <image>-<unix time>)',
+    )
+    .option(
+      '-p, --port <spec>',
+      'forward a port: 8080, 8080:80 (host:guest), 8000-8010, 53/udp',
+      collect,
+    )
+    .option('-m, --memory <size>', 'guest memory, e.g. 1g (default 512m)')
+    .option('--smp <cpus>', 'guest CPUs (default 1)')
+    .addOption(
+      new Option('--accel <mode>', 'QEMU acceleration').choices([
+        'auto',
+        'kvm',
+        'tcg',
+      ]),
+    )
+    .option(
+      '--publish-addr <addr>',
+      'qemu: host address forwarded ports listen on (default: all)',
+    )
+    .option('--flavor <type>', 'cloud machine type (Flavor)');
+  addTargetFlags(cmd);
+  cmd.action(async (image: string, opts: CreateFlags) => {
+    const name =
+      opts.instanceName ?? `${image}-${Math.floor(Date.now() / 1000)}`;
+    validateName('instance', name);
+    const config = await resolveRunOnlyConfig(ctx, opts);
+    const provider = await providerFor(ctx, opts, config);
+
+    const info = await provider.createInstance({
+      name,
+      imageName: image,
+      config,
+      ports: config.run.ports,
+      flavor: opts.flavor ?? config.cloud.flavor,
+      options: {
+        accel: typeof opts.accel === 'string' ? opts.accel : undefined,
+        publishAddress: opts.publishAddr,
+      },
+    });
+    if (ctx.json) {
+      ctx.logger.result(JSON.stringify(info, null, 2));
+      return;
+    }
+    ctx.logger.info(`instance ${info.name} is ${info.state}`);
+    ctx.logger.result(formatInstanceTable([info]));
+  });
+}

@@ -1,0 +1,40 @@
+// How instances look in human output: ports, ages and the list table.
+import type { PortForward } from '../../config/types.js';
+import type { InstanceInfo } from '../../../providers/types.js';
+import { formatTable } from '../table.js';
+
+/** "8080->80/tcp, 53->53/udp", or "-". */
+export function formatPorts(ports: PortForward[]): string {
+  if (ports.length === 0) return '-';
+  return ports
+    .map((p) => `${p.hostPort}->${p.guestPort}/${p.protocol}`)
+    .join(', ');
+}
+
+/** ISO 8601 shortened to "2026-12-03 19:51:08". */
+export function formatTime(iso: string | undefined): string {
+  if (!iso) return '-';
+  return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+}
+
+function exitColumn(info: InstanceInfo): string {
+  if (info.state === 'running') return '-';
+  if (info.exitCode !== undefined) return String(info.exitCode);
+  const signal = info.details?.signal;
+  return typeof signal === 'string' ? signal : '-';
+}
+
+export function formatInstanceTable(infos: InstanceInfo[]): string {
+  return formatTable(
+    ['NAME', 'IMAGE', 'STATE', 'PORTS', 'PID', 'CREATED', 'EXIT'],
+    infos.map((i) => [
+      i.name,
+      i.image,
+      i.state,
+      formatPorts(i.ports),
+      i.pid !== undefined ? String(i.pid) : (i.publicIp ?? '-'),
+      formatTime(i.createdAt),
+      exitColumn(i),
+    ]),
+  );
+}
