@@ -1,0 +1,111 @@
+// Builds the SDK clients from the environment handed to the provider (never
+// process.env): region, endpoint overrides, explicit keys or the SDK's
+// default credential chain. Secrets are registered with the logger.
+import { EBSClient } from '@aws-sdk/client-ebs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '../../src/log.js';
+import type { Env } from '../../src/paths.js';
+
+export interface AwsClients {
+  ec2: EC2Client;
+  ebs: EBSClient;
+  s3: S3Client;
+  iam: IAMClient;
+}
+
+type Service = 'EC2' | 'EBS' | 'S3' | 'IAM';
+
+/**
+ * AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, unless
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true (the SDK's own rules).
+ */
+export function endpointFor(env: Env, service: Service): string | undefined {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true') {
+    return undefined;
+  }
+  return (
+    env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined
+  );
+}
+
+interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** Keys from the environment, or undefined for the default chain. */
+export function credentialsFrom(
+  env: Env,
+  logger: Logger,
+): StaticCredentials | undefined {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  logger.addSecret(accessKeyId);
+  logger.addSecret(secretAccessKey);
+  const sessionToken = env.AWS_SESSION_TOKEN || undefined;
+  if (sessionToken) logger.addSecret(sessionToken);
+  return { accessKeyId, secretAccessKey, sessionToken };
+}
+
+type Checksums = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+
+function checksumSetting(
+  value: string | undefined,
+  customEndpoint: boolean,
+): Checksums | undefined {
+  const upper = value?.toUpperCase();
+  if (upper === 'WHEN_SUPPORTED' || upper === 'WHEN_REQUIRED') return upper;
+  // S3-compatible servers (s3rver, older MinIO) store the aws-chunked
+  // framing of flexible checksums as object data; AWS itself needs none.
+  return customEndpoint ? 'WHEN_REQUIRED' : undefined;
+}
+
+export function createAwsClients(
+  env: Env,
+  region: string | undefined,
+  logger: Logger,
+): AwsClients {
+  const credentials = credentialsFrom(env, logger);
+  const common = {
+    ...(region ? { region } : {}),
+    ...(credentials ? { credentials } : {}),
+    ...(env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}),
+  };
+  const endpoint = (service: Service) => {
+    const url = endpointFor(env, service);
+    return url ? { endpoint: url } : {};
+  };
+  const s3Endpoint = endpointFor(env, 'S3');
+  return {
+    ec2: new EC2Client({ ...common, ...endpoint('EC2') }),
+    // EBS block uploads are retried by ebs-upload.ts; SDK retries stacked
+    // underneath multiply attempts and hide stalls (coldsnap#437).
+    ebs: new EBSClient({ ...common, ...endpoint('EBS'), maxAttempts: 1 }),
+    s3: new S3Client({
+      ...common,
+      ...endpoint('S3'),
+      forcePathStyle: s3Endpoint !== undefined,
+      requestChecksumCalculation: checksumSetting(
+        env.AWS_REQUEST_CHECKSUM_CALCULATION,
+        s3Endpoint !== undefined,
+      ),
+      responseChecksumValidation: checksumSetting(
+        env.AWS_RESPONSE_CHECKSUM_VALIDATION,
+        s3Endpoint !== undefined,
+      ),
+    }),
+    iam: new IAMClient({ ...common, ...endpoint('IAM') }),
+  };
+}
+
+/** Closes the clients' sockets so the process can exit promptly. */
+export function destroyAwsClients(clients: AwsClients): void {
+  clients.ec2.destroy();
+  clients.ebs.destroy();
+  clients.s3.destroy();
+  clients.iam.destroy();
+}

@@ -1,0 +1,245 @@
+// `image create -t aws`: validate, replace or refuse an existing AMI,
+// upload by one of the two routes, register, clean up on failure.
+import { stat } from 'node:fs/promises';
+import { CreateTagsCommand } from '@aws-sdk/client-ec2';
+import { describeFsError, UserError } from '../../src/errors.js';
+import type { ResolvedCloudConfig } from '../../src/config/types.js';
+import type {
+  CreateImageOptions,
+  ImageInfo,
+  ProviderContext,
+} from '../types.js';
+import type { AwsClients } from './clients.js';
+import { uploadSnapshotEbs } from './ebs-upload.js';
+import { awsStep } from './errors.js';
+import {
+  deleteImageAndSnapshots,
+  findImageByName,
+  isSkiffImage,
+} from './images.js';
+import {
+  buildRegisterImageInput,
+  registerImage,
+  waitForImage,
+  type RegisterSpec,
+} from './register.js';
+import {
+  deleteUploadQuietly,
+  importSnapshotFromS3,
+  uploadImageToS3,
+} from './s3-import.js';
+import { deleteSnapshotQuietly, waitForSnapshot } from './snapshots.js';
+import { skiffTags, TAG_IMAGE, toAwsTags } from './tags.js';
+import type { AwsTimings } from './timings.js';
+import { preflightS3Import } from './vmimport.js';
+
+const GIB = 1024 ** 3;
+/** What EC2 accepts in an AMI name. */
+const AMI_NAME = /^[A-Za-z0-9()[\] ./'@_-]{3,128}$/;
+
+export type UploadRoute = 'ebs' | 's3';
+
+export function uploadRoute(value: unknown): UploadRoute {
+  if (value === undefined || value === 'ebs') return 'ebs';
+  if (value === 's3') return 's3';
+  throw new UserError(
+    'AWS_UPLOAD_ROUTE_INVALID',
+    `upload route "${String(value)}" is not known`,
+    { hint: 'use --upload s3, or leave it out for EBS direct upload' },
+  );
+}
+
+export function validateImageName(name: string): void {
+  if (!AMI_NAME.test(name)) {
+    throw new UserError(
+      'AWS_IMAGE_NAME_INVALID',
+      `image name "${name}" is not a valid AMI name`,
+      {
+        hint:
+          'use --imagename with 3-128 letters, digits, spaces or ' +
+          "( ) [ ] . / - ' @ _",
+      },
+    );
+  }
+}
+
+export interface CreateImageDeps {
+  ctx: ProviderContext;
+  cloud: ResolvedCloudConfig;
+  clients: AwsClients;
+  region: string | undefined;
+  timings: AwsTimings;
+}
+
+export async function createAwsImage(
+  d: CreateImageDeps,
+  opts: CreateImageOptions,
+): Promise<ImageInfo> {
+  const { ec2 } = d.clients;
+  const { logger } = d.ctx;
+  validateImageName(opts.name);
+  const route = uploadRoute(opts.options?.upload);
+  if (route === 's3' && !d.cloud.bucketName) {
+    throw new UserError(
+      'AWS_BUCKET_REQUIRED',
+      '--upload s3 needs a bucket and CloudConfig.BucketName is not set',
+      { hint: 'set CloudConfig.BucketName, or leave out --upload s3' },
+    );
+  }
+  const sizeBytes = await stat(opts.image.path).then(
+    (s) => s.size,
+    (err: unknown) => {
+      throw describeFsError(err, 'reading the image', opts.image.path);
+    },
+  );
+  const timeoutMs = d.cloud.imageTimeoutSeconds * 1000;
+  const poll = {
+    intervalMs: d.timings.pollIntervalMs,
+    maxIntervalMs: d.timings.maxPollIntervalMs,
+    timeoutMs,
+    signal: d.ctx.signal,
+  };
+
+  const existing = await findImageByName(ec2, opts.name);
+  if (existing && !isSkiffImage(existing)) {
+    throw new UserError(
+      'AWS_IMAGE_NAME_TAKEN',
+      `an AMI named "${opts.name}" exists (${existing.ImageId}) and was ` +
+        'not made by Skiff',
+      { hint: 'choose another --imagename' },
+    );
+  }
+  if (existing && !opts.force) {
+    throw new UserError(
+      'IMAGE_EXISTS',
+      `AMI "${opts.name}" already exists (${existing.ImageId})`,
+      { hint: 'pass --force to replace it, or choose another --imagename' },
+    );
+  }
+  if (existing) {
+    logger.info(`replacing AMI ${opts.name} (${existing.ImageId})`);
+    await deleteImageAndSnapshots(ec2, existing);
+  }
+  if (route === 's3') {
+    await preflightS3Import({
+      s3: d.clients.s3,
+      iam: d.clients.iam,
+      bucket: d.cloud.bucketName as string,
+      region: d.region,
+      logger,
+    });
+  }
+
+  const tags = skiffTags(opts.name, { [TAG_IMAGE]: opts.name }, d.cloud.labels);
+  let snapshotId: string | undefined;
+  let spec: RegisterSpec;
+  let imageId: string;
+  try {
+    if (route === 'ebs') {
+      const up = await uploadSnapshotEbs({
+        ebs: d.clients.ebs,
+        path: opts.image.path,
+        name: opts.name,
+        description: `skiff image ${opts.name}`,
+        tags,
+        logger,
+        timeoutMs,
+        signal: d.ctx.signal,
+        timings: d.timings.ebs,
+        onStarted: (id) => (snapshotId = id),
+      });
+      logger.info(
+        `wrote ${up.blocksWritten} blocks (${up.blocksSkipped} zero blocks ` +
+          `skipped); waiting for snapshot ${up.snapshotId}`,
+      );
+      await waitForSnapshot({
+        ...poll,
+        ec2,
+        snapshotId: up.snapshotId,
+        name: opts.name,
+        logger,
+      });
+    } else {
+      snapshotId = await viaS3(d, opts, sizeBytes, tags, poll);
+    }
+    spec = {
+      name: opts.name,
+      snapshotId: snapshotId as string,
+      snapshotSizeGiB: Math.max(1, Math.ceil(sizeBytes / GIB)),
+      arch: opts.image.arch,
+      uefi: opts.image.uefi,
+      baseVolumeBytes: opts.config.baseVolumeBytes,
+      tags,
+    };
+    logger.info(`registering AMI ${opts.name}`);
+    logger.debug(JSON.stringify(buildRegisterImageInput(spec)));
+    imageId = await registerImage(ec2, spec);
+  } catch (err) {
+    if (snapshotId) await deleteSnapshotQuietly(ec2, snapshotId, logger);
+    throw err;
+  }
+  const status = await waitForImage({
+    ...poll,
+    ec2,
+    imageId,
+    name: opts.name,
+    logger,
+  });
+  return {
+    name: opts.name,
+    target: 'aws',
+    id: imageId,
+    status,
+    sizeBytes,
+    createdAt: new Date().toISOString(),
+    details: { snapshotId, route, region: d.region },
+  };
+}
+
+async function viaS3(
+  d: CreateImageDeps,
+  opts: CreateImageOptions,
+  sizeBytes: number,
+  tags: Record<string, string>,
+  poll: { intervalMs: number; maxIntervalMs: number; timeoutMs: number },
+): Promise<string> {
+  const { logger } = d.ctx;
+  const bucket = d.cloud.bucketName as string;
+  const key = `skiff/${opts.name}-${Date.now()}.raw`;
+  const s3 = d.clients.s3;
+  try {
+    logger.info(`uploading ${opts.name} to s3://${bucket}/${key}`);
+    await uploadImageToS3({
+      s3,
+      bucket,
+      key,
+      path: opts.image.path,
+      sizeBytes,
+      logger,
+      signal: d.ctx.signal,
+    });
+    const snapshotId = await importSnapshotFromS3({
+      ...poll,
+      signal: d.ctx.signal,
+      ec2: d.clients.ec2,
+      bucket,
+      key,
+      name: opts.name,
+      tags,
+      logger,
+    });
+    await awsStep(`tagging snapshot ${snapshotId}`, 'ec2:CreateTags', () =>
+      d.clients.ec2.send(
+        new CreateTagsCommand({
+          Resources: [snapshotId],
+          Tags: toAwsTags(tags),
+        }),
+      ),
+    );
+    return snapshotId;
+  } finally {
+    if (opts.options?.keepUpload !== true) {
+      await deleteUploadQuietly(s3, bucket, key, logger);
+    }
+  }
+}

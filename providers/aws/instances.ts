@@ -1,0 +1,327 @@
+// EC2 instances made by Skiff: lookup by Name tag, listing, creation with
+// its own security group, start/stop, and deletion with cleanup.
+import { randomUUID } from 'node:crypto';
+import {
+  DescribeInstancesCommand,
+  paginateDescribeInstances,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+  waitUntilInstanceTerminated,
+  type EC2Client,
+  type Image,
+  type Instance,
+  type RunInstancesCommandInput,
+} from '@aws-sdk/client-ec2';
+import { UserError } from '../../src/errors.js';
+import type { PortForward } from '../../src/config/types.js';
+import type { Logger } from '../../src/log.js';
+import type { InstanceInfo, InstanceState } from '../types.js';
+import { awsStep } from './errors.js';
+import { rootVolumeGiB } from './register.js';
+import { deleteSecurityGroup } from './security-group.js';
+import {
+  MANAGED_FILTER,
+  TAG_IMAGE,
+  TAG_PORTS,
+  TAG_SECURITY_GROUP,
+  tagValue,
+  toAwsTags,
+} from './tags.js';
+
+/** Nitro types: GetConsoleOutput with Latest=true works on them. */
+export const DEFAULT_FLAVOR = { x86_64: 't3.micro', arm64: 't4g.micro' };
+
+const LIVE_STATES = [
+  'pending',
+  'running',
+  'shutting-down',
+  'stopping',
+  'stopped',
+];
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export function validateInstanceName(name: string): void {
+  if (!NAME.test(name)) {
+    throw new UserError(
+      'AWS_INSTANCE_NAME_INVALID',
+      `instance name "${name}" is not valid on AWS`,
+      {
+        hint:
+          'use --instance-name with letters, digits, ".", "_" or "-" ' +
+          '(at most 63, starting with a letter or digit)',
+      },
+    );
+  }
+}
+
+/** `tcp:80,udp:53`, kept in a tag so `list` can show the ports. */
+export function formatPorts(ports: readonly PortForward[]): string {
+  return ports.map((p) => `${p.protocol}:${p.guestPort}`).join(',');
+}
+
+export function parsePorts(value: string | undefined): PortForward[] {
+  if (!value) return [];
+  return value.split(',').flatMap((item) => {
+    const [protocol, port] = item.split(':');
+    const n = Number(port);
+    if ((protocol !== 'tcp' && protocol !== 'udp') || !Number.isInteger(n)) {
+      return [];
+    }
+    return [{ protocol, hostPort: n, guestPort: n }];
+  });
+}
+
+function toState(name: string | undefined): InstanceState {
+  switch (name) {
+    case 'pending':
+    case 'running':
+    case 'stopping':
+    case 'stopped':
+    case 'terminated':
+      return name;
+    case 'shutting-down':
+      return 'stopping';
+    default:
+      return 'unknown';
+  }
+}
+
+export function toInstanceInfo(i: Instance): InstanceInfo {
+  return {
+    name: tagValue(i.Tags, 'Name') ?? i.InstanceId ?? '',
+    target: 'aws',
+    image: tagValue(i.Tags, TAG_IMAGE) ?? i.ImageId ?? '',
+    state: toState(i.State?.Name),
+    ports: parsePorts(tagValue(i.Tags, TAG_PORTS)),
+    id: i.InstanceId,
+    createdAt: i.LaunchTime?.toISOString(),
+    publicIp: i.PublicIpAddress,
+    privateIp: i.PrivateIpAddress,
+    details: {
+      instanceType: i.InstanceType,
+      availabilityZone: i.Placement?.AvailabilityZone,
+      imageId: i.ImageId,
+    },
+  };
+}
+
+export async function listSkiffInstances(
+  ec2: EC2Client,
+  name?: string,
+): Promise<Instance[]> {
+  const filters = [
+    MANAGED_FILTER,
+    { Name: 'instance-state-name', Values: LIVE_STATES },
+  ];
+  if (name) filters.push({ Name: 'tag:Name', Values: [name] });
+  const found: Instance[] = [];
+  await awsStep(
+    name ? `looking up instance ${name}` : 'listing instances',
+    'ec2:DescribeInstances',
+    async () => {
+      const pages = paginateDescribeInstances(
+        { client: ec2, pageSize: 100 },
+        { Filters: filters },
+      );
+      for await (const page of pages) {
+        for (const r of page.Reservations ?? []) {
+          found.push(...(r.Instances ?? []));
+        }
+      }
+    },
+  );
+  return found;
+}
+
+/** The newest live Skiff instance with this name. */
+export async function findInstance(
+  ec2: EC2Client,
+  name: string,
+): Promise<Instance | undefined> {
+  const found = await listSkiffInstances(ec2, name);
+  const time = (i: Instance) => i.LaunchTime?.getTime() ?? 0;
+  return found.sort((a, b) => time(b) - time(a))[0];
+}
+
+export async function requireInstance(
+  ec2: EC2Client,
+  name: string,
+): Promise<Instance & { InstanceId: string }> {
+  const found = await findInstance(ec2, name);
+  if (!found?.InstanceId) {
+    throw new UserError(
+      'INSTANCE_NOT_FOUND',
+      `no AWS instance named "${name}"`,
+      { hint: 'see `skiff instance list -t aws`' },
+    );
+  }
+  return found as Instance & { InstanceId: string };
+}
+
+export interface RunSpec {
+  name: string;
+  imageName: string;
+  image: Image;
+  instanceType: string;
+  subnetId: string;
+  securityGroupId: string;
+  /** Set when Skiff created the group and must delete it later. */
+  ownSecurityGroup: boolean;
+  ports: readonly PortForward[];
+  baseVolumeBytes?: number;
+  instanceProfile?: string;
+  labels: Record<string, string>;
+}
+
+export function buildRunInstancesInput(s: RunSpec): RunInstancesCommandInput {
+  const tags = {
+    ...s.labels,
+    Name: s.name,
+    'skiff:managed': 'true',
+    [TAG_IMAGE]: s.imageName,
+    [TAG_PORTS]: formatPorts(s.ports),
+    ...(s.ownSecurityGroup ? { [TAG_SECURITY_GROUP]: s.securityGroupId } : {}),
+  };
+  const root = s.image.BlockDeviceMappings?.find(
+    (m) => m.DeviceName === s.image.RootDeviceName,
+  );
+  const imageGiB = root?.Ebs?.VolumeSize ?? 1;
+  const wantedGiB = rootVolumeGiB(imageGiB, s.baseVolumeBytes);
+  const profile = s.instanceProfile;
+  return {
+    ImageId: s.image.ImageId,
+    InstanceType: s.instanceType as RunInstancesCommandInput['InstanceType'],
+    MinCount: 1,
+    MaxCount: 1,
+    ClientToken: randomUUID(),
+    SubnetId: s.subnetId,
+    SecurityGroupIds: [s.securityGroupId],
+    TagSpecifications: [
+      { ResourceType: 'instance', Tags: toAwsTags(tags) },
+      {
+        ResourceType: 'volume',
+        Tags: toAwsTags({ Name: s.name, 'skiff:managed': 'true' }),
+      },
+    ],
+    ...(wantedGiB > imageGiB
+      ? {
+          BlockDeviceMappings: [
+            {
+              DeviceName: s.image.RootDeviceName,
+              Ebs: {
+                VolumeSize: wantedGiB,
+                VolumeType: 'gp3',
+                DeleteOnTermination: true,
+              },
+            },
+          ],
+        }
+      : {}),
+    ...(profile
+      ? {
+          IamInstanceProfile: profile.startsWith('arn:')
+            ? { Arn: profile }
+            : { Name: profile },
+        }
+      : {}),
+  };
+}
+
+export async function runInstance(
+  ec2: EC2Client,
+  spec: RunSpec,
+): Promise<Instance> {
+  const out = await awsStep(
+    `starting instance ${spec.name} from AMI ${spec.imageName}`,
+    'ec2:RunInstances',
+    () => ec2.send(new RunInstancesCommand(buildRunInstancesInput(spec))),
+  );
+  return out.Instances?.[0] ?? {};
+}
+
+export async function startInstance(ec2: EC2Client, name: string) {
+  const i = await requireInstance(ec2, name);
+  await awsStep(`starting instance ${name}`, 'ec2:StartInstances', () =>
+    ec2.send(new StartInstancesCommand({ InstanceIds: [i.InstanceId] })),
+  );
+}
+
+export async function stopInstance(ec2: EC2Client, name: string) {
+  const i = await requireInstance(ec2, name);
+  await awsStep(`stopping instance ${name}`, 'ec2:StopInstances', () =>
+    ec2.send(new StopInstancesCommand({ InstanceIds: [i.InstanceId] })),
+  );
+}
+
+export interface DeleteTimings {
+  /** Seconds to wait for `terminated` before deleting the group. */
+  maxWaitSeconds: number;
+  minDelaySeconds: number;
+  maxDelaySeconds: number;
+  /** DeleteSecurityGroup retries while the group is still in use. */
+  groupAttempts: number;
+  groupDelayMs: number;
+}
+
+/** Terminates, waits, then removes the security group Skiff made. */
+export async function deleteInstance(
+  ec2: EC2Client,
+  name: string,
+  logger: Logger,
+  t: DeleteTimings,
+): Promise<void> {
+  const i = await requireInstance(ec2, name);
+  await awsStep(`terminating instance ${name}`, 'ec2:TerminateInstances', () =>
+    ec2.send(new TerminateInstancesCommand({ InstanceIds: [i.InstanceId] })),
+  );
+  const groupId = tagValue(i.Tags, TAG_SECURITY_GROUP);
+  if (!groupId) return;
+  logger.info(`waiting for ${name} (${i.InstanceId}) to terminate`);
+  const result = await awsStep(
+    `waiting for instance ${name} to terminate`,
+    'ec2:DescribeInstances',
+    () =>
+      waitUntilInstanceTerminated(
+        {
+          client: ec2,
+          maxWaitTime: t.maxWaitSeconds,
+          minDelay: t.minDelaySeconds,
+          maxDelay: t.maxDelaySeconds,
+        },
+        { InstanceIds: [i.InstanceId] },
+      ),
+  ).catch((err: unknown) => {
+    logger.warn(err instanceof Error ? err.message : String(err));
+    return undefined;
+  });
+  if (result?.state !== 'SUCCESS') {
+    logger.warn(
+      `${name} is not terminated yet; security group ${groupId} is left: ` +
+        `aws ec2 delete-security-group --group-id ${groupId}`,
+    );
+    return;
+  }
+  await deleteSecurityGroup(
+    ec2,
+    groupId,
+    logger,
+    t.groupAttempts,
+    t.groupDelayMs,
+  );
+}
+
+/** A fresh describe, for the info returned after create/start. */
+export async function describeInstance(
+  ec2: EC2Client,
+  instanceId: string,
+): Promise<Instance | undefined> {
+  const out = await awsStep(
+    `describing instance ${instanceId}`,
+    'ec2:DescribeInstances',
+    () => ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+  );
+  return out.Reservations?.[0]?.Instances?.[0];
+}

@@ -1,0 +1,87 @@
+// Console output via GetConsoleOutput. EC2 returns only the last 64 KB as
+// one base64 blob and no offsets, so the provider keeps the text it saw
+// last and hands out only what is new.
+//
+// Offsets: the count of console characters delivered so far. With the
+// previous text remembered (a `logs -w` loop in one process), new text is
+// found by overlap with the old text's tail; when the tail is gone (the
+// 64 KB window moved past it, or the instance rebooted) the whole window
+// is returned with `dropped: true`. Without memory (a fresh process) the
+// window is assumed to start at offset 0.
+import { GetConsoleOutputCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { LogChunk } from '../types.js';
+import { awsErrorName, awsStep, wrapAwsError } from './errors.js';
+
+/** Characters of the old tail looked for in the new window. */
+const ANCHOR_CHARS = 1024;
+
+export interface ConsoleMemo {
+  text: string;
+  /** The offset at the end of `text`. */
+  endOffset: number;
+}
+
+/** Pure: the new part of `text` for a reader at `offset`. */
+export function nextChunk(
+  memo: ConsoleMemo | undefined,
+  offset: number,
+  text: string,
+): { chunk: LogChunk; memo: ConsoleMemo } {
+  let fresh: string;
+  let dropped = false;
+  if (offset === 0) {
+    fresh = text;
+  } else if (memo && memo.endOffset === offset) {
+    if (text.startsWith(memo.text)) {
+      fresh = text.slice(memo.text.length);
+    } else {
+      const anchor = memo.text.slice(-ANCHOR_CHARS);
+      const at = text.indexOf(anchor);
+      if (at >= 0) {
+        fresh = text.slice(at + anchor.length);
+      } else {
+        fresh = text;
+        dropped = true;
+      }
+    }
+  } else if (offset <= text.length) {
+    fresh = text.slice(offset);
+  } else {
+    fresh = text;
+    dropped = true;
+  }
+  const nextOffset = offset + fresh.length;
+  const chunk: LogChunk = { text: fresh, nextOffset };
+  if (dropped) chunk.dropped = true;
+  return { chunk, memo: { text, endOffset: nextOffset } };
+}
+
+/**
+ * The decoded console text. Latest=true gives live output on Nitro types
+ * but is refused on Xen types (t2, m4): then the buffered snapshot is used.
+ */
+export async function readConsoleText(
+  ec2: EC2Client,
+  instanceId: string,
+  name: string,
+  latest: boolean,
+): Promise<{ text: string; latest: boolean }> {
+  const step = `reading the console of instance ${name}`;
+  const call = (Latest: boolean) =>
+    ec2.send(new GetConsoleOutputCommand({ InstanceId: instanceId, Latest }));
+  let out;
+  try {
+    out = await call(latest);
+  } catch (err) {
+    const refused = ['UnsupportedOperation', 'InvalidParameterValue'];
+    if (!latest || !refused.includes(awsErrorName(err))) {
+      throw wrapAwsError(err, step, 'ec2:GetConsoleOutput');
+    }
+    latest = false;
+    out = await awsStep(step, 'ec2:GetConsoleOutput', () => call(false));
+  }
+  const text = out.Output
+    ? Buffer.from(out.Output, 'base64').toString('utf8')
+    : '';
+  return { text, latest };
+}

@@ -1,0 +1,155 @@
+// The AWS Provider: wires the clients, timings and the steps together.
+import type { ResolvedCloudConfig } from '../../src/config/types.js';
+import { UserError } from '../../src/errors.js';
+import type {
+  CreateImageOptions,
+  CreateInstanceOptions,
+  DeleteImageOptions,
+  ImageInfo,
+  InstanceInfo,
+  LogChunk,
+  Provider,
+  ProviderContext,
+} from '../types.js';
+import type { AwsClients } from './clients.js';
+import { createAwsImage } from './create-image.js';
+import { createAwsInstance } from './create-instance.js';
+import {
+  deleteImageAndSnapshots,
+  findImageByName,
+  isSkiffImage,
+  listSkiffImages,
+} from './images.js';
+import {
+  deleteInstance,
+  listSkiffInstances,
+  requireInstance,
+  startInstance,
+  stopInstance,
+  toInstanceInfo,
+} from './instances.js';
+import { nextChunk, readConsoleText, type ConsoleMemo } from './logs.js';
+import type { ResolvedLocation } from './region.js';
+import type { AwsTimings } from './timings.js';
+
+interface ConsoleState {
+  instanceId: string;
+  latest: boolean;
+  memo?: ConsoleMemo;
+}
+
+export class AwsProvider implements Provider {
+  readonly target = 'aws';
+  private readonly consoles = new Map<string, ConsoleState>();
+
+  constructor(
+    private readonly ctx: ProviderContext,
+    private readonly cloud: ResolvedCloudConfig,
+    private readonly clients: AwsClients,
+    private readonly location: ResolvedLocation,
+    private readonly timings: AwsTimings,
+  ) {}
+
+  createImage(opts: CreateImageOptions): Promise<ImageInfo> {
+    return createAwsImage(
+      {
+        ctx: this.ctx,
+        cloud: this.cloud,
+        clients: this.clients,
+        region: this.location.region,
+        timings: this.timings,
+      },
+      opts,
+    );
+  }
+
+  listImages(): Promise<ImageInfo[]> {
+    return listSkiffImages(this.clients.ec2);
+  }
+
+  async deleteImage(name: string, opts: DeleteImageOptions = {}) {
+    const { ec2 } = this.clients;
+    const image = await findImageByName(ec2, name);
+    if (!image?.ImageId || !isSkiffImage(image)) {
+      throw new UserError('IMAGE_NOT_FOUND', `no AWS image named "${name}"`, {
+        hint: 'see `skiff image list -t aws`',
+      });
+    }
+    if (!opts.force) {
+      const users = (await listSkiffInstances(ec2)).filter(
+        (i) => i.ImageId === image.ImageId,
+      );
+      if (users.length > 0) {
+        const names = users.map((i) => toInstanceInfo(i).name).join(', ');
+        throw new UserError(
+          'IMAGE_IN_USE',
+          `image "${name}" is used by instance(s) ${names}`,
+          { hint: 'delete those instances first, or pass --force' },
+        );
+      }
+    }
+    await deleteImageAndSnapshots(ec2, image);
+    this.ctx.logger.info(`deleted AMI ${name} (${image.ImageId})`);
+  }
+
+  createInstance(opts: CreateInstanceOptions): Promise<InstanceInfo> {
+    return createAwsInstance(
+      {
+        ctx: this.ctx,
+        cloud: this.cloud,
+        clients: this.clients,
+        availabilityZone: this.location.availabilityZone,
+      },
+      opts,
+    );
+  }
+
+  async listInstances(): Promise<InstanceInfo[]> {
+    const found = await listSkiffInstances(this.clients.ec2);
+    return found
+      .map(toInstanceInfo)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async getInstance(name: string): Promise<InstanceInfo> {
+    return toInstanceInfo(await requireInstance(this.clients.ec2, name));
+  }
+
+  startInstance(name: string): Promise<void> {
+    return startInstance(this.clients.ec2, name);
+  }
+
+  stopInstance(name: string): Promise<void> {
+    return stopInstance(this.clients.ec2, name);
+  }
+
+  async deleteInstance(name: string): Promise<void> {
+    await deleteInstance(
+      this.clients.ec2,
+      name,
+      this.ctx.logger,
+      this.timings.delete,
+    );
+    this.consoles.delete(name);
+  }
+
+  /** See logs.ts for what offsets mean on AWS. */
+  async readLogs(name: string, offset: number): Promise<LogChunk> {
+    let state = this.consoles.get(name);
+    if (!state) {
+      const instance = await requireInstance(this.clients.ec2, name);
+      state = { instanceId: instance.InstanceId, latest: true };
+      this.consoles.set(name, state);
+    }
+    const { text, latest } = await readConsoleText(
+      this.clients.ec2,
+      state.instanceId,
+      name,
+      state.latest,
+    );
+    state.latest = latest;
+    const { chunk, memo } = nextChunk(state.memo, offset, text);
+    state.memo = memo;
+    return chunk;
+  }
+}

@@ -1,0 +1,191 @@
+// One security group per instance, `skiff-<instance>`, opening its ports;
+// deleted with the instance (ops left them behind or panicked, §8).
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  type EC2Client,
+  type IpPermission,
+} from '@aws-sdk/client-ec2';
+import { UserError } from '../../src/errors.js';
+import type { PortForward } from '../../src/config/types.js';
+import type { Logger } from '../../src/log.js';
+import { awsErrorName, awsStep, wrapAwsError } from './errors.js';
+import { sleep } from './retry.js';
+import { TAG_MANAGED, tagValue, toAwsTags } from './tags.js';
+
+export function securityGroupName(instance: string): string {
+  return `skiff-${instance}`;
+}
+
+/** One rule per protocol and port, open to the world (as ops does). */
+export function buildIngress(ports: readonly PortForward[]): IpPermission[] {
+  const seen = new Set<string>();
+  const rules: IpPermission[] = [];
+  for (const p of ports) {
+    const key = `${p.protocol}:${p.guestPort}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rules.push({
+      IpProtocol: p.protocol,
+      FromPort: p.guestPort,
+      ToPort: p.guestPort,
+      IpRanges: [{ CidrIp: '0.0.0.0/0', Description: `skiff ${key}` }],
+    });
+  }
+  return rules;
+}
+
+export interface SecurityGroupSpec {
+  instance: string;
+  vpcId: string;
+  ports: readonly PortForward[];
+  tags: Record<string, string>;
+  logger: Logger;
+}
+
+/** Creates the group (or reuses Skiff's leftover) and opens the ports. */
+export async function createInstanceSecurityGroup(
+  ec2: EC2Client,
+  s: SecurityGroupSpec,
+): Promise<string> {
+  const name = securityGroupName(s.instance);
+  const step = `creating security group ${name} in ${s.vpcId}`;
+  let groupId: string;
+  try {
+    const out = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: name,
+        Description: `skiff instance ${s.instance}`,
+        VpcId: s.vpcId,
+        TagSpecifications: [
+          { ResourceType: 'security-group', Tags: toAwsTags(s.tags) },
+        ],
+      }),
+    );
+    groupId = out.GroupId as string;
+  } catch (err) {
+    if (awsErrorName(err) !== 'InvalidGroup.Duplicate') {
+      throw wrapAwsError(err, step, 'ec2:CreateSecurityGroup');
+    }
+    groupId = await reuseLeftover(ec2, name, s.vpcId);
+    s.logger.debug(`reusing security group ${name} (${groupId})`);
+  }
+  const rules = buildIngress(s.ports);
+  if (rules.length > 0) {
+    try {
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: groupId,
+          IpPermissions: rules,
+        }),
+      );
+    } catch (err) {
+      if (awsErrorName(err) !== 'InvalidPermission.Duplicate') {
+        await deleteSecurityGroup(ec2, groupId, s.logger, 1, 0);
+        throw wrapAwsError(
+          err,
+          `opening ports in security group ${name}`,
+          'ec2:AuthorizeSecurityGroupIngress',
+        );
+      }
+    }
+  }
+  return groupId;
+}
+
+async function reuseLeftover(
+  ec2: EC2Client,
+  name: string,
+  vpcId: string,
+): Promise<string> {
+  const out = await awsStep(
+    `looking up security group ${name}`,
+    'ec2:DescribeSecurityGroups',
+    () =>
+      ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'group-name', Values: [name] },
+            { Name: 'vpc-id', Values: [vpcId] },
+          ],
+        }),
+      ),
+  );
+  const group = out.SecurityGroups?.[0];
+  if (group?.GroupId && tagValue(group.Tags, TAG_MANAGED) === 'true') {
+    return group.GroupId;
+  }
+  throw new UserError(
+    'AWS_SECURITY_GROUP_EXISTS',
+    `security group ${name} already exists in ${vpcId} and is not Skiff's`,
+    { hint: 'choose another --instance-name' },
+  );
+}
+
+/**
+ * Deletes a group, retrying while EC2 still sees it in use (the network
+ * interface of a just-terminated instance is released with a delay).
+ * Returns false when it could not be deleted; a missing group is fine.
+ */
+export async function deleteSecurityGroup(
+  ec2: EC2Client,
+  groupId: string,
+  logger: Logger,
+  attempts = 10,
+  delayMs = 5_000,
+): Promise<boolean> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
+      logger.debug(`deleted security group ${groupId}`);
+      return true;
+    } catch (err) {
+      const name = awsErrorName(err);
+      if (name === 'InvalidGroup.NotFound') return true;
+      if (name !== 'DependencyViolation' || attempt === attempts) {
+        logger.warn(
+          `could not delete security group ${groupId}: ${name}; remove it ` +
+            `with: aws ec2 delete-security-group --group-id ${groupId}`,
+        );
+        return false;
+      }
+      await sleep(delayMs);
+    }
+  }
+  return false;
+}
+
+/** CloudConfig.SecurityGroup: an id, or a group name in the VPC. */
+export async function findSecurityGroupId(
+  ec2: EC2Client,
+  group: string,
+  vpcId: string,
+): Promise<string> {
+  if (group.startsWith('sg-')) return group;
+  const out = await awsStep(
+    `looking up security group ${group}`,
+    'ec2:DescribeSecurityGroups',
+    () =>
+      ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'group-name', Values: [group] },
+            { Name: 'vpc-id', Values: [vpcId] },
+          ],
+        }),
+      ),
+  );
+  const id = out.SecurityGroups?.[0]?.GroupId;
+  if (!id) {
+    throw new UserError(
+      'AWS_SECURITY_GROUP_NOT_FOUND',
+      `security group "${group}" (CloudConfig.SecurityGroup) is not in ${vpcId}`,
+      {
+        hint: 'set CloudConfig.SecurityGroup to a group id or name in the VPC',
+      },
+    );
+  }
+  return id;
+}

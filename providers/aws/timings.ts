@@ -1,0 +1,24 @@
+// Polling and retry timings in one place; tests shrink them.
+import { DEFAULT_EBS_TIMINGS, type EbsUploadTimings } from './ebs-upload.js';
+import type { DeleteTimings } from './instances.js';
+
+export interface AwsTimings {
+  /** First interval for snapshot, import and AMI polling. */
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  ebs: EbsUploadTimings;
+  delete: DeleteTimings;
+}
+
+export const DEFAULT_AWS_TIMINGS: AwsTimings = {
+  pollIntervalMs: 2_000,
+  maxPollIntervalMs: 15_000,
+  ebs: DEFAULT_EBS_TIMINGS,
+  delete: {
+    maxWaitSeconds: 600,
+    minDelaySeconds: 5,
+    maxDelaySeconds: 15,
+    groupAttempts: 12,
+    groupDelayMs: 5_000,
+  },
+};
