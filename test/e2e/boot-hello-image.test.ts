@@ -35,12 +35,27 @@ function boot(img: string, deadlineMs: number) {
     const qemu = spawn(
       'timeout',
       [
-        '-k', '5', String(Math.ceil(deadlineMs / 1000)),
-        'qemu-system-x86_64', '-machine', 'q35', '-m', '256M',
-        '-display', 'none', '-serial', 'stdio', '-no-reboot',
-        '-drive', `if=none,id=hd0,format=raw,file=${img}`,
-        '-device', 'virtio-blk-pci,drive=hd0',
-        '-device', 'isa-debug-exit', '-accel', 'tcg',
+        '-k',
+        '5',
+        String(Math.ceil(deadlineMs / 1000)),
+        'qemu-system-x86_64',
+        '-machine',
+        'q35',
+        '-m',
+        '256M',
+        '-display',
+        'none',
+        '-serial',
+        'stdio',
+        '-no-reboot',
+        '-drive',
+        `if=none,id=hd0,format=raw,file=${img}`,
+        '-device',
+        'virtio-blk-pci,drive=hd0',
+        '-device',
+        'isa-debug-exit',
+        '-accel',
+        'tcg',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -57,46 +72,55 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-describe.skipIf(!kernelDir || !hasGcc())('boot an image from writeImage', () => {
-  it('runs /hello with arguments and environment', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'skiff-boot-'));
-    dirs.push(dir);
-    await writeFile(join(dir, 'hello.c'), HELLO_C);
-    const hello = join(dir, 'hello');
-    execFileSync('gcc', ['-static', '-O1', '-o', hello, join(dir, 'hello.c')]);
-    const host = async (path: string) => ({
-      kind: 'host' as const,
-      path,
-      sizeBytes: (await stat(path)).size,
-    });
-    const img = join(dir, 'hello.img');
-    await writeImage(
-      {
-        bootImage: await host(join(kernelDir!, 'boot.img')),
-        kernel: await host(join(kernelDir!, 'kernel.img')),
-        klibs: new Map(),
-        root: {
-          type: 'dir',
-          children: new Map([
-            ['hello', { type: 'file', source: await host(hello) }],
+describe.skipIf(!kernelDir || !hasGcc())(
+  'boot an image from writeImage',
+  () => {
+    it('runs /hello with arguments and environment', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'skiff-boot-'));
+      dirs.push(dir);
+      await writeFile(join(dir, 'hello.c'), HELLO_C);
+      const hello = join(dir, 'hello');
+      execFileSync('gcc', [
+        '-static',
+        '-O1',
+        '-o',
+        hello,
+        join(dir, 'hello.c'),
+      ]);
+      const host = async (path: string) => ({
+        kind: 'host' as const,
+        path,
+        sizeBytes: (await stat(path)).size,
+      });
+      const img = join(dir, 'hello.img');
+      await writeImage(
+        {
+          bootImage: await host(join(kernelDir!, 'boot.img')),
+          kernel: await host(join(kernelDir!, 'kernel.img')),
+          klibs: new Map(),
+          root: {
+            type: 'dir',
+            children: new Map([
+              ['hello', { type: 'file', source: await host(hello) }],
+            ]),
+          },
+          manifest: new Map<string, TfsValue>([
+            ['program', '/hello'],
+            ['arguments', ['/hello', 'world']],
+            ['environment', new Tuple([['FOO', 'bar']])],
+            ['debug_exit', FLAG],
           ]),
         },
-        manifest: new Map<string, TfsValue>([
-          ['program', '/hello'],
-          ['arguments', ['/hello', 'world']],
-          ['environment', new Tuple([['FOO', 'bar']])],
-          ['debug_exit', FLAG],
-        ]),
-      },
-      img,
-    );
-    const reader = await openImage(img);
-    expect((await reader.bootfs()).stat('/kernel').type).toBe('file');
-    await reader.close();
+        img,
+      );
+      const reader = await openImage(img);
+      expect((await reader.bootfs()).stat('/kernel').type).toBe('file');
+      await reader.close();
 
-    const { out, code } = await boot(img, 60_000);
-    expect(out).toContain('hello from skiff image: /hello world FOO=bar');
-    // debug_exit: QEMU exits with (code << 1) | 1.
-    expect(code).toBe((3 << 1) | 1);
-  }, 90_000);
-});
+      const { out, code } = await boot(img, 60_000);
+      expect(out).toContain('hello from skiff image: /hello world FOO=bar');
+      // debug_exit: QEMU exits with (code << 1) | 1.
+      expect(code).toBe((3 << 1) | 1);
+    }, 90_000);
+  },
+);
