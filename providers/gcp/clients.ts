@@ -1,0 +1,73 @@
+// The SDK clients for one GCP project, pointed at the configured endpoints.
+// Credentials come from Application Default Credentials (key file, gcloud
+// user credentials, metadata server), resolved by google-auth-library.
+import {
+  FirewallsClient,
+  GlobalOperationsClient,
+  ImagesClient,
+  InstancesClient,
+  ZoneOperationsClient,
+} from '@google-cloud/compute';
+import { IdempotencyStrategy, Storage } from '@google-cloud/storage';
+import type { Logger } from '../../src/log.js';
+import { gcpError } from './errors.js';
+import type { GcpSettings } from './settings.js';
+
+const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
+
+export interface GcpClients {
+  storage: Storage;
+  images: ImagesClient;
+  instances: InstancesClient;
+  firewalls: FirewallsClient;
+  globalOperations: GlobalOperationsClient;
+  zoneOperations: ZoneOperationsClient;
+  /** Loads credentials once and registers the token as a log secret. */
+  authenticate(): Promise<void>;
+}
+
+export function createGcpClients(
+  settings: GcpSettings,
+  logger: Logger,
+): GcpClients {
+  const auth = {
+    projectId: settings.projectId,
+    scopes: SCOPES,
+    ...(settings.keyFilename ? { keyFilename: settings.keyFilename } : {}),
+  };
+  const compute = { ...auth, ...settings.compute };
+  const images = new ImagesClient(compute);
+  let authenticated: Promise<void> | undefined;
+
+  return {
+    // Interrupted chunks are re-sent: uploads are retried even though
+    // they carry no generation precondition (the object is Skiff's own).
+    storage: new Storage({
+      ...auth,
+      ...(settings.storageEndpoint
+        ? { apiEndpoint: settings.storageEndpoint }
+        : {}),
+      retryOptions: {
+        autoRetry: true,
+        maxRetries: 5,
+        idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+      },
+    }),
+    images,
+    instances: new InstancesClient(compute),
+    firewalls: new FirewallsClient(compute),
+    globalOperations: new GlobalOperationsClient(compute),
+    zoneOperations: new ZoneOperationsClient(compute),
+    authenticate() {
+      authenticated ??= (async () => {
+        try {
+          const token = await images.auth.getAccessToken();
+          if (token) logger.addSecret(token);
+        } catch (err) {
+          throw gcpError(err, 'loading GCP credentials');
+        }
+      })();
+      return authenticated;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// Turns SDK failures (GaxiosError, GoogleError, auth errors) into
+// CloudErrors that name the step and keep GCP's own reason.
+import {
+  CloudError,
+  EnvironmentError,
+  errnoCode,
+  SkiffError,
+} from '../../src/errors.js';
+
+export interface GcpFailure {
+  status?: number;
+  /** GCP's reason, e.g. notFound, alreadyExists, resourceNotReady. */
+  reason?: string;
+  message: string;
+}
+
+function bodyOf(text: string): Record<string, any> | undefined {
+  try {
+    const body = JSON.parse(text);
+    return body && typeof body === 'object' ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The HTTP status, reason and message of an SDK error. Compute's REST
+ * client reports the raw JSON body as the message (peers-and-clouds §7).
+ */
+export function describeGcpFailure(err: unknown): GcpFailure {
+  const e = (err ?? {}) as Record<string, any>;
+  const text = typeof e.message === 'string' ? e.message : String(err);
+  const body = bodyOf(text)?.error ?? e.response?.data?.error ?? e.errors;
+  const details = Array.isArray(body?.errors) ? body.errors[0] : undefined;
+  const status =
+    (typeof e.code === 'number' && e.code >= 100 ? e.code : undefined) ??
+    e.response?.status ??
+    (typeof body?.code === 'number' ? body.code : undefined);
+  return {
+    status,
+    reason: details?.reason ?? e.reason ?? body?.status,
+    message: body?.message ?? details?.message ?? text,
+  };
+}
+
+/** True for a 404 from the API. */
+export function isNotFound(err: unknown): boolean {
+  return describeGcpFailure(err).status === 404;
+}
+
+/** Wraps `err` as a SkiffError whose message starts with `step`. */
+export function gcpError(err: unknown, step: string): SkiffError {
+  if (err instanceof SkiffError) return err;
+  const errno = errnoCode(err);
+  if (errno === 'ECONNREFUSED' || errno === 'ENOTFOUND') {
+    return new EnvironmentError(
+      'GCP_UNREACHABLE',
+      `${step}: cannot reach the GCP endpoint (${errno})`,
+      {
+        cause: err,
+        hint: 'check the network, or CloudConfig.ComputeEndpoint / STORAGE_EMULATOR_HOST if set',
+      },
+    );
+  }
+  const failure = describeGcpFailure(err);
+  const text = `${step}: ${failure.message}`;
+  if (/Could not load the default credentials/i.test(failure.message)) {
+    return new EnvironmentError('GCP_NO_CREDENTIALS', text, {
+      cause: err,
+      hint: 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file',
+    });
+  }
+  const options = { cause: err, status: failure.status };
+  switch (failure.status) {
+    case 401:
+      return new CloudError('GCP_UNAUTHENTICATED', text, {
+        ...options,
+        hint: 'refresh the credentials: `gcloud auth application-default login`',
+      });
+    case 403:
+      return new CloudError('GCP_PERMISSION_DENIED', text, {
+        ...options,
+        hint:
+          failure.reason === 'accessNotConfigured'
+            ? 'enable the API: `gcloud services enable compute.googleapis.com storage.googleapis.com`'
+            : 'the account needs roles/compute.admin and roles/storage.admin (or narrower equivalents)',
+      });
+    case 404:
+      return new CloudError('GCP_NOT_FOUND', text, options);
+    case 409:
+      return new CloudError('GCP_ALREADY_EXISTS', text, options);
+  }
+  const retryable = failure.status === 429 || (failure.status ?? 0) >= 500;
+  return new CloudError(
+    failure.reason ? `GCP_${failure.reason.toUpperCase()}` : 'GCP_ERROR',
+    text,
+    { ...options, retryable },
+  );
+}

@@ -1,0 +1,300 @@
+// Instances: insert from a Skiff image with a per-instance network tag and
+// firewall rule; list, start, stop and delete only Skiff's instances.
+import type { PortForward } from '../../src/config/types.js';
+import { UserError } from '../../src/errors.js';
+import type {
+  CreateInstanceOptions,
+  InstanceInfo,
+  InstanceState,
+} from '../types.js';
+import type { GcpContext } from './context.js';
+import { gcpError, isNotFound } from './errors.js';
+import { createFirewall, deleteFirewall, networkTag } from './firewall.js';
+import { waitForOperation } from './operations.js';
+import {
+  checkResourceName,
+  SKIFF_LABEL,
+  type GcpSettings,
+} from './settings.js';
+
+const GIB = 2 ** 30;
+const PORTS_KEY = 'skiff-ports';
+const IMAGE_LABEL = 'skiff-image';
+
+export interface InstancePlan {
+  name: string;
+  imageName: string;
+  flavor: string;
+  diskSizeGb: number;
+  ports: PortForward[];
+  serviceAccount?: string;
+}
+
+/** The instances.insert body (pure: tested on its output). */
+export function instanceResource(settings: GcpSettings, plan: InstancePlan) {
+  const { projectId, zone } = settings;
+  return {
+    name: plan.name,
+    machineType: `zones/${zone}/machineTypes/${plan.flavor}`,
+    labels: { ...settings.labels, [IMAGE_LABEL]: plan.imageName },
+    tags: { items: [networkTag(plan.name)] },
+    disks: [
+      {
+        boot: true,
+        autoDelete: true,
+        type: 'PERSISTENT',
+        initializeParams: {
+          sourceImage: `projects/${projectId}/global/images/${plan.imageName}`,
+          diskSizeGb: String(plan.diskSizeGb),
+        },
+      },
+    ],
+    networkInterfaces: [
+      {
+        network: `global/networks/${settings.network}`,
+        accessConfigs: [{ type: 'ONE_TO_ONE_NAT', name: 'External NAT' }],
+      },
+    ],
+    // Read back by list/get to show the ports; harmless for the guest.
+    metadata: {
+      items: [{ key: PORTS_KEY, value: formatPorts(plan.ports) }],
+    },
+    ...(plan.serviceAccount
+      ? {
+          serviceAccounts: [
+            {
+              email: plan.serviceAccount,
+              scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+            },
+          ],
+        }
+      : {}),
+  };
+}
+
+function formatPorts(ports: PortForward[]): string {
+  return ports.map((p) => `${p.guestPort}/${p.protocol}`).join(',');
+}
+
+function parsePorts(value: string | undefined): PortForward[] {
+  return (value ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((item) => {
+      const [port, protocol] = item.split('/');
+      const n = Number(port);
+      return {
+        protocol: protocol === 'udp' ? 'udp' : 'tcp',
+        hostPort: n,
+        guestPort: n,
+      } as PortForward;
+    });
+}
+
+/** GCE status to Skiff's states; GCE's TERMINATED means stopped. */
+export function stateOf(status: string | undefined): InstanceState {
+  switch (status) {
+    case 'PROVISIONING':
+    case 'STAGING':
+    case 'REPAIRING':
+      return 'pending';
+    case 'RUNNING':
+      return 'running';
+    case 'STOPPING':
+    case 'SUSPENDING':
+      return 'stopping';
+    case 'STOPPED':
+    case 'SUSPENDED':
+    case 'TERMINATED':
+      return 'stopped';
+    default:
+      return 'unknown';
+  }
+}
+
+export function toInstanceInfo(vm: Record<string, any>): InstanceInfo {
+  const nic = vm.networkInterfaces?.[0];
+  const items: Array<{ key: string; value: string }> = vm.metadata?.items ?? [];
+  return {
+    name: String(vm.name),
+    target: 'gcp',
+    image: vm.labels?.[IMAGE_LABEL] ?? '',
+    state: stateOf(vm.status),
+    ports: parsePorts(items.find((i) => i.key === PORTS_KEY)?.value),
+    id: vm.id ? String(vm.id) : undefined,
+    createdAt: vm.creationTimestamp
+      ? new Date(vm.creationTimestamp).toISOString()
+      : undefined,
+    publicIp: nic?.accessConfigs?.[0]?.natIP ?? undefined,
+    privateIp: nic?.networkIP ?? undefined,
+    details: {
+      zone: String(vm.zone ?? '')
+        .split('/')
+        .pop(),
+      machineType: String(vm.machineType ?? '')
+        .split('/')
+        .pop(),
+    },
+  };
+}
+
+function zonal(ctx: GcpContext) {
+  return { project: ctx.settings.projectId, zone: ctx.settings.zone };
+}
+
+function waitOptions(ctx: GcpContext, step: string) {
+  return {
+    ...zonal(ctx),
+    step,
+    timeoutMs: ctx.tuning.instanceTimeoutMs,
+    pollIntervalMs: ctx.tuning.pollIntervalMs,
+    signal: ctx.signal,
+  };
+}
+
+export function instanceNotFound(ctx: GcpContext, name: string): UserError {
+  return new UserError(
+    'INSTANCE_NOT_FOUND',
+    `instance ${name} does not exist in ${ctx.settings.projectId}/${ctx.settings.zone}`,
+    { hint: 'see `skiff instance list -t gcp` (and check CloudConfig.Zone)' },
+  );
+}
+
+/** The raw instance, or UserError if absent or not Skiff's. */
+export async function getVm(ctx: GcpContext, name: string) {
+  checkResourceName('instance', name);
+  await ctx.clients.authenticate();
+  let vm: Record<string, any>;
+  try {
+    [vm] = await ctx.clients.instances.get({ ...zonal(ctx), instance: name });
+  } catch (err) {
+    if (isNotFound(err)) throw instanceNotFound(ctx, name);
+    throw gcpError(err, `looking up instance ${name}`);
+  }
+  if (vm.labels?.[SKIFF_LABEL.key] !== SKIFF_LABEL.value) {
+    throw new UserError(
+      'INSTANCE_NOT_SKIFF',
+      `instance ${name} was not made by Skiff (no label ${SKIFF_LABEL.key}=${SKIFF_LABEL.value})`,
+      { hint: 'manage it with gcloud instead' },
+    );
+  }
+  return vm;
+}
+
+async function imageSizeGb(ctx: GcpContext, image: string): Promise<number> {
+  try {
+    const [found] = await ctx.clients.images.get({
+      project: ctx.settings.projectId,
+      image,
+    });
+    return Number(found.diskSizeGb ?? 1);
+  } catch (err) {
+    if (isNotFound(err)) {
+      throw new UserError(
+        'IMAGE_NOT_FOUND',
+        `image ${image} does not exist in project ${ctx.settings.projectId}`,
+        {
+          hint: `create it with \`skiff image create -t gcp --imagename ${image}\``,
+        },
+      );
+    }
+    throw gcpError(err, `looking up image ${image}`);
+  }
+}
+
+export async function createGcpInstance(
+  ctx: GcpContext,
+  opts: CreateInstanceOptions,
+): Promise<InstanceInfo> {
+  const { settings, clients, logger } = ctx;
+  checkResourceName('instance', opts.name);
+  checkResourceName('image', opts.imageName);
+  const wantedGb = Math.ceil((opts.config.baseVolumeBytes ?? 0) / GIB);
+  if (
+    opts.config.manifestPassthrough?.gcp !== undefined &&
+    !settings.instanceProfile
+  ) {
+    logger.warn(
+      'no CloudConfig.InstanceProfile: the instance has no service account, so Cloud Logging will not receive its logs',
+    );
+  }
+
+  await clients.authenticate();
+  const plan: InstancePlan = {
+    name: opts.name,
+    imageName: opts.imageName,
+    flavor: opts.flavor ?? settings.flavor,
+    diskSizeGb: Math.max(wantedGb, await imageSizeGb(ctx, opts.imageName)),
+    ports: opts.ports,
+    serviceAccount: settings.instanceProfile,
+  };
+  const step = `creating instance ${opts.name} from image ${opts.imageName}`;
+  logger.info(`${step} (${plan.flavor}, ${plan.diskSizeGb} GB disk)`);
+  let response: unknown;
+  try {
+    response = await clients.instances.insert({
+      ...zonal(ctx),
+      instanceResource: instanceResource(settings, plan),
+    });
+  } catch (err) {
+    throw gcpError(err, step);
+  }
+  await waitForOperation(clients, response, waitOptions(ctx, step));
+  await createFirewall(ctx, opts.name, opts.ports);
+  return toInstanceInfo(await getVm(ctx, opts.name));
+}
+
+export async function listGcpInstances(
+  ctx: GcpContext,
+): Promise<InstanceInfo[]> {
+  await ctx.clients.authenticate();
+  try {
+    const [vms] = await ctx.clients.instances.list({
+      ...zonal(ctx),
+      filter: `labels.${SKIFF_LABEL.key} = ${SKIFF_LABEL.value}`,
+    });
+    return vms
+      .filter((vm) => vm.labels?.[SKIFF_LABEL.key] === SKIFF_LABEL.value)
+      .map((vm) => toInstanceInfo(vm as Record<string, any>));
+  } catch (err) {
+    throw gcpError(err, `listing instances in ${ctx.settings.zone}`);
+  }
+}
+
+const VERB_ING = { start: 'starting', stop: 'stopping', delete: 'deleting' };
+
+/** start, stop or delete, then wait for the zonal operation. */
+async function act(
+  ctx: GcpContext,
+  verb: 'start' | 'stop' | 'delete',
+  name: string,
+): Promise<void> {
+  await getVm(ctx, name);
+  const step = `${VERB_ING[verb]} instance ${name}`;
+  let response: unknown;
+  try {
+    response = await ctx.clients.instances[verb]({
+      ...zonal(ctx),
+      instance: name,
+    });
+  } catch (err) {
+    throw gcpError(err, step);
+  }
+  await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
+}
+
+export const startGcpInstance = (ctx: GcpContext, name: string) =>
+  act(ctx, 'start', name);
+
+export const stopGcpInstance = (ctx: GcpContext, name: string) =>
+  act(ctx, 'stop', name);
+
+/** Deletes the instance, then its firewall rule (by exact name). */
+export async function deleteGcpInstance(
+  ctx: GcpContext,
+  name: string,
+): Promise<void> {
+  await act(ctx, 'delete', name);
+  await deleteFirewall(ctx, name);
+  ctx.logger.info(`deleted instance ${name}`);
+}

@@ -1,0 +1,100 @@
+// Waits for a Compute long-running operation and checks how it ended: GCE
+// marks failed operations DONE too, with the reason in error.errors[].
+import { AbortError, CloudError } from '../../src/errors.js';
+import type { GcpClients } from './clients.js';
+import { gcpError } from './errors.js';
+
+interface OperationLike {
+  name?: string | null;
+  status?: string | number | null;
+  error?: {
+    errors?: Array<{ code?: string | null; message?: string | null }> | null;
+  } | null;
+}
+
+export interface WaitOptions {
+  project: string;
+  /** Set for zonal operations (instances); unset for global ones. */
+  zone?: string;
+  /** What the operation does, for messages: "creating image web". */
+  step: string;
+  timeoutMs: number;
+  pollIntervalMs: number;
+  signal?: AbortSignal;
+}
+
+/** The Operation inside what `insert()`/`delete()` resolve to. */
+export function operationOf(response: unknown): OperationLike {
+  const first = Array.isArray(response) ? response[0] : response;
+  const op = (first as { latestResponse?: unknown })?.latestResponse ?? first;
+  return (op ?? {}) as OperationLike;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitOnce(
+  clients: GcpClients,
+  name: string,
+  options: WaitOptions,
+): Promise<OperationLike> {
+  const { project, zone } = options;
+  const [op] = zone
+    ? await clients.zoneOperations.wait({ project, zone, operation: name })
+    : await clients.globalOperations.wait({ project, operation: name });
+  return op as OperationLike;
+}
+
+/**
+ * Polls until the operation is DONE, then throws a CloudError carrying
+ * GCP's own code (e.g. GCP_INVALID_IMAGE_TAR) if it failed.
+ */
+export async function waitForOperation(
+  clients: GcpClients,
+  response: unknown,
+  options: WaitOptions,
+): Promise<void> {
+  let op = operationOf(response);
+  const name = op.name ?? '';
+  const deadline = Date.now() + options.timeoutMs;
+
+  while (op.status !== 'DONE') {
+    if (options.signal?.aborted) {
+      throw new AbortError(`${options.step}: interrupted`, {
+        hint: `the operation ${name} continues in GCP`,
+      });
+    }
+    if (Date.now() > deadline) {
+      throw new CloudError(
+        'GCP_OPERATION_TIMEOUT',
+        `${options.step}: still running after ${Math.round(options.timeoutMs / 1000)} s (operation ${name})`,
+        {
+          hint: `raise CloudConfig.ImageTimeoutSeconds, or follow it with \`gcloud compute operations describe ${name}\``,
+        },
+      );
+    }
+    const started = Date.now();
+    try {
+      op = await waitOnce(clients, name, options);
+    } catch (err) {
+      throw gcpError(err, `${options.step}: waiting for ${name}`);
+    }
+    // wait() returns early on some errors; don't spin.
+    if (op.status !== 'DONE' && Date.now() - started < 1000) {
+      await sleep(options.pollIntervalMs);
+    }
+  }
+
+  const failure = op.error?.errors?.[0];
+  if (failure) {
+    const code = failure.code ?? 'OPERATION_FAILED';
+    throw new CloudError(
+      `GCP_${code}`,
+      `${options.step} failed: ${code}: ${failure.message ?? 'no message'}`,
+      code === 'INVALID_IMAGE_TAR'
+        ? {
+            hint: 'GCE wants disk.raw alone in a GNU-format tar.gz: build it with `skiff build -t gcp`',
+          }
+        : {},
+    );
+  }
+}

@@ -1,0 +1,136 @@
+// GCP settings from CloudConfig, flags and the environment, checked before
+// any client is built or any request is made.
+import type { ResolvedCloudConfig } from '../../src/config/types.js';
+import { UserError } from '../../src/errors.js';
+
+export interface ComputeEndpoint {
+  /** Host name only: the SDK builds `${protocol}://${host}:${port}`. */
+  apiEndpoint: string;
+  port: number;
+  protocol: 'http' | 'https';
+}
+
+export interface GcpSettings {
+  projectId: string;
+  zone: string;
+  /** Region of the zone (us-central1-a -> us-central1). */
+  region: string;
+  bucketName?: string;
+  flavor: string;
+  network: string;
+  labels: Record<string, string>;
+  instanceProfile?: string;
+  imageTimeoutMs: number;
+  compute?: ComputeEndpoint;
+  /** http(s)://host:port of a GCS emulator (STORAGE_EMULATOR_HOST). */
+  storageEndpoint?: string;
+  /** Key file named by GOOGLE_APPLICATION_CREDENTIALS, if any. */
+  keyFilename?: string;
+}
+
+export const DEFAULT_FLAVOR = 'e2-small';
+export const SKIFF_LABEL = { key: 'managed-by', value: 'skiff' } as const;
+const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
+const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
+const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function missing(key: string, flag: string, example: string): UserError {
+  return new UserError(
+    'GCP_CONFIG_MISSING',
+    `GCP needs CloudConfig.${key}, which is not set`,
+    { hint: `set "${key}": "${example}" in CloudConfig or pass ${flag}` },
+  );
+}
+
+/** Parses SKIFF_GCP_COMPUTE_ENDPOINT / CloudConfig.ComputeEndpoint. */
+export function parseComputeEndpoint(value: string): ComputeEndpoint {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UserError(
+      'GCP_ENDPOINT_INVALID',
+      `Compute endpoint ${JSON.stringify(value)} is not an http(s) URL`,
+      {
+        hint: 'set CloudConfig.ComputeEndpoint or SKIFF_GCP_COMPUTE_ENDPOINT to e.g. http://127.0.0.1:8085',
+      },
+    );
+  }
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  // The SDK ignores a port inside apiEndpoint: it must come separately.
+  const port = url.port ? Number(url.port) : protocol === 'http' ? 80 : 443;
+  return { apiEndpoint: url.hostname, port, protocol };
+}
+
+/** Checks a resource name (images, instances) against GCE's rule. */
+export function checkResourceName(kind: string, name: string): void {
+  if (!RFC1035.test(name)) {
+    throw new UserError(
+      'GCP_NAME_INVALID',
+      `${kind} name ${JSON.stringify(name)} is not valid on GCP`,
+      {
+        hint: 'use 1-63 lowercase letters, digits and dashes, starting with a letter and not ending with a dash',
+      },
+    );
+  }
+}
+
+function checkLabels(labels: Record<string, string>): void {
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
+      throw new UserError(
+        'GCP_LABEL_INVALID',
+        `CloudConfig.Labels ${JSON.stringify(key)}: ${JSON.stringify(value)} is not a valid GCP label`,
+        {
+          hint: 'label keys and values use lowercase letters, digits, _ and - (at most 63 characters; keys start with a letter)',
+        },
+      );
+    }
+  }
+}
+
+/** Resolves and validates; throws UserError naming the key and flag. */
+export function resolveGcpSettings(
+  cloud: ResolvedCloudConfig,
+  env: Record<string, string | undefined>,
+): GcpSettings {
+  if (!cloud.projectId) {
+    throw missing('ProjectID', '--projectid', 'my-project');
+  }
+  if (!cloud.zone) throw missing('Zone', '--zone', 'us-central1-a');
+  if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(cloud.zone)) {
+    throw new UserError(
+      'GCP_ZONE_INVALID',
+      `CloudConfig.Zone ${JSON.stringify(cloud.zone)} is not a GCP zone`,
+      { hint: 'use a zone such as us-central1-a (--zone)' },
+    );
+  }
+  checkLabels(cloud.labels);
+  const endpoint = cloud.computeEndpoint ?? env.SKIFF_GCP_COMPUTE_ENDPOINT;
+
+  return {
+    projectId: cloud.projectId,
+    zone: cloud.zone,
+    region: cloud.zone.replace(/-[a-z]$/, ''),
+    bucketName: cloud.bucketName,
+    flavor: cloud.flavor ?? DEFAULT_FLAVOR,
+    network: cloud.vpc ?? 'default',
+    labels: { ...cloud.labels, [SKIFF_LABEL.key]: SKIFF_LABEL.value },
+    instanceProfile: cloud.instanceProfile,
+    imageTimeoutMs: cloud.imageTimeoutSeconds * 1000,
+    compute: endpoint ? parseComputeEndpoint(endpoint) : undefined,
+    storageEndpoint: env.STORAGE_EMULATOR_HOST || undefined,
+    keyFilename: env.GOOGLE_APPLICATION_CREDENTIALS || undefined,
+  };
+}
+
+/** BucketName is needed only to create images. */
+export function requireBucket(settings: GcpSettings): string {
+  if (!settings.bucketName) {
+    throw missing('BucketName', '--bucketname', 'my-skiff-images');
+  }
+  return settings.bucketName;
+}
