@@ -13,6 +13,7 @@ import {
 import { isProcessAlive } from '../../src/state/process.js';
 import { stat } from 'node:fs/promises';
 import type { InstanceInfo } from '../types.js';
+import { pollUntil } from './wait.js';
 
 export interface RunState {
   running: boolean;
@@ -30,7 +31,14 @@ export async function readRunState(files: InstanceFiles): Promise<RunState> {
   if (!run) return { running: false, exit };
   const ended = exit?.runId === run.runId ? exit : undefined;
   if (ended) return { running: false, run, exit: ended };
-  return { running: await isProcessAlive(run.qemu), run };
+  if (await isProcessAlive(run.qemu)) return { running: true, run };
+  // QEMU just ended: its supervisor is about to record how.
+  const late = await pollUntil(async () => {
+    const e = await readExitRecord(files);
+    if (e?.runId === run.runId) return e;
+    return (await isProcessAlive(run.supervisor)) ? undefined : null;
+  }, 2000);
+  return { running: false, run, exit: late ?? undefined };
 }
 
 async function fileSize(path: string): Promise<number> {
