@@ -1,0 +1,101 @@
+// Shared setup for GCP provider tests: a fake GCP on 127.0.0.1, ADC
+// through the fake metadata server, and a small raw image.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGcpProvider } from '../../../providers/gcp/index.js';
+import type { BuiltImage, Provider } from '../../../providers/types.js';
+import type {
+  ResolvedCloudConfig,
+  ResolvedConfig,
+} from '../../../src/config/types.js';
+import { RecordingLogger } from '../../../src/log.js';
+import { GcpFake } from '../../helpers/gcp-fake.js';
+
+export const GIB = 2 ** 30;
+
+export interface GcpTestEnv {
+  fake: GcpFake;
+  dir: string;
+  image: BuiltImage;
+  imageBytes: Buffer;
+  cloud: ResolvedCloudConfig;
+  provider(
+    logger?: RecordingLogger,
+    cloud?: Partial<ResolvedCloudConfig>,
+  ): Promise<Provider>;
+  close(): Promise<void>;
+}
+
+/**
+ * Credentials come from google-auth-library's ADC chain, which finds the
+ * fake metadata server through GCE_METADATA_HOST (the SDKs read
+ * process.env themselves; tests run each file in its own worker).
+ */
+export async function setupGcp(): Promise<GcpTestEnv> {
+  const fake = await new GcpFake().start();
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-gcp-'));
+  const saved = { ...process.env };
+  process.env.GCE_METADATA_HOST = fake.hostPort;
+  process.env.CLOUDSDK_CONFIG = join(dir, 'no-gcloud');
+  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  delete process.env.STORAGE_EMULATOR_HOST;
+
+  const imageBytes = randomBytes(1024 * 1024 + 123);
+  const imagePath = join(dir, 'disk.raw');
+  await writeFile(imagePath, imageBytes);
+  const cloud: ResolvedCloudConfig = {
+    platform: 'gcp',
+    projectId: 'skiff-test',
+    zone: 'us-central1-a',
+    bucketName: 'skiff-images',
+    labels: { team: 'web' },
+    computeEndpoint: fake.url,
+    imageTimeoutSeconds: 30,
+  } as ResolvedCloudConfig;
+
+  return {
+    fake,
+    dir,
+    imageBytes,
+    image: {
+      path: imagePath,
+      sizeBytes: imageBytes.length,
+      uefi: false,
+      arch: 'x86_64',
+    },
+    cloud,
+    provider: (logger = new RecordingLogger(), overrides = {}) =>
+      createGcpProvider(
+        {
+          logger,
+          paths: {
+            cacheDir: join(dir, 'cache'),
+            dataDir: join(dir, 'data'),
+            stateDir: join(dir, 'state'),
+          },
+          env: { STORAGE_EMULATOR_HOST: fake.url },
+        },
+        { ...cloud, ...overrides },
+        { pollIntervalMs: 5, uploadChunkBytes: 256 * 1024 },
+      ),
+    async close() {
+      await fake.stop();
+      await rm(dir, { recursive: true, force: true });
+      process.env = saved;
+    },
+  };
+}
+
+/** The parts of ResolvedConfig the GCP provider reads. */
+export function configWith(
+  cloud: ResolvedCloudConfig,
+  extra: Partial<ResolvedConfig> = {},
+): ResolvedConfig {
+  return {
+    manifestPassthrough: {},
+    cloud,
+    ...extra,
+  } as ResolvedConfig;
+}
