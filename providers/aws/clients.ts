@@ -53,15 +53,20 @@ export function credentialsFrom(
 
 type Checksums = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
 
-function checksumSetting(
-  value: string | undefined,
-  customEndpoint: boolean,
-): Checksums | undefined {
+/** AWS_REQUEST_CHECKSUM_CALCULATION and friends, as the SDK reads them. */
+function checksumSetting(value: string | undefined): Checksums | undefined {
   const upper = value?.toUpperCase();
-  if (upper === 'WHEN_SUPPORTED' || upper === 'WHEN_REQUIRED') return upper;
-  // S3-compatible servers (s3rver, older MinIO) store the aws-chunked
-  // framing of flexible checksums as object data; AWS itself needs none.
-  return customEndpoint ? 'WHEN_REQUIRED' : undefined;
+  return upper === 'WHEN_SUPPORTED' || upper === 'WHEN_REQUIRED'
+    ? upper
+    : undefined;
+}
+
+/** `{ key: value }`, or nothing so the SDK applies its own default. */
+function defined<K extends string, V>(
+  key: K,
+  value: V | undefined,
+): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 export function createAwsClients(
@@ -71,14 +76,12 @@ export function createAwsClients(
 ): AwsClients {
   const credentials = credentialsFrom(env, logger);
   const common = {
-    ...(region ? { region } : {}),
-    ...(credentials ? { credentials } : {}),
-    ...(env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}),
+    ...defined('region', region),
+    ...defined('credentials', credentials),
+    ...defined('profile', env.AWS_PROFILE || undefined),
   };
-  const endpoint = (service: Service) => {
-    const url = endpointFor(env, service);
-    return url ? { endpoint: url } : {};
-  };
+  const endpoint = (service: Service) =>
+    defined('endpoint', endpointFor(env, service));
   const s3Endpoint = endpointFor(env, 'S3');
   return {
     ec2: new EC2Client({ ...common, ...endpoint('EC2') }),
@@ -88,14 +91,16 @@ export function createAwsClients(
     s3: new S3Client({
       ...common,
       ...endpoint('S3'),
+      // A custom host named localhost would get bucket.localhost otherwise
+      // (peers-and-clouds.md §8).
       forcePathStyle: s3Endpoint !== undefined,
-      requestChecksumCalculation: checksumSetting(
-        env.AWS_REQUEST_CHECKSUM_CALCULATION,
-        s3Endpoint !== undefined,
+      ...defined(
+        'requestChecksumCalculation',
+        checksumSetting(env.AWS_REQUEST_CHECKSUM_CALCULATION),
       ),
-      responseChecksumValidation: checksumSetting(
-        env.AWS_RESPONSE_CHECKSUM_VALIDATION,
-        s3Endpoint !== undefined,
+      ...defined(
+        'responseChecksumValidation',
+        checksumSetting(env.AWS_RESPONSE_CHECKSUM_VALIDATION),
       ),
     }),
     iam: new IAMClient({ ...common, ...endpoint('IAM') }),

@@ -2,11 +2,13 @@
 // that need real S3 multipart uploads without the internet.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 interface S3rverInstance {
+  httpServer: Server;
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -19,6 +21,8 @@ export interface RunningS3rver {
   /** e.g. http://127.0.0.1:41234 */
   endpoint: string;
   directory: string;
+  /** `METHOD /path?query` of every request served, in order. */
+  requests: string[];
   close(): Promise<void>;
 }
 
@@ -34,9 +38,14 @@ export async function startS3rver(buckets: string[]): Promise<RunningS3rver> {
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const { port } = await server.run();
+  const requests: string[] = [];
+  server.httpServer.on('request', (req) => {
+    requests.push(`${req.method} ${req.url}`);
+  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
     directory,
+    requests,
     close: async () => {
       await server.close();
       await rm(directory, { recursive: true, force: true });
