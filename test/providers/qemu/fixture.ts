@@ -17,7 +17,10 @@ import {
   listInstanceNames,
   readRunRecord,
 } from '../../../src/state/instances.js';
-import { isProcessAlive } from '../../../src/state/process.js';
+import {
+  isProcessAlive,
+  type ProcessIdentity,
+} from '../../../src/state/process.js';
 import { FLAG, Tuple, type TfsValue } from '../../../src/tfs/value.js';
 
 export const HELLO_C = `
@@ -192,22 +195,34 @@ export async function killLeftovers(paths: SkiffPaths): Promise<void> {
   }
 }
 
-/** Every live process recorded under `paths` (should be none at the end). */
-export async function liveProcesses(paths: SkiffPaths): Promise<number[]> {
-  const live: number[] = [];
+/** Every QEMU and supervisor ever recorded under `paths`, so far. */
+export async function recordedProcesses(
+  paths: SkiffPaths,
+): Promise<ProcessIdentity[]> {
   let names: string[] = [];
   try {
     names = await readdir(join(paths.stateDir, 'instances'));
   } catch {
-    return live;
+    return [];
   }
+  const ids: ProcessIdentity[] = [];
   for (const name of names) {
     const run = await readRunRecord(instanceFiles(paths, name));
-    for (const id of run ? [run.qemu, run.supervisor] : []) {
-      if (await isProcessAlive(id)) live.push(id.pid);
-    }
+    if (run) ids.push(run.qemu, run.supervisor);
   }
+  return ids;
+}
+
+/** The pids of those still alive. */
+export async function stillAlive(ids: ProcessIdentity[]): Promise<number[]> {
+  const live: number[] = [];
+  for (const id of ids) if (await isProcessAlive(id)) live.push(id.pid);
   return live;
+}
+
+/** Every live process recorded under `paths` (should be none at the end). */
+export async function liveProcesses(paths: SkiffPaths): Promise<number[]> {
+  return stillAlive(await recordedProcesses(paths));
 }
 
 export async function removeHome(home: TestHome | undefined): Promise<void> {

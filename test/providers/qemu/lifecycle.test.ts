@@ -11,6 +11,8 @@ import {
   hasGcc,
   HELLO_C,
   liveProcesses,
+  recordedProcesses,
+  stillAlive,
   makeImage,
   removeHome,
   runConfig,
@@ -139,8 +141,10 @@ describe.skipIf(!kernel || !hasGcc())('qemu provider lifecycle', () => {
 
     await provider.startInstance('web1');
     expect((await provider.getInstance('web1')).state).toBe('running');
+    const ids = await recordedProcesses(paths);
+    expect(await stillAlive(ids)).toHaveLength(2);
     await provider.deleteInstance('web1');
-    expect(await liveProcesses(paths)).toEqual([]);
+    expect(await stillAlive(ids)).toEqual([]);
     expect(
       (await readdir(join(paths.stateDir, 'instances'))).filter(
         (n) => n === 'web1' || n.startsWith('.'),

@@ -1,0 +1,134 @@
+// The local walkthrough through the CLI: image create -> image list ->
+// instance create -> instance list -> instance logs -> instance delete ->
+// image delete, leaving no process and no state behind.
+import { copyFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolvePaths } from '../../src/paths.js';
+import { compileC, runCli, tempHome } from '../helpers/cli-run.js';
+import { findKernelForTests } from '../helpers/kernel.js';
+import {
+  killLeftovers,
+  recordedProcesses,
+  stillAlive,
+  waitFor,
+} from '../providers/qemu/fixture.js';
+
+const kernel = findKernelForTests();
+const example = join(import.meta.dirname, '../../examples/hello-c');
+
+describe.skipIf(!kernel)('skiff image + instance walkthrough', () => {
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let env: Record<string, string>;
+  const cli = (...argv: string[]) => runCli(argv, { env, cwd: home.dir });
+
+  beforeAll(async () => {
+    home = await tempHome();
+    env = { ...home.env, SKIFF_NANOS_DIR: kernel! };
+    await compileC(join(example, 'hello.c'), join(home.dir, 'hello'));
+    await copyFile(join(example, 'config.json'), join(home.dir, 'config.json'));
+  });
+  afterAll(async () => {
+    await killLeftovers(resolvePaths(env));
+    await home.cleanup();
+  });
+
+  it('builds, runs, shows, logs and removes an instance', async () => {
+    const paths = resolvePaths(env);
+    const made = await cli(
+      'image',
+      'create',
+      './hello',
+      '-c',
+      'config.json',
+      '--imagename',
+      'sf_console',
+      '--json',
+    );
+    expect(made.stderr).not.toContain('error');
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({
+      name: 'sf_console',
+      target: 'qemu',
+      status: 'ready',
+    });
+
+    const images = await cli('image', 'list', '--json');
+    expect(
+      JSON.parse(images.stdout).map((i: { name: string }) => i.name),
+    ).toEqual(['sf_console']);
+    const table = await cli('image', 'list');
+    expect(table.stdout).toMatch(/^NAME\s+STATUS\s+SIZE/);
+    expect(table.stdout).toContain('sf_console');
+
+    const created = await cli(
+      'instance',
+      'create',
+      '--instance-name',
+      'sf',
+      'sf_console',
+      '--accel',
+      'tcg',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      name: 'sf',
+      image: 'sf_console',
+    });
+
+    const listed = await cli('instance', 'list', '--json');
+    const sf = JSON.parse(listed.stdout).find(
+      (i: { name: string }) => i.name === 'sf',
+    );
+    expect(sf).toMatchObject({ image: 'sf_console', target: 'qemu' });
+    expect(['running', 'stopped']).toContain(sf.state);
+
+    // hello exits by itself: the list then shows its exit code.
+    const ended = await waitFor(
+      async () => {
+        const r = await cli('instance', 'list', '--json');
+        const i = JSON.parse(r.stdout)[0];
+        return i.state === 'stopped' && i.exitCode !== undefined && i;
+      },
+      30_000,
+      'sf to exit',
+    );
+    expect(ended.exitCode).toBe(0);
+    const human = await cli('instance', 'list');
+    expect(human.stdout).toMatch(/^NAME\s+IMAGE\s+STATE\s+PORTS\s+PID/);
+    expect(human.stdout).toMatch(/sf\s+sf_console\s+stopped/);
+
+    const logs = await cli('instance', 'logs', 'sf');
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('hello from skiff\n');
+    expect(logs.stdout).toContain('arg 1: one\n');
+    expect(logs.stdout).toContain('GREETING=ahoy\n');
+    const followed = await cli('instance', 'logs', 'sf', '-w');
+    expect(followed.stdout).toContain('hello from skiff\n');
+
+    const ids = await recordedProcesses(paths);
+    expect(ids).toHaveLength(2);
+    expect((await cli('instance', 'delete', 'sf')).code).toBe(0);
+    expect(
+      JSON.parse((await cli('instance', 'list', '--json')).stdout),
+    ).toEqual([]);
+    expect((await cli('image', 'delete', 'sf_console')).code).toBe(0);
+    expect(JSON.parse((await cli('image', 'list', '--json')).stdout)).toEqual(
+      [],
+    );
+
+    expect(await stillAlive(ids)).toEqual([]);
+    expect(await readdir(join(paths.stateDir, 'instances'))).toEqual([]);
+    expect(await readdir(join(paths.dataDir, 'images'))).toEqual([]);
+  });
+
+  it('unknown names are errors that list what exists', async () => {
+    const r = await cli('instance', 'logs', 'nope');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no local instance named "nope"');
+    const j = await cli('instance', 'create', 'ghost', '--json');
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.stdout).error.code).toBe('IMAGE_NOT_FOUND');
+  });
+});
