@@ -85,7 +85,9 @@ export const cloudConfigShape = {
   KMS: z.string(),
   EnableIPv6: z.boolean(),
   StaticIP: z.string(),
-  ComputeEndpoint: z.url(),
+  ComputeEndpoint: z.url({
+    error: 'is not a URL such as "http://127.0.0.1:8080"',
+  }),
   ImageTimeoutSeconds: z.int().min(1),
 };
 

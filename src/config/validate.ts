@@ -29,6 +29,35 @@ function valueAt(root: unknown, path: readonly Key[]): unknown {
   return v;
 }
 
+const EXPECTED: Record<string, string> = {
+  int: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  record: 'an object',
+};
+
+function boundOf(issue: z.core.$ZodIssue): string {
+  const i = issue as {
+    code: string;
+    origin?: string;
+    minimum?: unknown;
+    maximum?: unknown;
+  };
+  if (i.origin === 'string' && i.code === 'too_small')
+    return 'must not be empty';
+  if (i.origin === 'array' || i.origin === 'string') {
+    return i.code === 'too_small'
+      ? `needs at least ${String(i.minimum)} item(s)`
+      : `allows at most ${String(i.maximum)} item(s)`;
+  }
+  return i.code === 'too_small'
+    ? `must be at least ${String(i.minimum)}`
+    : `must be at most ${String(i.maximum)}`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -65,8 +94,11 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): string[] {
   const value = valueAt(input, issue.path);
   if (issue.code === 'invalid_type') {
     if (value === undefined) return [`${where}: is required`];
-    const expected = issue.expected === 'record' ? 'object' : issue.expected;
+    const expected = EXPECTED[issue.expected] ?? issue.expected;
     return [`${where}: expected ${expected}, got ${describe(value)}`];
+  }
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    return [`${where}: ${boundOf(issue)}, got ${describe(value)}`];
   }
   if (issue.code === 'custom' || issue.code === 'invalid_format') {
     return [`${where}: ${JSON.stringify(value)} ${issue.message}`];

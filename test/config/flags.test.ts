@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { applyFlags, parseEnvFlags } from '../../src/config/flags.js';
+import type { RawConfig } from '../../src/config/types.js';
+import { UserError } from '../../src/errors.js';
+
+const base: RawConfig = {
+  Args: ['one'],
+  Env: { A: 'config', B: 'kept' },
+  Klibs: ['tls'],
+  RunConfig: { Ports: ['80'], Memory: '1g' },
+};
+
+describe('applyFlags', () => {
+  it('appends -a to config Args (ops#952)', () => {
+    expect(applyFlags(base, { args: ['x'] }).Args).toEqual(['one', 'x']);
+  });
+
+  it('replaces Args with argsReplace', () => {
+    expect(applyFlags(base, { args: ['x'], argsReplace: true }).Args).toEqual([
+      'x',
+    ]);
+    expect(applyFlags(base, { argsReplace: true }).Args).toEqual([]);
+  });
+
+  it('splits -e on the first "=" only and overrides config Env', () => {
+    const out = applyFlags(base, { env: ['A=b=c', 'C='] });
+    expect(out.Env).toEqual({ A: 'b=c', B: 'kept', C: '' });
+  });
+
+  it('rejects -e without "=" naming it', () => {
+    const err = (() => {
+      try {
+        parseEnvFlags(['DEBUG']);
+      } catch (e) {
+        return e as UserError;
+      }
+    })();
+    expect(err).toBeInstanceOf(UserError);
+    expect(err!.code).toBe('FLAG_INVALID');
+    expect(err!.message).toBe('-e DEBUG: expected NAME=value');
+    expect(err!.hint).toBe('write -e DEBUG=value');
+    expect(() => applyFlags(base, { env: ['=x'] })).toThrow('-e =x');
+  });
+
+  it('appends ports and klibs, without duplicate klibs', () => {
+    const out = applyFlags(base, {
+      ports: ['8080:80', '53/udp'],
+      klibs: ['tls', 'ntp'],
+    });
+    expect(out.RunConfig!.Ports).toEqual(['80', '8080:80', '53/udp']);
+    expect(out.Klibs).toEqual(['tls', 'ntp']);
+  });
+
+  it('rejects a bad -p, -m or --smp naming the flag', () => {
+    expect(() => applyFlags(base, { ports: ['http'] })).toThrow('-p http');
+    expect(() => applyFlags(base, { memory: 'lots' })).toThrow(
+      '-m/--memory: "lots" is not a size',
+    );
+    expect(() => applyFlags(base, { cpus: 0 })).toThrow('--smp 0');
+  });
+
+  it('overrides single values', () => {
+    const out = applyFlags(base, {
+      memory: '2g',
+      cpus: 4,
+      accel: 'tcg',
+      nanosVersion: '0.1.54',
+      uefi: true,
+      targetRoot: '/srv/root',
+      target: 'gcp',
+      imageName: 'web',
+      baseVolumeSize: '1g',
+      rebootOnExit: 'always',
+    });
+    expect(out).toMatchObject({
+      NanosVersion: '0.1.54',
+      Uefi: true,
+      TargetRoot: '/srv/root',
+      BaseVolumeSz: '1g',
+      RebootOnExit: 'always',
+      RunConfig: { Memory: '2g', CPUs: 4, Accel: 'tcg', Ports: ['80'] },
+      CloudConfig: { Platform: 'gcp', ImageName: 'web' },
+    });
+    expect(applyFlags(base, { rebootOnExit: 'on-failure' }).RebootOnExit).toBe(
+      true,
+    );
+    expect(applyFlags(base, { rebootOnExit: false }).RebootOnExit).toBe(false);
+  });
+
+  it('leaves the input alone and keeps keys without flags', () => {
+    const copy = structuredClone(base);
+    const out = applyFlags(base, { args: ['x'], ports: ['1'] });
+    expect(base).toEqual(copy);
+    expect(applyFlags(base, {})).toEqual(base);
+    expect(out.Env).toEqual(base.Env);
+  });
+});

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readConfigFile } from '../../src/config/read.js';
+import { UserError } from '../../src/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'skiff-config-read-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function failure(text: string): Promise<UserError> {
+  const path = join(dir, 'config.json');
+  writeFileSync(path, text);
+  const err = await readConfigFile(path).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(UserError);
+  return err as UserError;
+}
+
+describe('readConfigFile', () => {
+  it('reads and validates a file (a BOM is fine)', async () => {
+    const path = join(dir, 'ok.json');
+    writeFileSync(path, '\uFEFF{"Args": ["a"], "RunConfig": {"CPUs": 2}}');
+    expect(await readConfigFile(path)).toEqual({
+      Args: ['a'],
+      RunConfig: { CPUs: 2 },
+    });
+  });
+
+  it('gives line and column of a JSON syntax error', async () => {
+    const err = await failure('{\n  "Args": ["a"],\n}\n');
+    expect(err.code).toBe('CONFIG_SYNTAX');
+    expect(err.message).toBe(
+      `${join(dir, 'config.json')}:3:1: invalid JSON: ` +
+        'Expected double-quoted property name',
+    );
+    expect(err.hint).toContain('trailing commas');
+    const err2 = await failure('{"Args" ["a"]}');
+    expect(err2.message).toContain('config.json:1:9:');
+  });
+
+  it('reports schema problems with the file name', async () => {
+    const err = await failure('{"Argz": []}');
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toBe(
+      `${join(dir, 'config.json')}: Argz: unknown key. Did you mean Args?`,
+    );
+  });
+
+  it('names a missing file and the flag to fix', async () => {
+    const path = join(dir, 'nope.json');
+    const err = (await readConfigFile(path).catch(
+      (e: unknown) => e,
+    )) as UserError;
+    expect(err.code).toBe('FILE_NOT_FOUND');
+    expect(err.message).toContain(path);
+    expect(err.hint).toContain('-c/--config');
+  });
+});

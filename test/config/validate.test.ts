@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/validate.js';
+import { UserError } from '../../src/errors.js';
+
+function problemsOf(value: unknown): UserError {
+  try {
+    validateConfig(value, 'config.json');
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).code).toBe('CONFIG_INVALID');
+    return err as UserError;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('validateConfig', () => {
+  it('accepts a full ops-style config', () => {
+    const config = {
+      Program: 'app',
+      Args: ['a'],
+      Env: { A: 'b' },
+      Dirs: ['static'],
+      Files: ['x.txt'],
+      MapDirs: { './lib/*': '/lib' },
+      BaseVolumeSz: '1g',
+      RebootOnExit: 'always',
+      Klibs: ['tls'],
+      ManifestPassthrough: { expected_exit_code: ['0', '1'], x: { y: 1 } },
+      NameServers: ['1.1.1.1'],
+      RunConfig: { CPUs: 2, Memory: '1G', Ports: ['80', 8080], Accel: false },
+      CloudConfig: {
+        Platform: 'gcp',
+        ProjectID: 'p',
+        Tags: [{ key: 'k', value: 'v', attribute: { image_label: true } }],
+        Labels: { team: 'x' },
+        ImageTimeoutSeconds: 60,
+      },
+      Uefi: true,
+      Debugflags: ['trace'],
+      NoTrace: ['futex'],
+      Mounts: { data: '/data' },
+      DisableArgsCopy: true,
+    };
+    const out = validateConfig(config, 'config.json');
+    expect(out.RunConfig!.Ports).toEqual(['80', '8080']);
+    expect(out.Program).toBe('app');
+  });
+
+  it('suggests the closest key for an unknown one', () => {
+    const err = problemsOf({ args: ['x'] });
+    expect(err.message).toBe(
+      'config.json: args: unknown key. Did you mean Args?',
+    );
+    expect(problemsOf({ Envs: {} }).message).toContain('Did you mean Env?');
+    expect(problemsOf({ RunConfig: { Memroy: '1g' } }).message).toContain(
+      'RunConfig.Memroy: unknown key. Did you mean Memory?',
+    );
+  });
+
+  it('lists known keys when nothing is close', () => {
+    const err = problemsOf({ RunConfig: { Zzzzzzzz: 1 } });
+    expect(err.message).toContain('RunConfig.Zzzzzzzz: unknown key');
+    expect(err.message).toContain('CPUs, Memory');
+  });
+
+  it('reports every problem at once with dotted paths', () => {
+    const err = problemsOf({
+      Prgram: 'x',
+      Args: 'a b',
+      Dirs: ['ok', 3],
+      Env: { PORT: 8080 },
+      BaseVolumeSz: 'abc',
+      RebootOnExit: 'yes',
+      RunConfig: { Memory: '2 gigs', CPUs: 1.5, Ports: ['http'] },
+      CloudConfig: { Tags: [{ value: 'v' }] },
+    });
+    const lines = err.message.split('\n');
+    expect(lines[0]).toBe('config.json has 10 problems:');
+    expect(err.message).toContain('Prgram: unknown key. Did you mean Program?');
+    expect(err.message).toContain(
+      'Args: expected an array, got the string "a b"',
+    );
+    expect(err.message).toContain('Dirs[1]: expected a string, got number 3');
+    expect(err.message).toContain(
+      'Env.PORT: expected a string, got number 8080',
+    );
+    expect(err.message).toContain('BaseVolumeSz: "abc" is not a size');
+    expect(err.message).toContain(
+      'RebootOnExit: expected true (reboot on a non-zero exit), false or ' +
+        '"always", got the string "yes"',
+    );
+    expect(err.message).toContain('RunConfig.Memory: "2 gigs" is not a size');
+    expect(err.message).toContain(
+      'RunConfig.CPUs: expected a whole number, got number 1.5',
+    );
+    expect(err.message).toContain('RunConfig.Ports[0]: "http" is not a port');
+    expect(err.message).toContain('CloudConfig.Tags[0].key: is required');
+  });
+
+  it('quotes keys that are paths', () => {
+    const err = problemsOf({ MapDirs: { './lib/*': 5 } });
+    expect(err.message).toContain('MapDirs["./lib/*"]: expected a string');
+  });
+
+  it('says which bound a number breaks', () => {
+    expect(problemsOf({ RunConfig: { GdbPort: 0 } }).message).toBe(
+      'config.json: RunConfig.GdbPort: must be at least 1, got number 0',
+    );
+    expect(problemsOf({ Program: '' }).message).toContain(
+      'Program: must not be empty',
+    );
+  });
+
+  it('rejects a top level that is not an object', () => {
+    expect(problemsOf([1]).message).toContain('must be a JSON object');
+  });
+});
