@@ -1,0 +1,68 @@
+// The content-addressed blob store (cacheDir/blobs/sha256/<hex>): a blob
+// lands there only after its bytes hashed to its digest, so a cached blob
+// is trusted and a second pull needs no network.
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { describeFsError } from '../errors.js';
+import { checkDigest, digestHex } from './digest.js';
+
+export class BlobCache {
+  constructor(readonly dir: string) {}
+
+  path(digest: string): string {
+    return join(this.dir, 'sha256', digestHex(digest));
+  }
+
+  async has(digest: string): Promise<boolean> {
+    try {
+      return (await stat(this.path(digest))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Writes a stream to a temp file, checks its digest, then renames it
+   * into place. Returns the cached path. A failed check leaves nothing.
+   */
+  async write(
+    digest: string,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    onBytes?: (n: number) => void,
+  ): Promise<string> {
+    const dest = this.path(digest);
+    const dir = join(this.dir, 'sha256');
+    const tmp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw describeFsError(err, 'creating the blob cache', dir);
+    }
+    const hash = createHash('sha256');
+    const out = createWriteStream(tmp);
+    try {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        if (!out.write(chunk)) {
+          await new Promise<void>((resolve, reject) => {
+            out.once('drain', resolve);
+            out.once('error', reject);
+          });
+        }
+        onBytes?.(chunk.byteLength);
+      }
+      out.end();
+      await finished(out);
+      checkDigest(digest, `sha256:${hash.digest('hex')}`, `blob ${digest}`);
+      await rename(tmp, dest);
+      return dest;
+    } catch (err) {
+      out.destroy();
+      await rm(tmp, { force: true });
+      throw describeFsError(err, 'writing a blob', tmp);
+    }
+  }
+}

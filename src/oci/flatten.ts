@@ -1,0 +1,234 @@
+// Applies image layers in order onto a folder: whiteouts (.wh.NAME) and
+// opaque directories (.wh..wh..opq) hide lower layers, symlinks are kept
+// verbatim, hard links become hard links. Entries that would land outside
+// the folder are refused; devices and fifos are skipped (Nanos has none).
+import { createWriteStream } from 'node:fs';
+import {
+  chmod,
+  link,
+  lstat,
+  mkdir,
+  readdir,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { extract, type Header as Headers } from 'tar-stream';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { openLayerTar } from './layer-stream.js';
+import type { LocalLayer } from './local-image.js';
+import { normalizeEntryName, resolveInRoot } from './root-path.js';
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+const SMALL_FILE_BYTES = 1 << 20;
+
+export interface FlattenStats {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  hardlinks: number;
+  whiteouts: number;
+  skipped: number;
+}
+
+interface LayerState {
+  root: string;
+  where: string;
+  /** Image paths written by this layer, with their ancestors. */
+  touched: Set<string>;
+  stats: FlattenStats;
+  logger: Logger;
+}
+
+function touch(state: LayerState, rel: string): void {
+  let p = rel;
+  while (p && !state.touched.has(p)) {
+    state.touched.add(p);
+    p = posix.dirname(p) === '.' ? '' : posix.dirname(p);
+  }
+}
+
+/** The host folder for `parentRel`, created inside the root if missing. */
+async function ensureParent(
+  state: LayerState,
+  parentRel: string,
+): Promise<string> {
+  const resolved = resolveInRoot(state.root, parentRel, {
+    where: state.where,
+    refuseEscape: true,
+  });
+  const host = join(state.root, resolved.path);
+  if (!resolved.exists) await mkdir(host, { recursive: true, mode: 0o755 });
+  return host;
+}
+
+async function removeExisting(path: string, keepDir: boolean): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return;
+  if (keepDir && st.isDirectory()) return;
+  await rm(path, { recursive: true, force: true });
+}
+
+async function applyOpaque(state: LayerState, dirRel: string, dir: string) {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const rel = dirRel ? `${dirRel}/${name}` : name;
+    if (!state.touched.has(rel)) {
+      await rm(join(dir, name), { recursive: true, force: true });
+    }
+  }
+  state.stats.whiteouts++;
+}
+
+async function writeRegular(
+  path: string,
+  stream: Readable,
+  header: Headers,
+): Promise<void> {
+  const mode = ((header.mode ?? 0o644) & 0o7777) | 0o600;
+  if ((header.size ?? 0) <= SMALL_FILE_BYTES) {
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    // `wx`: never write through a symlink that might sit at this name.
+    await writeFile(path, Buffer.concat(chunks), { flag: 'wx', mode });
+  } else {
+    await pipeline(stream, createWriteStream(path, { flags: 'wx', mode }));
+  }
+  await chmod(path, mode);
+}
+
+async function applyEntry(
+  state: LayerState,
+  header: Headers,
+  stream: Readable,
+): Promise<void> {
+  const rel = normalizeEntryName(header.name, state.where);
+  if (rel === '') {
+    stream.resume();
+    return;
+  }
+  const base = posix.basename(rel);
+  const parentRel = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+  const parent = await ensureParent(state, parentRel);
+  const dest = join(parent, base);
+
+  if (base === OPAQUE) {
+    stream.resume();
+    await applyOpaque(state, parentRel, parent);
+    return;
+  }
+  if (base.startsWith(WHITEOUT)) {
+    stream.resume();
+    await rm(join(parent, base.slice(WHITEOUT.length)), {
+      recursive: true,
+      force: true,
+    });
+    state.stats.whiteouts++;
+    return;
+  }
+  touch(state, rel);
+  switch (header.type) {
+    case 'directory': {
+      stream.resume();
+      await removeExisting(dest, true);
+      await mkdir(dest, { recursive: true });
+      await chmod(dest, ((header.mode ?? 0o755) & 0o7777) | 0o700);
+      state.stats.dirs++;
+      return;
+    }
+    case 'file':
+    case 'contiguous-file': {
+      await removeExisting(dest, false);
+      await writeRegular(dest, stream, header);
+      state.stats.files++;
+      return;
+    }
+    case 'symlink': {
+      stream.resume();
+      await removeExisting(dest, false);
+      await symlink(header.linkname ?? '', dest);
+      state.stats.symlinks++;
+      return;
+    }
+    case 'link': {
+      stream.resume();
+      await applyHardLink(state, header.linkname ?? '', dest, rel);
+      return;
+    }
+    default:
+      stream.resume();
+      state.stats.skipped++;
+      state.logger.debug(`${state.where}: skipped ${header.type} /${rel}`);
+  }
+}
+
+async function applyHardLink(
+  state: LayerState,
+  linkname: string,
+  dest: string,
+  rel: string,
+): Promise<void> {
+  const targetRel = normalizeEntryName(linkname, state.where);
+  const parentRel =
+    posix.dirname(targetRel) === '.' ? '' : posix.dirname(targetRel);
+  const parent = resolveInRoot(state.root, parentRel, {
+    where: state.where,
+    refuseEscape: true,
+  });
+  const target = join(state.root, parent.path, posix.basename(targetRel));
+  const st = await lstat(target).catch(() => undefined);
+  if (!st || st.isDirectory()) {
+    throw new UserError(
+      'LAYER_BAD_HARDLINK',
+      `${state.where}: hard link /${rel} points to /${targetRel}, which is ${st ? 'a directory' : 'missing'}`,
+      { hint: 'the image is corrupt; rebuild or re-pull it' },
+    );
+  }
+  await removeExisting(dest, false);
+  await link(target, dest);
+  state.stats.hardlinks++;
+}
+
+async function applyLayer(state: LayerState, path: string): Promise<void> {
+  const tar = await openLayerTar(path);
+  const ex = extract();
+  const done = pipeline(tar, ex);
+  for await (const entry of ex) {
+    await applyEntry(state, entry.header, entry as unknown as Readable);
+  }
+  await done;
+}
+
+/**
+ * Flattens `layers` (bottom first) into `root`, an empty folder. On error
+ * the caller removes `root`: nothing is ever written outside it.
+ */
+export async function flattenLayers(
+  layers: LocalLayer[],
+  root: string,
+  logger: Logger,
+): Promise<FlattenStats> {
+  const stats: FlattenStats = {
+    files: 0,
+    dirs: 0,
+    symlinks: 0,
+    hardlinks: 0,
+    whiteouts: 0,
+    skipped: 0,
+  };
+  await mkdir(root, { recursive: true });
+  for (const [i, layer] of layers.entries()) {
+    const where = `layer ${i + 1}/${layers.length} (${layer.digest.slice(0, 19)})`;
+    logger.debug(`applying ${where}`);
+    await applyLayer(
+      { root, where, touched: new Set(), stats, logger },
+      layer.path,
+    );
+  }
+  return stats;
+}

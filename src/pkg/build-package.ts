@@ -1,0 +1,234 @@
+// Builds a package folder from a flattened image root without running
+// anything: the program and its ELF closure (or the whole root with
+// --copy), runtime extras, extra files, and a package.manifest carrying
+// the image's ENV, WORKDIR and arguments.
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { SkiffError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RawConfig } from '../config/types.js';
+import type { ElfArch } from '../elf/search-paths.js';
+import { resolveInRoot } from '../elf/rooted-path.js';
+import {
+  resolveElfDeps,
+  type ElfDeps,
+  type ResolvedElfFile,
+} from '../elf/resolve.js';
+import type { ImageConfig } from '../oci/manifest.js';
+import {
+  chooseImageProgram,
+  imageEnv,
+  type ImageProgram,
+} from './image-program.js';
+import { SYSROOT_DIR, writePackageManifest } from './manifest-file.js';
+import { runtimeExtras } from './runtime-extras.js';
+import { SysrootWriter } from './sysroot-writer.js';
+
+export interface BuildPackageOptions {
+  /** The flattened image (consumed: moved or linked from). */
+  root: string;
+  config: ImageConfig;
+  /** The package folder to fill (empty). */
+  pkgDir: string;
+  version: string;
+  arch: ElfArch;
+  /** -f: the program; else ENTRYPOINT + CMD. */
+  executable?: string | undefined;
+  /** --copy: the whole root. */
+  copyAll?: boolean;
+  /** --add-file: image paths (folders whole). */
+  addFiles?: string[];
+  /** -a: extra arguments after the image's own. */
+  extraArgs?: string[];
+  /** Description text (where the image came from). */
+  description?: string;
+  logger: Logger;
+}
+
+export interface BuiltPackage {
+  manifest: RawConfig;
+  program: ImageProgram;
+  libraries: number;
+  /** Runtime module paths skipped because their libraries are missing. */
+  skippedModules: string[];
+}
+
+async function moduleFile(
+  root: string,
+  imagePath: string,
+): Promise<ResolvedElfFile | undefined> {
+  const found = await resolveInRoot(root, imagePath);
+  if (!found?.stats.isFile()) return undefined;
+  return {
+    imagePath,
+    realImagePath: found.realImagePath,
+    hostPath: found.hostPath,
+    symlinks: found.symlinks,
+  };
+}
+
+/**
+ * The program's closure plus the modules'. A module whose own libraries
+ * are missing is left out with a warning rather than failing the package.
+ */
+async function resolveClosure(
+  opts: BuildPackageOptions,
+  program: ImageProgram,
+  modules: ResolvedElfFile[],
+  ldLibraryPath: string[] | undefined,
+): Promise<{ deps: ElfDeps; kept: ResolvedElfFile[]; skipped: string[] }> {
+  const base = {
+    root: opts.root,
+    programImagePath: program.realImagePath,
+    arch: opts.arch,
+    ...(ldLibraryPath ? { ldLibraryPath } : {}),
+  };
+  try {
+    const deps = await resolveElfDeps(program.hostPath, {
+      ...base,
+      extraObjects: modules,
+    });
+    return { deps, kept: modules, skipped: [] };
+  } catch (err) {
+    if (!(err instanceof SkiffError) || modules.length === 0) throw err;
+  }
+  const kept: ResolvedElfFile[] = [];
+  const skipped: string[] = [];
+  for (const m of modules) {
+    try {
+      await resolveElfDeps(program.hostPath, { ...base, extraObjects: [m] });
+      kept.push(m);
+    } catch (err) {
+      skipped.push(m.realImagePath);
+      const why = err instanceof Error ? err.message : String(err);
+      opts.logger.warn(`leaving out ${m.imagePath}: ${why}`);
+    }
+  }
+  const deps = await resolveElfDeps(program.hostPath, {
+    ...base,
+    extraObjects: kept,
+  });
+  return { deps, kept, skipped };
+}
+
+async function addClosure(
+  writer: SysrootWriter,
+  deps: ElfDeps,
+  modules: ResolvedElfFile[],
+): Promise<void> {
+  const files = [
+    ...(deps.interpreter ? [deps.interpreter] : []),
+    ...deps.libraries,
+    ...modules,
+  ];
+  for (const f of files) {
+    await writer.addSymlinks(f.symlinks);
+    await writer.addFile(f.realImagePath);
+  }
+}
+
+function manifestFor(
+  opts: BuildPackageOptions,
+  program: ImageProgram,
+  language: string | undefined,
+): RawConfig {
+  const env = imageEnv(opts.config);
+  const workDir = opts.config.config?.WorkingDir;
+  // argv[0] is the program's image path, so a loader that adds user Args
+  // can tell it from an argument.
+  const args = [
+    program.realImagePath,
+    ...program.args,
+    ...(opts.extraArgs ?? []),
+  ];
+  if (program.origin === 'flag') args.splice(1, program.args.length);
+  const manifest: RawConfig = {
+    Program: program.realImagePath,
+    Args: args,
+    Version: opts.version,
+  };
+  if (workDir && workDir !== '/') {
+    env.PWD = workDir;
+    manifest.ManifestPassthrough = { cwd: workDir };
+  }
+  if (Object.keys(env).length) manifest.Env = env;
+  if (language) manifest.Language = language;
+  if (opts.description) manifest.Description = opts.description;
+  return manifest;
+}
+
+export async function buildPackage(
+  opts: BuildPackageOptions,
+): Promise<BuiltPackage> {
+  const { logger } = opts;
+  const program = await chooseImageProgram(
+    opts.root,
+    opts.config,
+    opts.executable,
+    (m) => logger.info(m),
+  );
+  logger.info(`program: ${program.imagePath} (${program.realImagePath})`);
+  const env = imageEnv(opts.config);
+  const extras = await runtimeExtras(opts.root, program);
+  const modules: ResolvedElfFile[] = [];
+  for (const m of extras.modules) {
+    const f = await moduleFile(opts.root, m);
+    if (f) modules.push(f);
+  }
+  const ldPath = env.LD_LIBRARY_PATH?.split(':').filter(Boolean);
+  const { deps, kept, skipped } = await resolveClosure(
+    opts,
+    program,
+    modules,
+    ldPath,
+  );
+  logger.debug(
+    `closure: ${deps.libraries.length} libraries, ${kept.length} modules` +
+      (deps.isStatic ? ' (static)' : ` (${deps.libc})`),
+  );
+
+  const sysroot = join(opts.pkgDir, SYSROOT_DIR);
+  if (opts.copyAll) {
+    await rename(opts.root, sysroot);
+  } else {
+    const writer = new SysrootWriter(opts.root, sysroot, logger);
+    await mkdir(sysroot, { recursive: true });
+    await writer.addPath(program.imagePath);
+    await addClosure(writer, deps, kept);
+    const skip = new Set(skipped);
+    for (const p of extras.paths) {
+      await writer.addPath(p, { tree: true });
+    }
+    await removeSkipped(sysroot, skip);
+    for (const p of opts.addFiles ?? []) {
+      const imagePath = posix.resolve('/', p);
+      if (!(await writer.addPath(imagePath, { tree: true }))) {
+        throw new SkiffError(
+          'PACKAGE_FILE_MISSING',
+          `--add-file ${p}: ${imagePath} is not in the image`,
+          { hint: 'check the path inside the image (it is an image path)' },
+        );
+      }
+    }
+    const workDir = opts.config.config?.WorkingDir;
+    if (workDir && !(await writer.addPath(workDir))) {
+      await mkdir(join(sysroot, posix.resolve('/', workDir)), {
+        recursive: true,
+      });
+    }
+    logger.debug(`sysroot: ${writer.files} files, ${writer.symlinks} symlinks`);
+  }
+  const manifest = manifestFor(opts, program, extras.language);
+  await writePackageManifest(opts.pkgDir, manifest);
+  return {
+    manifest,
+    program,
+    libraries: deps.libraries.length,
+    skippedModules: skipped,
+  };
+}
+
+/** Modules left out are removed again after their folder was copied. */
+async function removeSkipped(sysroot: string, realPaths: Set<string>) {
+  for (const p of realPaths) await rm(join(sysroot, p), { force: true });
+}

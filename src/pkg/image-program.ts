@@ -1,0 +1,175 @@
+// Which program a package runs: -f if given, else ENTRYPOINT + CMD (exec
+// form), looked up on the image's PATH inside the image root.
+import { open } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { UserError } from '../errors.js';
+import { resolveInRoot } from '../elf/rooted-path.js';
+import type { ImageConfig } from '../oci/manifest.js';
+
+export const DEFAULT_PATH =
+  '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface ImageProgram {
+  /** As the image or the user wrote it (argv[0] in the image). */
+  written: string;
+  /** The absolute image path found on PATH (may be a symlink). */
+  imagePath: string;
+  /** With every symlink resolved: the ELF itself. */
+  realImagePath: string;
+  hostPath: string;
+  /** Arguments after argv[0]. */
+  args: string[];
+  /** Where it came from, for messages. */
+  origin: 'flag' | 'entrypoint' | 'cmd';
+}
+
+/** Env from the image config, "K=V" lines to a record. */
+export function imageEnv(config: ImageConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of config.config?.Env ?? []) {
+    const i = line.indexOf('=');
+    if (i > 0) env[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return env;
+}
+
+async function kindOf(hostPath: string): Promise<'elf' | 'script' | 'other'> {
+  const fh = await open(hostPath, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    await fh.read(buf, 0, 4, 0);
+    if (buf.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return 'elf';
+    if (buf[0] === 0x23 && buf[1] === 0x21) return 'script';
+    return 'other';
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Finds `name` like a shell would: a path as is, else each PATH entry. */
+export async function lookupExecutable(
+  root: string,
+  name: string,
+  env: Record<string, string>,
+  workDir = '/',
+) {
+  const candidates = name.includes('/')
+    ? [posix.resolve(workDir, name)]
+    : (env.PATH ?? DEFAULT_PATH)
+        .split(':')
+        .filter((d) => d.startsWith('/'))
+        .map((d) => posix.join(d, name));
+  for (const imagePath of candidates) {
+    const found = await resolveInRoot(root, imagePath);
+    if (found?.stats.isFile() && (found.stats.mode & 0o111) !== 0) {
+      return { imagePath, found };
+    }
+  }
+  return undefined;
+}
+
+function isShellForm(argv: string[]): boolean {
+  return (
+    argv.length >= 3 &&
+    (argv[0] === '/bin/sh' || argv[0] === 'sh') &&
+    argv[1] === '-c'
+  );
+}
+
+async function resolveProgramArgv(
+  root: string,
+  argv: string[],
+  env: Record<string, string>,
+  workDir: string,
+  origin: ImageProgram['origin'],
+): Promise<ImageProgram & { kind: string }> {
+  const written = argv[0]!;
+  const hit = await lookupExecutable(root, written, env, workDir);
+  if (!hit) {
+    throw new UserError(
+      'PROGRAM_NOT_FOUND',
+      `executable "${written}" not found in the image (PATH=${env.PATH ?? DEFAULT_PATH})`,
+      { hint: 'pass the program with -f NAME or -f /absolute/path' },
+    );
+  }
+  return {
+    written,
+    imagePath: hit.imagePath,
+    realImagePath: hit.found.realImagePath,
+    hostPath: hit.found.hostPath,
+    args: argv.slice(1),
+    origin,
+    kind: await kindOf(hit.found.hostPath),
+  };
+}
+
+function notElf(p: { written: string; realImagePath: string }, kind: string) {
+  return new UserError(
+    'PROGRAM_NOT_ELF',
+    `"${p.written}" (${p.realImagePath}) is ${kind === 'script' ? 'a script' : 'not an ELF executable'}; Nanos runs one ELF program and no shell`,
+    { hint: 'pass the real executable with -f, e.g. -f php or -f python3' },
+  );
+}
+
+/**
+ * Picks the program. Without -f: ENTRYPOINT + CMD; an ENTRYPOINT that is
+ * a shell script (docker-php-entrypoint, docker-entrypoint.sh) is skipped
+ * for CMD when CMD names an ELF, as those scripts just exec CMD.
+ */
+export async function chooseImageProgram(
+  root: string,
+  config: ImageConfig,
+  executable: string | undefined,
+  onNote: (message: string) => void,
+): Promise<ImageProgram> {
+  const env = imageEnv(config);
+  const workDir = config.config?.WorkingDir || '/';
+  if (executable !== undefined) {
+    const p = await resolveProgramArgv(
+      root,
+      [executable],
+      env,
+      workDir,
+      'flag',
+    );
+    if (p.kind !== 'elf') throw notElf(p, p.kind);
+    return p;
+  }
+  const entry = config.config?.Entrypoint ?? [];
+  const cmd = config.config?.Cmd ?? [];
+  const argv = [...entry, ...cmd];
+  if (argv.length === 0) {
+    throw new UserError(
+      'PROGRAM_MISSING',
+      'the image has no ENTRYPOINT or CMD',
+      { hint: 'name the program with -f, e.g. -f php' },
+    );
+  }
+  if (isShellForm(argv)) {
+    throw new UserError(
+      'PROGRAM_SHELL_FORM',
+      `the image runs a shell command (${argv.slice(2).join(' ')}), which Nanos cannot run`,
+      { hint: 'name the executable with -f, e.g. -f php' },
+    );
+  }
+  const p = await resolveProgramArgv(
+    root,
+    argv,
+    env,
+    workDir,
+    entry.length ? 'entrypoint' : 'cmd',
+  );
+  if (p.kind === 'elf') return p;
+  if (entry.length > 0 && cmd.length > 0 && !isShellForm(cmd)) {
+    const c = await resolveProgramArgv(root, cmd, env, workDir, 'cmd').catch(
+      () => undefined,
+    );
+    if (c?.kind === 'elf') {
+      onNote(
+        `ENTRYPOINT ${entry[0]} is ${p.kind === 'script' ? 'a script' : 'not an ELF'}; using CMD ${c.written}`,
+      );
+      return c;
+    }
+  }
+  throw notElf(p, p.kind);
+}
