@@ -29,6 +29,12 @@ type CreateFlags = Record<string, unknown> & {
   local?: boolean;
 };
 
+const REBOOT_HELP = `
+RebootOnExit: with RebootOnExit true (--reboot-on-exit), Nanos reboots only
+after a non-zero exit; exit(0) stops the instance. --reboot-on-exit always
+(RebootOnExit "always") reboots after any exit. Local instances of such an
+image keep running across app restarts until \`skiff instance stop\`.`;
+
 function imageNameOf(opts: CreateFlags, config: ResolvedConfig): string {
   return (
     opts.imagename ??
@@ -57,7 +63,8 @@ function registerCreate(image: Command, ctx: CliContext): void {
     .description('build an image and store it on the target under a name')
     .argument('[program]', 'the ELF to run (or Program in config.json)')
     .option('-i, --imagename <name>', 'the image name (default: program)')
-    .option('--force', 'replace an image of the same name');
+    .option('--force', 'replace an image of the same name')
+    .addHelpText('after', REBOOT_HELP);
   addBuildFlags(cmd);
   cmd.action(async (programArg: string | undefined, opts: CreateFlags) => {
     const { logger, paths, io } = ctx;

@@ -55,10 +55,12 @@ export function registerInstanceCreate(
     .option('--flavor <type>', 'cloud machine type (Flavor)');
   addTargetFlags(cmd);
   cmd.action(async (image: string, opts: CreateFlags) => {
-    const name =
-      opts.instanceName ?? `${image}-${Math.floor(Date.now() / 1000)}`;
-    validateName('instance', name);
     const config = await resolveRunOnlyConfig(ctx, opts);
+    const name =
+      opts.instanceName ??
+      config.run.instanceName ??
+      `${image}-${Math.floor(Date.now() / 1000)}`;
+    validateName('instance', name);
     const provider = await providerFor(ctx, opts, config);
 
     const info = await provider.createInstance({

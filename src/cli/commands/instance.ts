@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerInstanceCreate } from './instance-create.js';
-import { registerInstanceLifecycle } from './instance-lifecycle.js';
+import { registerInstanceDelete } from './instance-delete.js';
 import { registerInstanceList } from './instance-list.js';
 import { registerInstanceLogs } from './instance-logs.js';
+import { registerInstanceStart } from './instance-start.js';
+import { registerInstanceStop } from './instance-stop.js';
 
 export function registerInstance(program: Command, ctx: CliContext): Command {
   const instance = program
@@ -13,6 +15,8 @@ export function registerInstance(program: Command, ctx: CliContext): Command {
   registerInstanceCreate(instance, ctx);
   registerInstanceList(instance, ctx);
   registerInstanceLogs(instance, ctx);
-  registerInstanceLifecycle(instance, ctx);
+  registerInstanceStart(instance, ctx);
+  registerInstanceStop(instance, ctx);
+  registerInstanceDelete(instance, ctx);
   return instance;
 }

@@ -1,0 +1,30 @@
+// `skiff instance start <name>`: boot a stopped instance again (same disk).
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import {
+  addTargetFlags,
+  providerFor,
+  resolveRunOnlyConfig,
+  type TargetFlags,
+} from './instance-target.js';
+
+export function registerInstanceStart(
+  instance: Command,
+  ctx: CliContext,
+): void {
+  const cmd = instance
+    .command('start')
+    .description('start a stopped instance again')
+    .argument('<name>', 'the instance');
+  addTargetFlags(cmd);
+  cmd.action(async (name: string, opts: TargetFlags) => {
+    const config = await resolveRunOnlyConfig(ctx, opts);
+    const provider = await providerFor(ctx, opts, config);
+    await provider.startInstance(name);
+    if (ctx.json) {
+      ctx.logger.result(JSON.stringify({ name, state: 'started' }));
+      return;
+    }
+    ctx.logger.info(`instance ${name} started`);
+  });
+}
