@@ -31,11 +31,10 @@ export function addBuildFlags(cmd: Command): Command {
       collect,
     )
     .addOption(
-      new Option('-t, --target <platform>', 'where the image goes').choices([
-        'qemu',
-        'gcp',
-        'aws',
-      ]),
+      new Option(
+        '-t, --target <platform>',
+        'where the image goes: qemu (default), gcp or aws',
+      ).choices(['qemu', 'gcp', 'aws', 'onprem']),
     )
     .option('--nanos-version <version>', 'Nanos kernel version')
     .option('--nanos-dir <dir>', 'use a local Nanos release folder (offline)')
