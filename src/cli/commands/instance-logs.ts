@@ -53,6 +53,10 @@ export function registerInstanceLogs(instance: Command, ctx: CliContext): void {
       return;
     }
     const chunk = await provider.readLogs(name, 0);
+    if (ctx.json) {
+      ctx.logger.result(JSON.stringify({ name, text: chunk.text }));
+      return;
+    }
     ctx.logger.stream(chunk.text);
   });
 }
