@@ -240,6 +240,9 @@ export class GcpFake {
         );
       }
       const metadata = body.length ? JSON.parse(body.toString('utf8')) : {};
+      // GCS takes the object's content type from this header.
+      const type = req.headers['x-upload-content-type'];
+      if (type) metadata.contentType = String(type);
       const name = url.searchParams.get('name') ?? metadata.name;
       const id = randomBytes(8).toString('hex');
       this.sessions.set(id, { bucket, name, metadata, data: [], size: 0 });
@@ -269,7 +272,7 @@ export class GcpFake {
     return send(res, 308, '');
   }
 
-  /** Takes one chunk; with dropUploadOnce, keeps 256 KiB and hangs up. */
+  /** Takes one chunk; with dropUploadOnce, keeps 100 KiB of it and hangs up. */
   private async receiveChunk(
     req: IncomingMessage,
     res: ServerResponse,
@@ -282,7 +285,7 @@ export class GcpFake {
       return true;
     }
     this.dropUploadOnce = false;
-    const keep = 256 * 1024;
+    const keep = 100 * 1024;
     let got = Buffer.alloc(0);
     for await (const chunk of req) {
       got = Buffer.concat([got, chunk as Buffer]);

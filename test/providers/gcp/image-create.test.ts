@@ -1,0 +1,167 @@
+// image create: failures the user must see clearly, and uploads that
+// survive a dropped connection.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { writeGcpArtifact } from '../../../providers/gcp/artifact.js';
+import type { CliContext } from '../../../src/cli/context.js';
+import { renderError } from '../../../src/cli/render-error.js';
+import { RecordingLogger } from '../../../src/log.js';
+import { configWith, setupGcp, type GcpTestEnv } from './setup.js';
+
+let env: GcpTestEnv;
+
+beforeAll(async () => {
+  env = await setupGcp();
+});
+
+afterAll(async () => {
+  await env.close();
+});
+
+beforeEach(() => {
+  const { fake } = env;
+  fake.buckets.clear();
+  fake.buckets.add('skiff-images');
+  fake.images.clear();
+  fake.objects.clear();
+  fake.requests.length = 0;
+});
+
+function create(name: string, options: Record<string, boolean> = {}) {
+  return async (logger = new RecordingLogger(), force = false) =>
+    (await env.provider(logger)).createImage({
+      name,
+      image: env.image,
+      config: configWith(env.cloud),
+      force,
+      options,
+    });
+}
+
+function shown(err: unknown): string {
+  const logger = new RecordingLogger();
+  renderError(err, { logger, json: false, debug: true } as CliContext);
+  return logger.text();
+}
+
+describe('GCP image create', () => {
+  it('shows the cloud code when the import operation ends DONE with an error', async () => {
+    env.fake.failNextImage = {
+      code: 'INVALID_IMAGE_TAR',
+      message: 'The tar archive is not a valid image.',
+    };
+    const err = await create('broken')().catch((e: unknown) => e);
+
+    expect(err).toMatchObject({ code: 'GCP_INVALID_IMAGE_TAR' });
+    const text = shown(err);
+    expect(text).toContain('creating image broken');
+    expect(text).toContain(
+      'INVALID_IMAGE_TAR: The tar archive is not a valid image.',
+    );
+    expect(text).toContain('skiff build -t gcp');
+    // The uploaded archive is removed even on failure.
+    expect(env.fake.objects.size).toBe(0);
+  }, 30_000);
+
+  it('resumes an upload whose connection dropped mid-chunk', async () => {
+    env.fake.dropUploadOnce = true;
+    await create('resumed', { keepUpload: true })();
+
+    const stored = env.fake.objects.get('skiff-images/resumed.tar.gz');
+    expect(stored).toBeDefined();
+    const local = join(env.dir, 'expected.tar.gz');
+    await writeGcpArtifact(env.image.path, local);
+    expect(stored!.data.equals(await readFile(local))).toBe(true);
+    expect(stored!.metadata.contentType).toBe('application/gzip');
+    expect(stored!.metadata.contentEncoding).toBeUndefined();
+    // The SDK asked where to resume instead of starting over.
+    const query = env.fake.requests.find(
+      (r) => r.method === 'PUT' && r.headers['content-range'] === 'bytes */*',
+    );
+    expect(query).toBeDefined();
+    const resumedAt = env.fake.requests.find((r) =>
+      String(r.headers['content-range']).startsWith('bytes 102400-'),
+    );
+    expect(resumedAt).toBeDefined();
+    expect(env.fake.images.has('resumed')).toBe(true);
+  }, 60_000);
+
+  it('names the command that creates a missing bucket', async () => {
+    env.fake.buckets.clear();
+    const err = await create('nobucket')().catch((e: unknown) => e);
+
+    expect(err).toMatchObject({ code: 'GCP_BUCKET_MISSING' });
+    expect(shown(err)).toContain(
+      'gcloud storage buckets create gs://skiff-images --project=skiff-test --location=us-central1',
+    );
+    expect(env.fake.requests.some((r) => r.path.startsWith('/upload'))).toBe(
+      false,
+    );
+  });
+
+  it('creates the bucket with --create-bucket', async () => {
+    env.fake.buckets.clear();
+    await create('newbucket', { createBucket: true })();
+
+    expect(env.fake.buckets.has('skiff-images')).toBe(true);
+    expect(env.fake.images.has('newbucket')).toBe(true);
+  }, 30_000);
+
+  it('refuses to replace an image unless forced', async () => {
+    await create('twice')();
+    const before = env.fake.images.get('twice')!.id;
+
+    await expect(create('twice')()).rejects.toMatchObject({
+      code: 'IMAGE_EXISTS',
+    });
+    await create('twice')(new RecordingLogger(), true);
+    expect(env.fake.images.get('twice')!.id).not.toBe(before);
+  }, 60_000);
+
+  it('validates before any request', async () => {
+    const logger = new RecordingLogger();
+    await expect(
+      env.provider(logger, { projectId: undefined }),
+    ).rejects.toMatchObject({
+      code: 'GCP_CONFIG_MISSING',
+      hint: expect.stringContaining('ProjectID'),
+    });
+    const gcp = await env.provider(logger, { bucketName: undefined });
+    await expect(
+      gcp.createImage({
+        name: 'x',
+        image: env.image,
+        config: configWith(env.cloud),
+      }),
+    ).rejects.toMatchObject({
+      code: 'GCP_CONFIG_MISSING',
+      message: expect.stringContaining('BucketName'),
+    });
+    await expect(create('Bad_Name')()).rejects.toMatchObject({
+      code: 'GCP_NAME_INVALID',
+    });
+    expect(env.fake.requests).toEqual([]);
+  });
+
+  it('never prints the access token, even in a cloud error', async () => {
+    const logger = new RecordingLogger();
+    const gcp = await env.provider(logger);
+    await gcp.listImages();
+    env.fake.failNext = {
+      pathIncludes: '/global/images',
+      status: 403,
+      reason: 'forbidden',
+      message: 'denied for {auth}',
+    };
+    const err = await gcp.listImages().catch((e: unknown) => e);
+    expect(String((err as Error).message)).toContain(env.fake.token);
+
+    renderError(err, { logger, json: false, debug: true } as CliContext);
+    logger.debug(`request failed: ${(err as Error).message}`);
+    const text = logger.text();
+    expect(text).toContain('denied for Bearer ***');
+    expect(text).not.toContain(env.fake.token);
+    expect(text).not.toContain(env.fake.token.slice(6));
+  });
+});
