@@ -4,9 +4,13 @@ import type { CliContext } from '../context.js';
 import { registerImage } from './image.js';
 import { registerInstance } from './instance.js';
 import { registerNanos } from './nanos.js';
+import { registerRun } from './run.js';
+import { registerBuild } from './build.js';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerImage(program, ctx);
   registerInstance(program, ctx);
   registerNanos(program, ctx);
+  registerRun(program, ctx);
+  registerBuild(program, ctx);
 }

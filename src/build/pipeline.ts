@@ -1,0 +1,60 @@
+// The build pipeline every command shares (run, build, pkg load, image
+// create): resolve the Nanos release, turn the config into an ImageSpec,
+// write the raw image.
+import { UserError } from '../errors.js';
+import { writeImage } from '../image/write.js';
+import { buildImageSpec } from '../manifest/index.js';
+import type { NanosRelease } from '../nanos/types.js';
+import { resolveNanosRelease } from '../nanos/release.js';
+import type { BuiltImage } from '../../providers/types.js';
+import type { BuildRequest } from './types.js';
+
+/** Kernel and Boot from config.json replace the release's own files. */
+function applyOverrides(
+  release: NanosRelease,
+  req: BuildRequest,
+): NanosRelease {
+  const { config } = req;
+  const out = { ...release };
+  if (config.kernelPath) out.kernelPath = config.kernelPath;
+  if (config.bootPath) out.bootPath = config.bootPath;
+  if (config.uefi && !out.uefiLoaderPath) {
+    throw new UserError(
+      'UEFI_LOADER_MISSING',
+      `Uefi is set but the Nanos release in ${release.dir} has no ` +
+        'bootx64.efi',
+      { hint: 'use a release with bootx64.efi (--nanos-dir) or drop Uefi' },
+    );
+  }
+  return out;
+}
+
+/** Builds the raw image at req.outPath (written whole or not at all). */
+export async function buildImage(req: BuildRequest): Promise<BuiltImage> {
+  const { config, logger } = req;
+  const found = await resolveNanosRelease({
+    version: config.nanosVersion,
+    dir: req.nanosDir,
+    paths: req.paths,
+    logger,
+    signal: req.signal,
+  });
+  const release = applyOverrides(found, req);
+  logger.debug(`nanos: ${release.version} from ${release.dir}`);
+
+  const spec = await buildImageSpec(config, release, {
+    packageRoot: req.packageRoot,
+    localRun: req.localRun,
+    logger,
+  });
+  const written = await writeImage(spec, req.outPath, {
+    logger,
+    signal: req.signal,
+  });
+  return {
+    path: req.outPath,
+    sizeBytes: written.sizeBytes,
+    uefi: config.uefi,
+    arch: release.arch,
+  };
+}

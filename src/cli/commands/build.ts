@@ -1,0 +1,68 @@
+// `skiff build <program> -o out.img`: write the raw bootable image (and,
+// for cloud targets, hand it to that target's artifact writer).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { artifactWriterFor } from '../../build/artifact.js';
+import { buildImage } from '../../build/pipeline.js';
+import { formatBytes } from '../../log.js';
+import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
+import { nanosDirOf } from '../nanos-dir.js';
+import type { CliContext } from '../context.js';
+
+type BuildFlags = Record<string, unknown> & {
+  output?: string;
+  target?: string;
+};
+
+export function registerBuild(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('build')
+    .description('build a bootable raw disk image without running it')
+    .argument('[program]', 'the ELF to run (or Program in config.json)')
+    .addOption(
+      new Option('-o, --output <path>', 'where to write the image').default(
+        undefined,
+        '<program>.img in the current folder',
+      ),
+    );
+  addBuildFlags(cmd);
+  cmd.action(async (programArg: string | undefined, opts: BuildFlags) => {
+    const { logger, paths, io } = ctx;
+    const config = await resolveBuildConfig(ctx, opts, programArg);
+    const target = opts.target ?? 'qemu';
+    const writer = artifactWriterFor(target);
+    const name = basename(config.programImagePath) || 'program';
+    const ext = target === 'qemu' ? 'img' : 'tar.gz';
+    const outPath = resolve(io.cwd, opts.output ?? `${name}.${ext}`);
+    const request = {
+      config,
+      localRun: target === 'qemu',
+      nanosDir: nanosDirOf(opts, ctx),
+      paths,
+      logger,
+      signal: io.signal,
+    };
+
+    if (!writer) {
+      const image = await buildImage({ ...request, outPath });
+      logger.info(`built ${outPath} (${formatBytes(image.sizeBytes)})`);
+      logger.result(ctx.json ? JSON.stringify(image) : image.path);
+      return;
+    }
+    const work = await mkdtemp(join(dirname(outPath), '.skiff-build-'));
+    try {
+      const image = await buildImage({
+        ...request,
+        outPath: join(work, 'disk.raw'),
+      });
+      const artifact = await writer(image, outPath, {
+        logger,
+        signal: io.signal,
+      });
+      logger.result(ctx.json ? JSON.stringify({ path: artifact }) : artifact);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+}
