@@ -21,6 +21,26 @@ export interface ConsoleMemo {
   endOffset: number;
 }
 
+/**
+ * Where the old window's text ends inside the new window, or undefined.
+ * The new window is the old one with its first k characters gone and new
+ * output appended; a tail of the old text (the anchor) locates candidate
+ * k values, and each candidate is checked against the whole overlap, so a
+ * short or repeated anchor cannot cause a false match.
+ */
+function overlapEnd(old: string, text: string): number | undefined {
+  if (old === '') return 0;
+  const size = Math.min(ANCHOR_CHARS, Math.max(1, Math.floor(old.length / 2)));
+  const anchor = old.slice(-size);
+  let at = text.lastIndexOf(anchor);
+  while (at >= 0) {
+    const slid = old.length - size - at;
+    if (slid >= 0 && text.startsWith(old.slice(slid))) return at + size;
+    at = at > 0 ? text.lastIndexOf(anchor, at - 1) : -1;
+  }
+  return undefined;
+}
+
 /** Pure: the new part of `text` for a reader at `offset`. */
 export function nextChunk(
   memo: ConsoleMemo | undefined,
@@ -32,18 +52,9 @@ export function nextChunk(
   if (offset === 0) {
     fresh = text;
   } else if (memo && memo.endOffset === offset) {
-    if (text.startsWith(memo.text)) {
-      fresh = text.slice(memo.text.length);
-    } else {
-      const anchor = memo.text.slice(-ANCHOR_CHARS);
-      const at = text.indexOf(anchor);
-      if (at >= 0) {
-        fresh = text.slice(at + anchor.length);
-      } else {
-        fresh = text;
-        dropped = true;
-      }
-    }
+    const at = overlapEnd(memo.text, text);
+    fresh = at === undefined ? text : text.slice(at);
+    dropped = at === undefined;
   } else if (offset <= text.length) {
     fresh = text.slice(offset);
   } else {

@@ -195,14 +195,12 @@ describe('EBS direct upload', () => {
   it('gives up on a block after the attempt limit and deletes the snapshot', async () => {
     mockHappyPath();
     ec2.on(DeleteSnapshotCommand).resolves({});
-    ebs
-      .on(PutSnapshotBlockCommand, { BlockIndex: 5 })
-      .rejects(
-        new RequestThrottledException({
-          $metadata: { httpStatusCode: 400 },
-          message: 'Rate exceeded',
-        }),
-      );
+    ebs.on(PutSnapshotBlockCommand, { BlockIndex: 5 }).rejects(
+      new RequestThrottledException({
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
+    );
     const aws = await provider();
     const err = await aws
       .createImage({
