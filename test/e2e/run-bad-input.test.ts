@@ -105,8 +105,7 @@ describe('skiff build: bad input', () => {
     const out = join(dir, 'out.img');
     const r = await build([program, '-c', join(dir, 'config.json')], out);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('config.json');
-    expect(r.stderr).toMatch(/line 3|3:/);
+    expect(r.stderr).toMatch(/config\.json:\d+:\d+: invalid JSON/);
     await expectNothingWritten(out);
   });
 

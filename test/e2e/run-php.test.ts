@@ -36,7 +36,7 @@ describe.skipIf(!kernel || !hasPhp)('skiff run: php-cli console app', () => {
     expect(r.stdout).toContain('motd: the tree made it into the image\n');
     expect(r.stdout).toContain('APP_MODE=unikernel\n');
     expect(r.stdout).toMatch(/php \d+\.\d+\n/);
-    expect(r.stdout).not.toMatch(/Warning|Fatal/);
+    expect(r.stdout).not.toMatch(/Warning|Fatal|Notice/);
     expect(r.code).toBe(0);
   });
 });
