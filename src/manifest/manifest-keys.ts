@@ -1,5 +1,6 @@
 // The root tuple's keys besides `children`, in the order they are written.
 import type { ResolvedConfig } from '../config/types.js';
+import { UserError } from '../errors.js';
 import type { NanosRelease } from '../nanos/types.js';
 import { FLAG, type TfsValue } from '../tfs/value.js';
 import { toTfsValue, tupleOf } from './values.js';
@@ -62,6 +63,13 @@ export function manifestKeys(
   }
   networkKeys(config, keys);
   for (const [key, value] of Object.entries(config.manifestPassthrough)) {
+    if (key === 'children') {
+      throw new UserError(
+        'CONFIG_INVALID',
+        'ManifestPassthrough.children: the file tree cannot be passed through',
+        { hint: 'add files with Files, Dirs or MapDirs' },
+      );
+    }
     const tfs = toTfsValue(value, key);
     keys.delete(key);
     if (tfs !== undefined) keys.set(key, tfs);

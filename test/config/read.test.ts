@@ -56,3 +56,13 @@ describe('readConfigFile', () => {
     expect(err.hint).toContain('-c/--config');
   });
 });
+
+describe('an ops-style config.json', () => {
+  it('is accepted as written', async () => {
+    const here = new URL('../fixtures/config/ops-style.json', import.meta.url);
+    const raw = await readConfigFile(here.pathname);
+    expect(raw.Args).toEqual(['server.js', '--port', '8080']);
+    expect(raw.RunConfig).toEqual({ Ports: ['8080'], Memory: '1G', CPUs: 2 });
+    expect(raw.CloudConfig!.Tags).toEqual([{ key: 'app', value: 'web' }]);
+  });
+});
