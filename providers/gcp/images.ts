@@ -169,6 +169,7 @@ async function insertImage(
     project: ctx.settings.projectId,
     step,
     timeoutMs: ctx.settings.imageTimeoutMs,
+    timeoutKey: 'CloudConfig.ImageTimeoutSeconds',
     pollIntervalMs: ctx.tuning.pollIntervalMs,
     signal: ctx.signal,
   });

@@ -19,6 +19,8 @@ export interface WaitOptions {
   /** What the operation does, for messages: "creating image web". */
   step: string;
   timeoutMs: number;
+  /** The setting that raises the deadline, named in the hint. */
+  timeoutKey?: string;
   pollIntervalMs: number;
   signal?: AbortSignal;
 }
@@ -68,7 +70,7 @@ export async function waitForOperation(
         'GCP_OPERATION_TIMEOUT',
         `${options.step}: still running after ${Math.round(options.timeoutMs / 1000)} s (operation ${name})`,
         {
-          hint: `raise CloudConfig.ImageTimeoutSeconds, or follow it with \`gcloud compute operations describe ${name}\``,
+          hint: `${options.timeoutKey ? `raise ${options.timeoutKey}, or ` : ''}follow it with \`gcloud compute operations describe ${name}\``,
         },
       );
     }

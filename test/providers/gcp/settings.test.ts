@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseComputeEndpoint,
+  resolveGcpSettings,
+} from '../../../providers/gcp/settings.js';
+import type { ResolvedCloudConfig } from '../../../src/config/types.js';
+
+const cloud = (extra: Partial<ResolvedCloudConfig> = {}) =>
+  ({
+    platform: 'gcp',
+    projectId: 'p1',
+    zone: 'europe-west4-b',
+    labels: {},
+    imageTimeoutSeconds: 1800,
+    ...extra,
+  }) as ResolvedCloudConfig;
+
+describe('resolveGcpSettings', () => {
+  it('fills defaults and marks resources as Skiff', () => {
+    const s = resolveGcpSettings(cloud({ labels: { env: 'prod' } }), {});
+    expect(s).toMatchObject({
+      projectId: 'p1',
+      zone: 'europe-west4-b',
+      region: 'europe-west4',
+      flavor: 'e2-small',
+      network: 'default',
+      imageTimeoutMs: 1_800_000,
+      labels: { env: 'prod', 'managed-by': 'skiff' },
+    });
+    expect(s.compute).toBeUndefined();
+    expect(s.storageEndpoint).toBeUndefined();
+  });
+
+  it('takes endpoints and the key file from the environment', () => {
+    const s = resolveGcpSettings(cloud(), {
+      SKIFF_GCP_COMPUTE_ENDPOINT: 'http://127.0.0.1:9000',
+      STORAGE_EMULATOR_HOST: 'http://127.0.0.1:9001',
+      GOOGLE_APPLICATION_CREDENTIALS: '/keys/sa.json',
+    });
+    expect(s.compute).toEqual({
+      apiEndpoint: '127.0.0.1',
+      port: 9000,
+      protocol: 'http',
+    });
+    expect(s.storageEndpoint).toBe('http://127.0.0.1:9001');
+    expect(s.keyFilename).toBe('/keys/sa.json');
+  });
+
+  it('prefers CloudConfig.ComputeEndpoint over the variable', () => {
+    const s = resolveGcpSettings(
+      cloud({ computeEndpoint: 'https://compute.example:8443' }),
+      { SKIFF_GCP_COMPUTE_ENDPOINT: 'http://127.0.0.1:9000' },
+    );
+    expect(s.compute).toEqual({
+      apiEndpoint: 'compute.example',
+      port: 8443,
+      protocol: 'https',
+    });
+  });
+
+  it.each([
+    [{ projectId: undefined }, 'ProjectID', '--projectid'],
+    [{ zone: undefined }, 'Zone', '--zone'],
+  ])('names the missing key and its flag', (extra, key, flag) => {
+    expect(() => resolveGcpSettings(cloud(extra), {})).toThrow(
+      expect.objectContaining({
+        code: 'GCP_CONFIG_MISSING',
+        message: expect.stringContaining(`CloudConfig.${key}`),
+        hint: expect.stringContaining(flag),
+      }),
+    );
+  });
+
+  it('rejects a region given as a zone, and bad labels', () => {
+    expect(() =>
+      resolveGcpSettings(cloud({ zone: 'us-central1' }), {}),
+    ).toThrow(expect.objectContaining({ code: 'GCP_ZONE_INVALID' }));
+    expect(() =>
+      resolveGcpSettings(cloud({ labels: { Team: 'x' } }), {}),
+    ).toThrow(expect.objectContaining({ code: 'GCP_LABEL_INVALID' }));
+  });
+
+  it('rejects an endpoint that is not an http(s) URL', () => {
+    expect(() => parseComputeEndpoint('127.0.0.1:9000')).toThrow(
+      expect.objectContaining({ code: 'GCP_ENDPOINT_INVALID' }),
+    );
+  });
+});
