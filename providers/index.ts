@@ -16,11 +16,6 @@ export interface CreateProviderContext extends ProviderContext {
   config?: ResolvedConfig;
 }
 
-type CloudFactory = (
-  ctx: ProviderContext,
-  cloud: ResolvedCloudConfig,
-) => Provider | Promise<Provider>;
-
 /** The target a command runs against: the flag wins over the config. */
 export function resolveTarget(
   flag: string | undefined,
@@ -34,35 +29,33 @@ export function resolveTarget(
   });
 }
 
-async function loadCloudFactory(target: 'gcp' | 'aws'): Promise<CloudFactory> {
-  // Specifiers kept in variables: each adapter is its own module tree and
-  // is loaded only for its own target.
-  const specifier = `./${target}/index.js`;
-  const mod = (await import(specifier)) as Record<string, unknown>;
-  const name = target === 'gcp' ? 'createGcpProvider' : 'createAwsProvider';
-  const factory = mod[name];
-  if (typeof factory !== 'function') {
-    throw new Error(`providers/${target}/index.js does not export ${name}`);
-  }
-  return factory as CloudFactory;
-}
-
 function cloudConfigOf(ctx: CreateProviderContext): ResolvedCloudConfig {
   if (ctx.config) return ctx.config.cloud;
   const problems: string[] = [];
   return resolveCloudConfig({}, ctx.env, problems);
 }
 
-/** Builds the adapter for `target`. */
+/**
+ * Builds the adapter for `target`. Cloud adapters validate their settings
+ * here, before any client makes a request.
+ */
 export async function createProvider(
   target: TargetName,
   ctx: CreateProviderContext,
 ): Promise<Provider> {
   const { config: _config, ...base } = ctx;
-  if (target === 'qemu') {
-    const { createQemuProvider } = await import('./qemu/index.js');
-    return createQemuProvider(base);
+  switch (target) {
+    case 'qemu': {
+      const { createQemuProvider } = await import('./qemu/index.js');
+      return createQemuProvider(base);
+    }
+    case 'gcp': {
+      const { createGcpProvider } = await import('./gcp/index.js');
+      return createGcpProvider(base, cloudConfigOf(ctx));
+    }
+    case 'aws': {
+      const { createAwsProvider } = await import('./aws/index.js');
+      return createAwsProvider(base, cloudConfigOf(ctx));
+    }
   }
-  const factory = await loadCloudFactory(target);
-  return factory(base, cloudConfigOf(ctx));
 }

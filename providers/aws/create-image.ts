@@ -29,7 +29,7 @@ import {
   uploadImageToS3,
 } from './s3-import.js';
 import { deleteSnapshotQuietly, waitForSnapshot } from './snapshots.js';
-import { skiffTags, TAG_IMAGE, toAwsTags } from './tags.js';
+import { skiffTags, TAG_IMAGE, toAwsTags, userTags } from './tags.js';
 import type { AwsTimings } from './timings.js';
 import { preflightS3Import } from './vmimport.js';
 
@@ -130,7 +130,11 @@ export async function createAwsImage(
     });
   }
 
-  const tags = skiffTags(opts.name, { [TAG_IMAGE]: opts.name }, d.cloud.labels);
+  const tags = skiffTags(
+    opts.name,
+    { [TAG_IMAGE]: opts.name },
+    userTags(d.cloud),
+  );
   let snapshotId: string | undefined;
   let spec: RegisterSpec;
   let imageId: string;
@@ -146,6 +150,7 @@ export async function createAwsImage(
         timeoutMs,
         signal: d.ctx.signal,
         timings: d.timings.ebs,
+        kmsKey: d.cloud.kms,
         onStarted: (id) => (snapshotId = id),
       });
       logger.info(
@@ -227,6 +232,7 @@ async function viaS3(
       name: opts.name,
       tags,
       logger,
+      kmsKey: d.cloud.kms,
     });
     await awsStep(`tagging snapshot ${snapshotId}`, 'ec2:CreateTags', () =>
       d.clients.ec2.send(

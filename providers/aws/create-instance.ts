@@ -22,7 +22,7 @@ import {
   deleteSecurityGroup,
   findSecurityGroupId,
 } from './security-group.js';
-import { skiffTags } from './tags.js';
+import { skiffTags, userTags } from './tags.js';
 
 export interface CreateInstanceDeps {
   ctx: ProviderContext;
@@ -81,7 +81,7 @@ export async function createAwsInstance(
       instance: opts.name,
       vpcId: network.vpcId,
       ports: opts.ports,
-      tags: skiffTags(`skiff-${opts.name}`, {}, d.cloud.labels),
+      tags: skiffTags(`skiff-${opts.name}`, {}, userTags(d.cloud)),
       logger,
     });
   }
@@ -99,7 +99,7 @@ export async function createAwsInstance(
       ports: opts.ports,
       baseVolumeBytes: opts.config.baseVolumeBytes,
       instanceProfile: d.cloud.instanceProfile,
-      labels: d.cloud.labels,
+      labels: userTags(d.cloud),
     });
   } catch (err) {
     if (ownSecurityGroup) {

@@ -59,6 +59,8 @@ export interface EbsUploadOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   timings?: Partial<EbsUploadTimings>;
+  /** CloudConfig.KMS: encrypt the snapshot with this key (id or ARN). */
+  kmsKey?: string;
   /** Told the snapshot id as soon as it exists, for cleanup on failure. */
   onStarted?: (snapshotId: string) => void;
 }
@@ -168,6 +170,7 @@ async function upload(
             Tags: toAwsTags(o.tags),
             ClientToken: randomUUID(),
             Timeout: 60,
+            ...(o.kmsKey ? { Encrypted: true, KmsKeyArn: o.kmsKey } : {}),
           }),
           { abortSignal },
         ),

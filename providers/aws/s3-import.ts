@@ -76,6 +76,8 @@ export interface ImportOptions extends PollOptions {
   name: string;
   tags: Record<string, string>;
   logger: Logger;
+  /** CloudConfig.KMS: encrypt the snapshot with this key. */
+  kmsKey?: string;
 }
 
 /** Starts ImportSnapshot and polls it; resolves to the snapshot id. */
@@ -94,6 +96,7 @@ export async function importSnapshotFromS3(o: ImportOptions): Promise<string> {
             UserBucket: { S3Bucket: o.bucket, S3Key: o.key },
           },
           ClientToken: randomUUID(),
+          ...(o.kmsKey ? { Encrypted: true, KmsKeyId: o.kmsKey } : {}),
           TagSpecifications: [
             { ResourceType: 'import-snapshot-task', Tags: toAwsTags(o.tags) },
           ],

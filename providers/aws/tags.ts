@@ -1,5 +1,6 @@
 // The tags that mark Skiff's resources, and conversions to the SDK shape.
 import type { Tag } from '@aws-sdk/client-ec2';
+import type { ResolvedCloudConfig } from '../../src/config/types.js';
 
 export const TAG_MANAGED = 'skiff:managed';
 export const TAG_IMAGE = 'skiff:image';
@@ -19,6 +20,13 @@ export function tagValue(
   key: string,
 ): string | undefined {
   return tags?.find((t) => t.Key === key)?.Value;
+}
+
+/** CloudConfig.Labels and CloudConfig.Tags, as AWS tags on everything. */
+export function userTags(cloud: ResolvedCloudConfig): Record<string, string> {
+  const tags: Record<string, string> = { ...cloud.labels };
+  for (const t of cloud.tags ?? []) tags[t.key] = t.value;
+  return tags;
 }
 
 /** Skiff's marker plus the user's labels; Skiff's keys win. */

@@ -34,11 +34,12 @@ const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
 const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-function missing(key: string, flag: string, example: string): UserError {
+function missing(key: string, example: string, flag?: string): UserError {
+  const orFlag = flag ? ` or pass ${flag}` : '';
   return new UserError(
     'GCP_CONFIG_MISSING',
     `GCP needs CloudConfig.${key}, which is not set`,
-    { hint: `set "${key}": "${example}" in CloudConfig or pass ${flag}` },
+    { hint: `set "${key}": "${example}" in CloudConfig${orFlag}` },
   );
 }
 
@@ -98,14 +99,14 @@ export function resolveGcpSettings(
   env: Record<string, string | undefined>,
 ): GcpSettings {
   if (!cloud.projectId) {
-    throw missing('ProjectID', '--projectid', 'my-project');
+    throw missing('ProjectID', 'my-project', '-g/--projectid');
   }
-  if (!cloud.zone) throw missing('Zone', '--zone', 'us-central1-a');
+  if (!cloud.zone) throw missing('Zone', 'us-central1-a', '-z/--zone');
   if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(cloud.zone)) {
     throw new UserError(
       'GCP_ZONE_INVALID',
       `CloudConfig.Zone ${JSON.stringify(cloud.zone)} is not a GCP zone`,
-      { hint: 'use a zone such as us-central1-a (--zone)' },
+      { hint: 'use a zone such as us-central1-a (-z/--zone)' },
     );
   }
   checkLabels(cloud.labels);
@@ -130,7 +131,7 @@ export function resolveGcpSettings(
 /** BucketName is needed only to create images. */
 export function requireBucket(settings: GcpSettings): string {
   if (!settings.bucketName) {
-    throw missing('BucketName', '--bucketname', 'my-skiff-images');
+    throw missing('BucketName', 'my-skiff-images');
   }
   return settings.bucketName;
 }

@@ -180,7 +180,7 @@ export async function startInstance(
 ): Promise<void> {
   await withInstance(ctx, name, async (record, files) => {
     if ((await readRunState(files)).running) {
-      ctx.logger.info(`instance ${name} is already running`);
+      ctx.logger.info(`instance ${name} was already running`);
       return;
     }
     await start(ctx, record, files);
@@ -194,7 +194,7 @@ export async function stopInstance(
   await withInstance(ctx, name, async (_record, files) => {
     const state = await readRunState(files);
     if (!state.running || !state.run) {
-      ctx.logger.info(`instance ${name} is not running`);
+      ctx.logger.info(`instance ${name} was not running`);
       return;
     }
     await stopRun(files, state.run, {

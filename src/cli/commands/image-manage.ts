@@ -16,6 +16,7 @@ import { formatTable } from '../table.js';
 import { formatTime } from './instance-format.js';
 import {
   addTargetFlags,
+  applyCloudFlags,
   providerFor,
   resolveRunOnlyConfig,
   type TargetFlags,
@@ -64,11 +65,16 @@ function registerCreate(image: Command, ctx: CliContext): void {
     .argument('[program]', 'the ELF to run (or Program in config.json)')
     .option('-i, --imagename <name>', 'the image name (default: program)')
     .option('--force', 'replace an image of the same name')
+    .option('-g, --projectid <id>', 'gcp: CloudConfig.ProjectID')
+    .option('-z, --zone <zone>', 'gcp, aws: CloudConfig.Zone')
     .addHelpText('after', REBOOT_HELP);
   addBuildFlags(cmd);
   cmd.action(async (programArg: string | undefined, opts: CreateFlags) => {
     const { logger, paths, io } = ctx;
-    const config = await resolveBuildConfig(ctx, opts, programArg);
+    const config = applyCloudFlags(
+      await resolveBuildConfig(ctx, opts, programArg),
+      opts,
+    );
     const target = resolveTarget(opts.target, config);
     const name = imageNameOf(opts, config);
     validateName('image', name);

@@ -28,7 +28,21 @@ export function addTargetFlags(cmd: Command): Command {
         'qemu (default), gcp or aws',
       ).choices(['qemu', 'gcp', 'aws', 'onprem']),
     )
-    .option('-c, --config <file>', 'config.json (RunConfig, CloudConfig)');
+    .option('-c, --config <file>', 'config.json (RunConfig, CloudConfig)')
+    .option('-g, --projectid <id>', 'gcp: CloudConfig.ProjectID')
+    .option('-z, --zone <zone>', 'gcp, aws: CloudConfig.Zone');
+}
+
+/** -g/--projectid and -z/--zone over CloudConfig. */
+export function applyCloudFlags(
+  config: ResolvedConfig,
+  opts: Record<string, unknown>,
+): ResolvedConfig {
+  if (typeof opts.projectid === 'string') {
+    config.cloud.projectId = opts.projectid;
+  }
+  if (typeof opts.zone === 'string') config.cloud.zone = opts.zone;
+  return config;
 }
 
 /**
@@ -47,26 +61,29 @@ export async function resolveRunOnlyConfig(
   const problems: string[] = [];
   const cloud = resolveCloudConfig(merged.CloudConfig, ctx.io.env, problems);
   if (problems.length > 0) throw configError(source, problems);
-  return {
-    baseDir: flags.configPath ? dirname(flags.configPath) : ctx.io.cwd,
-    programHostPath: '',
-    programImagePath: '',
-    args: [],
-    env: { ...merged.Env },
-    dirs: [],
-    files: [],
-    mapDirs: [],
-    rebootOnExit: false,
-    klibs: [],
-    manifestPassthrough: {},
-    nameServers: [],
-    uefi: false,
-    debugFlags: [],
-    noTrace: [],
-    mounts: {},
-    run: resolveRunConfig(merged.RunConfig),
-    cloud,
-  };
+  return applyCloudFlags(
+    {
+      baseDir: flags.configPath ? dirname(flags.configPath) : ctx.io.cwd,
+      programHostPath: '',
+      programImagePath: '',
+      args: [],
+      env: { ...merged.Env },
+      dirs: [],
+      files: [],
+      mapDirs: [],
+      rebootOnExit: false,
+      klibs: [],
+      manifestPassthrough: {},
+      nameServers: [],
+      uefi: false,
+      debugFlags: [],
+      noTrace: [],
+      mounts: {},
+      run: resolveRunConfig(merged.RunConfig),
+      cloud,
+    },
+    opts,
+  );
 }
 
 /** The adapter for -t (or the config's Platform), given a config. */
