@@ -1,0 +1,80 @@
+// A QEMU killed from outside (SIGKILL) shows as stopped in `instance list`,
+// with the signal in the EXIT column and its console output kept.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolvePaths } from '../../src/paths.js';
+import { compileC, runCli, tempHome } from '../helpers/cli-run.js';
+import { findKernelForTests } from '../helpers/kernel.js';
+import {
+  killLeftovers,
+  recordedProcesses,
+  stillAlive,
+  waitFor,
+} from '../providers/qemu/fixture.js';
+
+const kernel = findKernelForTests();
+const example = join(import.meta.dirname, '../../examples/http-server');
+
+describe.skipIf(!kernel)('skiff instance: QEMU killed from outside', () => {
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let env: Record<string, string>;
+  const cli = (...argv: string[]) => runCli(argv, { env, cwd: home.dir });
+
+  beforeAll(async () => {
+    home = await tempHome();
+    env = { ...home.env, SKIFF_NANOS_DIR: kernel! };
+    await compileC(join(example, 'server.c'), join(home.dir, 'server'));
+  });
+  afterAll(async () => {
+    await killLeftovers(resolvePaths(env));
+    await home.cleanup();
+  });
+
+  it('is listed as stopped, logs kept', async () => {
+    const paths = resolvePaths(env);
+    expect(
+      (await cli('image', 'create', './server', '--imagename', 'web')).code,
+    ).toBe(0);
+    const made = await cli(
+      'instance',
+      'create',
+      '-n',
+      'victim',
+      'web',
+      '--accel',
+      'tcg',
+      '--json',
+    );
+    expect(made.code).toBe(0);
+    const { pid } = JSON.parse(made.stdout) as { pid: number };
+    await waitFor(
+      async () =>
+        (await cli('instance', 'logs', 'victim')).stdout.includes('listening'),
+      30_000,
+      'the server to start',
+    );
+    const ids = await recordedProcesses(paths);
+
+    process.kill(pid, 'SIGKILL');
+    const info = await waitFor(
+      async () => {
+        const list = JSON.parse(
+          (await cli('instance', 'list', '--json')).stdout,
+        );
+        return list[0].state === 'stopped' && list[0];
+      },
+      10_000,
+      'victim to show as stopped',
+    );
+    expect(info.pid).toBeUndefined();
+    expect(info.details.signal).toBe('SIGKILL');
+    expect((await cli('instance', 'list')).stdout).toMatch(
+      /victim\s+web\s+stopped\s+-\s+-\s+\S+ \S+\s+SIGKILL/,
+    );
+    expect((await cli('instance', 'logs', 'victim')).stdout).toContain(
+      'listening on 0.0.0.0:8080',
+    );
+    expect(await stillAlive(ids)).toEqual([]);
+    expect((await cli('instance', 'delete', 'victim')).code).toBe(0);
+  });
+});
