@@ -2,6 +2,7 @@
 // lands there only after its bytes hashed to its digest, so a cached blob
 // is trusted and a second pull needs no network.
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,12 +47,7 @@ export class BlobCache {
     try {
       for await (const chunk of chunks) {
         hash.update(chunk);
-        if (!out.write(chunk)) {
-          await new Promise<void>((resolve, reject) => {
-            out.once('drain', resolve);
-            out.once('error', reject);
-          });
-        }
+        if (!out.write(chunk)) await once(out, 'drain');
         onBytes?.(chunk.byteLength);
       }
       out.end();

@@ -6,6 +6,7 @@ import { registerInstance } from './instance.js';
 import { registerNanos } from './nanos.js';
 import { registerRun } from './run.js';
 import { registerBuild } from './build.js';
+import { registerPkg } from './pkg.js';
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   registerImage(program, ctx);
@@ -13,4 +14,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerNanos(program, ctx);
   registerRun(program, ctx);
   registerBuild(program, ctx);
+  registerPkg(program, ctx);
 }

@@ -1,0 +1,101 @@
+// `pkg add`: a package folder or a .tar.gz of one into the store. Both the
+// published layout (a top folder <name>_<version>/) and ops' `pkg add`
+// layout (package.manifest at the top) are accepted. Archives are
+// unpacked with the same checks as image layers: nothing lands outside.
+import { cp, lstat, readdir, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { describeFsError, UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { flattenLayers } from '../oci/flatten.js';
+import { MANIFEST_FILE, readPackageManifest } from './manifest-file.js';
+import { normalizeOpsLayout } from './load.js';
+import { parsePackageSpec, splitPackageDir, type PackageId } from './names.js';
+import type { PackageStore, StoredPackage } from './store.js';
+
+export interface AddPackageOptions {
+  /** A folder or a .tar.gz. */
+  source: string;
+  /** --name, optionally name:version. */
+  name?: string | undefined;
+  store: PackageStore;
+  logger: Logger;
+}
+
+async function hasManifest(dir: string): Promise<boolean> {
+  return lstat(join(dir, MANIFEST_FILE)).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The package folder inside an unpacked archive, and its own name. */
+async function findPackageDir(
+  unpacked: string,
+  source: string,
+): Promise<{ dir: string; dirName?: string }> {
+  if (await hasManifest(unpacked)) return { dir: unpacked };
+  const names = (await readdir(unpacked)).filter((n) => !n.startsWith('.'));
+  if (names.length === 1 && (await hasManifest(join(unpacked, names[0]!)))) {
+    return { dir: join(unpacked, names[0]!), dirName: names[0]! };
+  }
+  throw new UserError(
+    'PACKAGE_INVALID',
+    `${source} holds no package.manifest (at the top or in one top folder)`,
+    { hint: 'a package is <name>_<version>/package.manifest + sysroot/' },
+  );
+}
+
+export async function addPackage(
+  opts: AddPackageOptions,
+): Promise<StoredPackage> {
+  const st = await stat(opts.source).catch((err) => {
+    throw describeFsError(err, 'adding a package', opts.source);
+  });
+  const work = await opts.store.createTemp();
+  try {
+    let pkgDir: string;
+    let ownName: string;
+    if (st.isDirectory()) {
+      const found = await findPackageDir(opts.source, opts.source);
+      pkgDir = join(work, 'pkg');
+      await cp(found.dir, pkgDir, {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      ownName = found.dirName ?? basename(opts.source);
+    } else {
+      const unpacked = join(work, 'unpacked');
+      await flattenLayers(
+        [{ digest: `archive ${basename(opts.source)}`, path: opts.source }],
+        unpacked,
+        opts.logger,
+      );
+      const found = await findPackageDir(unpacked, opts.source);
+      pkgDir = found.dir;
+      ownName =
+        found.dirName ?? basename(opts.source).replace(/\.(tar\.gz|tgz)$/, '');
+    }
+    const manifest = await readPackageManifest(pkgDir);
+    const id = packageId(opts.name, ownName, manifest.Version);
+    await normalizeOpsLayout(pkgDir, ownName, manifest);
+    return await opts.store.install(pkgDir, id);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function packageId(
+  flag: string | undefined,
+  ownName: string,
+  manifestVersion: string | undefined,
+): PackageId {
+  if (flag) {
+    const { name, version } = parsePackageSpec(flag);
+    return { name, version: version ?? manifestVersion ?? 'latest' };
+  }
+  const split = splitPackageDir(ownName, manifestVersion);
+  return {
+    name: split.name,
+    version: split.version || manifestVersion || 'latest',
+  };
+}

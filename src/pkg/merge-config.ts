@@ -1,0 +1,85 @@
+// How a package's manifest and the user's config.json combine for
+// `pkg load` (docs/packages.md): the package gives the program; user Env,
+// ManifestPassthrough, RunConfig and scalars win; Args are the package's
+// followed by the user's; lists are joined.
+import { join } from 'node:path';
+import type { RawConfig } from '../config/types.js';
+
+export interface MergedConfig {
+  config: RawConfig;
+  /** Things the user set that a package load ignores. */
+  notes: string[];
+}
+
+function joinLists(a?: string[], b?: string[]): string[] | undefined {
+  if (!a?.length && !b?.length) return undefined;
+  return [...new Set([...(a ?? []), ...(b ?? [])])];
+}
+
+/**
+ * Package Dirs/Files/MapDirs are relative to the package folder; they
+ * become MapDirs with absolute host paths so the user's own relative
+ * paths keep resolving against their config's folder.
+ */
+function packageMapDirs(
+  pkg: RawConfig,
+  pkgDir: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of [...(pkg.Dirs ?? []), ...(pkg.Files ?? [])]) {
+    const rel = p.replace(/^\/+/, '');
+    out[join(pkgDir, rel)] = `/${rel}`;
+  }
+  for (const [host, dest] of Object.entries(pkg.MapDirs ?? {})) {
+    out[host.startsWith('/') ? host : join(pkgDir, host)] = dest;
+  }
+  return out;
+}
+
+export function mergePackageConfig(
+  pkg: RawConfig,
+  user: RawConfig,
+  pkgDir: string,
+): MergedConfig {
+  const notes: string[] = [];
+  if (user.Program !== undefined && user.Program !== pkg.Program) {
+    notes.push(
+      `Program ${user.Program} in the config is ignored: the package runs ${pkg.Program}`,
+    );
+  }
+  if (pkg.TargetRoot !== undefined || user.TargetRoot !== undefined) {
+    notes.push('TargetRoot is ignored: the package sysroot is the root');
+  }
+  const out: RawConfig = { ...pkg, ...user };
+  delete out.TargetRoot;
+  out.Program = pkg.Program;
+  const args = [...(pkg.Args ?? []), ...(user.Args ?? [])];
+  if (args.length) out.Args = args;
+  const env = { ...pkg.Env, ...user.Env };
+  if (Object.keys(env).length) out.Env = env;
+  delete out.Dirs;
+  delete out.Files;
+  if (user.Dirs) out.Dirs = [...user.Dirs];
+  if (user.Files) out.Files = [...user.Files];
+  const mapDirs = { ...packageMapDirs(pkg, pkgDir), ...user.MapDirs };
+  if (Object.keys(mapDirs).length) out.MapDirs = mapDirs;
+  else delete out.MapDirs;
+  const passthrough = {
+    ...pkg.ManifestPassthrough,
+    ...user.ManifestPassthrough,
+  };
+  if (Object.keys(passthrough).length) out.ManifestPassthrough = passthrough;
+  const run = { ...pkg.RunConfig, ...user.RunConfig };
+  const ports = joinLists(pkg.RunConfig?.Ports, user.RunConfig?.Ports);
+  if (ports) run.Ports = ports;
+  if (Object.keys(run).length) out.RunConfig = run;
+  for (const key of ['Klibs', 'Debugflags', 'NoTrace'] as const) {
+    const list = joinLists(pkg[key], user[key]);
+    if (list) out[key] = list;
+  }
+  if (pkg.Mounts || user.Mounts) out.Mounts = { ...pkg.Mounts, ...user.Mounts };
+  for (const key of ['Version', 'Language', 'Description'] as const) {
+    if (pkg[key] !== undefined) out[key] = pkg[key];
+  }
+  return { config: out, notes };
+}
