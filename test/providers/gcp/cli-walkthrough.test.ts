@@ -1,0 +1,121 @@
+// The GCP walkthrough through the CLI against the local fake: build -t gcp,
+// image create/list, instance create/list/logs/stop/start/delete, image
+// delete. Needs a Nanos release (skipped without one).
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileC, runCli, tempHome } from '../../helpers/cli-run.js';
+import { findKernelForTests } from '../../helpers/kernel.js';
+import { setupGcp, type GcpTestEnv } from './setup.js';
+
+const kernel = findKernelForTests();
+const example = join(import.meta.dirname, '../../../examples/hello-c');
+
+describe.skipIf(!kernel)('skiff on GCP (fake)', () => {
+  let gcp: GcpTestEnv;
+  let home: Awaited<ReturnType<typeof tempHome>>;
+  let env: Record<string, string>;
+  const cli = (...argv: string[]) => runCli(argv, { env, cwd: home.dir });
+  const target = ['-t', 'gcp', '-c', 'config.json'];
+
+  beforeAll(async () => {
+    gcp = await setupGcp();
+    gcp.fake.buckets.add('skiff-images');
+    home = await tempHome();
+    env = {
+      ...home.env,
+      SKIFF_NANOS_DIR: kernel!,
+      STORAGE_EMULATOR_HOST: gcp.fake.url,
+      SKIFF_GCP_COMPUTE_ENDPOINT: gcp.fake.url,
+    };
+    await compileC(join(example, 'hello.c'), join(home.dir, 'hello'));
+    const config = join(home.dir, 'config.json');
+    await copyFile(join(example, 'config.json'), config);
+    const raw = JSON.parse(await readFile(config, 'utf8'));
+    raw.CloudConfig = {
+      ProjectID: 'skiff-test',
+      Zone: 'us-central1-a',
+      BucketName: 'skiff-images',
+    };
+    await writeFile(config, JSON.stringify(raw));
+  });
+  afterAll(async () => {
+    await home?.cleanup();
+    await gcp?.close();
+  });
+
+  it('builds the upload artifact with build -t gcp', async () => {
+    const run = await cli('build', './hello', ...target, '-o', 'server.tar.gz');
+    expect(run.stderr).not.toContain('error');
+    expect(run.code).toBe(0);
+    expect((await stat(join(home.dir, 'server.tar.gz'))).size).toBeGreaterThan(
+      0,
+    );
+    expect(gcp.fake.requests).toEqual([]);
+  }, 60_000);
+
+  it('creates, runs, reads and deletes', async () => {
+    const made = await cli(
+      'image',
+      'create',
+      './hello',
+      ...target,
+      '--imagename',
+      'sf-console',
+      '--json',
+    );
+    expect(made.stderr).not.toContain('error');
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({
+      name: 'sf-console',
+      target: 'gcp',
+      status: 'ready',
+    });
+    expect(gcp.fake.images.has('sf-console')).toBe(true);
+
+    const images = await cli('image', 'list', ...target);
+    expect(images.stdout).toContain('sf-console');
+
+    const vm = await cli(
+      'instance',
+      'create',
+      ...target,
+      '--instance-name',
+      'sf',
+      'sf-console',
+      '-p',
+      '80',
+      '--flavor',
+      'e2-micro',
+    );
+    expect(vm.stderr).not.toContain('error');
+    expect(vm.code).toBe(0);
+    expect(gcp.fake.instances.get('sf')!.machineType).toBe(
+      'zones/us-central1-a/machineTypes/e2-micro',
+    );
+    expect(gcp.fake.firewalls.has('skiff-sf-ports')).toBe(true);
+
+    const list = await cli('instance', 'list', ...target);
+    expect(list.stdout).toMatch(/sf\s/);
+
+    gcp.fake.writeSerial('sf', 'Hello from Nanos\n');
+    const logs = await cli('instance', 'logs', ...target, 'sf');
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('Hello from Nanos');
+
+    expect((await cli('instance', 'stop', ...target, 'sf')).code).toBe(0);
+    expect(gcp.fake.instances.get('sf')!.status).toBe('TERMINATED');
+    expect((await cli('instance', 'start', ...target, 'sf')).code).toBe(0);
+    expect((await cli('instance', 'delete', ...target, 'sf')).code).toBe(0);
+    expect(gcp.fake.instances.size).toBe(0);
+    expect(gcp.fake.firewalls.size).toBe(0);
+
+    const gone = await cli('image', 'delete', ...target, 'sf-console');
+    expect(gone.code).toBe(0);
+    expect(gcp.fake.images.size).toBe(0);
+    const all = [made, images, vm, list, logs, gone]
+      .map((r) => r.stdout + r.stderr)
+      .join('\n');
+    expect(all).not.toContain(gcp.fake.token);
+  }, 120_000);
+});
