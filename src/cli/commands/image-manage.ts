@@ -12,6 +12,8 @@ import type { ImageInfo } from '../../../providers/types.js';
 import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
 import type { CliContext } from '../context.js';
 import { nanosDirOf } from '../nanos-dir.js';
+import { resolvePackageBuild } from './image-package.js';
+import { addPkgFlags } from './pkg-shared.js';
 import { formatTable } from '../table.js';
 import { formatTime } from './instance-format.js';
 import {
@@ -36,11 +38,16 @@ after a non-zero exit; exit(0) stops the instance. --reboot-on-exit always
 (RebootOnExit "always") reboots after any exit. Local instances of such an
 image keep running across app restarts until \`skiff instance stop\`.`;
 
-function imageNameOf(opts: CreateFlags, config: ResolvedConfig): string {
+function imageNameOf(
+  opts: CreateFlags,
+  config: ResolvedConfig,
+  packageName?: string,
+): string {
   return (
     opts.imagename ??
     config.run.imageName ??
     config.cloud.imageName ??
+    packageName ??
     (basename(config.programImagePath) || 'image')
   );
 }
@@ -63,20 +70,28 @@ function registerCreate(image: Command, ctx: CliContext): void {
     .command('create')
     .description('build an image and store it on the target under a name')
     .argument('[program]', 'the ELF to run (or Program in config.json)')
-    .option('-i, --imagename <name>', 'the image name (default: program)')
+    .option(
+      '-i, --imagename <name>',
+      'the image name (default: the program or package name)',
+    )
+    .option('--package <pkg>', 'build from a local package (NAME[:VERSION])')
     .option('--force', 'replace an image of the same name')
     .option('-g, --projectid <id>', 'gcp: CloudConfig.ProjectID')
     .option('-z, --zone <zone>', 'gcp, aws: CloudConfig.Zone')
     .addHelpText('after', REBOOT_HELP);
   addBuildFlags(cmd);
+  addPkgFlags(cmd);
   cmd.action(async (programArg: string | undefined, opts: CreateFlags) => {
     const { logger, paths, io } = ctx;
+    const fromPackage = opts.package
+      ? await resolvePackageBuild(ctx, opts.package, opts)
+      : undefined;
     const config = applyCloudFlags(
-      await resolveBuildConfig(ctx, opts, programArg),
+      fromPackage?.config ?? (await resolveBuildConfig(ctx, opts, programArg)),
       opts,
     );
     const target = resolveTarget(opts.target, config);
-    const name = imageNameOf(opts, config);
+    const name = imageNameOf(opts, config, fromPackage?.name);
     validateName('image', name);
     const provider = await createProvider(target, {
       logger,
@@ -92,6 +107,7 @@ function registerCreate(image: Command, ctx: CliContext): void {
     try {
       const built = await buildImage({
         config,
+        packageRoot: fromPackage?.packageRoot,
         outPath: join(work, 'disk.img'),
         localRun: target === 'qemu',
         nanosDir: nanosDirOf(opts, ctx),

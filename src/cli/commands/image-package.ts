@@ -1,0 +1,49 @@
+// `image create --package NAME`: the config for an image built from a
+// local package (its sysroot and manifest) with the user's config.json
+// merged over it, by the same rules as `pkg load`.
+import { dirname } from 'node:path';
+import { applyFlags } from '../../config/flags.js';
+import { readConfigFile } from '../../config/read.js';
+import { resolveConfig } from '../../config/resolve.js';
+import type { ResolvedConfig } from '../../config/types.js';
+import { preparePackage } from '../../pkg/load.js';
+import { mergePackageConfig } from '../../pkg/merge-config.js';
+import { buildFlagValues } from '../build-flags.js';
+import type { CliContext } from '../context.js';
+import { storeOf, type PkgFlags } from './pkg-shared.js';
+
+export interface PackageBuild {
+  config: ResolvedConfig;
+  /** The package's sysroot, copied whole into the image root. */
+  packageRoot: string;
+  /** The package's name, the default image name. */
+  name: string;
+}
+
+export async function resolvePackageBuild(
+  ctx: CliContext,
+  spec: string,
+  opts: Record<string, unknown> & PkgFlags,
+): Promise<PackageBuild> {
+  const { io, logger } = ctx;
+  const stored = await storeOf(ctx, opts).find(spec);
+  const loadable = await preparePackage(stored);
+
+  const flags = buildFlagValues(opts, io.cwd);
+  const user = flags.configPath ? await readConfigFile(flags.configPath) : {};
+  const merged = mergePackageConfig(
+    loadable.manifest,
+    applyFlags(user, flags),
+    stored.dir,
+  );
+  for (const note of merged.notes) logger.warn(note);
+  const config = await resolveConfig(merged.config, {
+    baseDir: flags.configPath ? dirname(flags.configPath) : io.cwd,
+    cwd: io.cwd,
+    packageRoot: loadable.sysroot,
+    env: io.env,
+    source: flags.configPath ?? `package ${stored.dirName}`,
+  });
+  if (flags.nanosDir) config.nanosDir = flags.nanosDir;
+  return { config, packageRoot: loadable.sysroot, name: stored.name };
+}
