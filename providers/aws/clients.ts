@@ -80,17 +80,26 @@ export function createAwsClients(
     ...defined('credentials', credentials),
     ...defined('profile', env.AWS_PROFILE || undefined),
   };
+  // EC2, S3 and IAM: a stalled connection fails instead of hanging (the
+  // idle timeout restarts with every byte); EBS uses per-call signals.
+  const requestHandler = { connectionTimeout: 10_000, requestTimeout: 120_000 };
   const endpoint = (service: Service) =>
     defined('endpoint', endpointFor(env, service));
   const s3Endpoint = endpointFor(env, 'S3');
   return {
-    ec2: new EC2Client({ ...common, ...endpoint('EC2') }),
+    ec2: new EC2Client({ ...common, ...endpoint('EC2'), requestHandler }),
     // EBS block uploads are retried by ebs-upload.ts; SDK retries stacked
     // underneath multiply attempts and hide stalls (coldsnap#437).
-    ebs: new EBSClient({ ...common, ...endpoint('EBS'), maxAttempts: 1 }),
+    ebs: new EBSClient({
+      ...common,
+      ...endpoint('EBS'),
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 10_000 },
+    }),
     s3: new S3Client({
       ...common,
       ...endpoint('S3'),
+      requestHandler,
       // A custom host named localhost would get bucket.localhost otherwise
       // (peers-and-clouds.md §8).
       forcePathStyle: s3Endpoint !== undefined,
@@ -103,7 +112,7 @@ export function createAwsClients(
         checksumSetting(env.AWS_RESPONSE_CHECKSUM_VALIDATION),
       ),
     }),
-    iam: new IAMClient({ ...common, ...endpoint('IAM') }),
+    iam: new IAMClient({ ...common, ...endpoint('IAM'), requestHandler }),
   };
 }
 

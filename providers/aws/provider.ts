@@ -30,11 +30,13 @@ import {
 } from './instances.js';
 import { nextChunk, readConsoleText, type ConsoleMemo } from './logs.js';
 import type { ResolvedLocation } from './region.js';
+import { sleep } from './retry.js';
 import type { AwsTimings } from './timings.js';
 
 interface ConsoleState {
   instanceId: string;
   latest: boolean;
+  fetchedAt: number;
   memo?: ConsoleMemo;
 }
 
@@ -138,9 +140,14 @@ export class AwsProvider implements Provider {
     let state = this.consoles.get(name);
     if (!state) {
       const instance = await requireInstance(this.clients.ec2, name);
-      state = { instanceId: instance.InstanceId, latest: true };
+      state = { instanceId: instance.InstanceId, latest: true, fetchedAt: 0 };
       this.consoles.set(name, state);
     }
+    // A fast `logs -w` loop would otherwise call EC2 several times a
+    // second for a console that changes much more slowly.
+    const wait = state.fetchedAt + this.timings.consoleIntervalMs - Date.now();
+    if (wait > 0) await sleep(wait, this.ctx.signal);
+    state.fetchedAt = Date.now();
     const { text, latest } = await readConsoleText(
       this.clients.ec2,
       state.instanceId,

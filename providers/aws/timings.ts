@@ -6,6 +6,8 @@ export interface AwsTimings {
   /** First interval for snapshot, import and AMI polling. */
   pollIntervalMs: number;
   maxPollIntervalMs: number;
+  /** Least time between two GetConsoleOutput calls for one instance. */
+  consoleIntervalMs: number;
   ebs: EbsUploadTimings;
   delete: DeleteTimings;
 }
@@ -13,6 +15,7 @@ export interface AwsTimings {
 export const DEFAULT_AWS_TIMINGS: AwsTimings = {
   pollIntervalMs: 2_000,
   maxPollIntervalMs: 15_000,
+  consoleIntervalMs: 2_000,
   ebs: DEFAULT_EBS_TIMINGS,
   delete: {
     maxWaitSeconds: 600,

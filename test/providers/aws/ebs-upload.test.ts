@@ -297,6 +297,38 @@ describe('EBS direct upload', () => {
     expect(reg.BlockDeviceMappings?.[0].Ebs?.VolumeSize).toBe(4);
   });
 
+  it('encrypts with CloudConfig.KMS and carries CloudConfig.Tags and Labels', async () => {
+    mockHappyPath();
+    const cloud = makeCloud({
+      kms: 'arn:aws:kms:us-east-1:1:key/k',
+      labels: { team: 'web' },
+      tags: [{ key: 'env', value: 'prod' }],
+    });
+    const aws = await createAwsProvider(makeCtx(), cloud, FAST);
+    await aws.createImage({
+      name: 'sf-console',
+      image: fixture.image,
+      config: makeConfig(),
+    });
+    const start = ebs.commandCalls(StartSnapshotCommand)[0].args[0].input;
+    expect(start).toMatchObject({
+      Encrypted: true,
+      KmsKeyArn: 'arn:aws:kms:us-east-1:1:key/k',
+    });
+    expect(start.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'team', Value: 'web' },
+        { Key: 'env', Value: 'prod' },
+        { Key: 'Name', Value: 'sf-console' },
+      ]),
+    );
+    const reg = ec2.commandCalls(RegisterImageCommand)[0].args[0].input;
+    expect(reg.TagSpecifications?.[0].Tags).toContainEqual({
+      Key: 'env',
+      Value: 'prod',
+    });
+  });
+
   it('rejects a bad upload route and a missing bucket before any call', async () => {
     const aws = await provider();
     const base = {

@@ -63,6 +63,19 @@ describe('readLogs', () => {
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
   });
 
+  it('spaces GetConsoleOutput calls for one instance by consoleIntervalMs', async () => {
+    ec2.on(GetConsoleOutputCommand).resolves({ Output: b64('x\n') });
+    const aws = await createAwsProvider(makeCtx(), makeCloud(), {
+      timings: { consoleIntervalMs: 60 },
+    });
+    const begun = Date.now();
+    await aws.readLogs('sf', 0);
+    await aws.readLogs('sf', 2);
+    await aws.readLogs('sf', 2);
+    expect(Date.now() - begun).toBeGreaterThanOrEqual(115);
+    expect(ec2.commandCalls(GetConsoleOutputCommand)).toHaveLength(3);
+  });
+
   it('falls back to the buffered output on instance types that refuse Latest', async () => {
     ec2.on(GetConsoleOutputCommand, { Latest: true }).rejects(
       new EC2ServiceException({
