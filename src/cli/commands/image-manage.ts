@@ -78,6 +78,8 @@ function registerCreate(image: Command, ctx: CliContext): void {
     .option('--force', 'replace an image of the same name')
     .option('-g, --projectid <id>', 'gcp: CloudConfig.ProjectID')
     .option('-z, --zone <zone>', 'gcp, aws: CloudConfig.Zone')
+    .option('--create-bucket', 'gcp: create CloudConfig.BucketName if missing')
+    .option('--keep-upload', 'gcp: keep the uploaded tar.gz in the bucket')
     .addHelpText('after', REBOOT_HELP);
   addBuildFlags(cmd);
   addPkgFlags(cmd);
@@ -121,6 +123,10 @@ function registerCreate(image: Command, ctx: CliContext): void {
         image: built,
         config,
         force: opts.force === true,
+        options: {
+          createBucket: opts.createBucket === true,
+          keepUpload: opts.keepUpload === true,
+        },
       });
       if (ctx.json) logger.result(JSON.stringify(info, null, 2));
       else logger.result(formatImageTable([info]));

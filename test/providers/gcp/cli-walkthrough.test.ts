@@ -54,6 +54,24 @@ describe.skipIf(!kernel)('skiff on GCP (fake)', () => {
     expect(gcp.fake.requests).toEqual([]);
   }, 60_000);
 
+  it('explains a missing bucket, or creates it with --create-bucket', async () => {
+    gcp.fake.buckets.clear();
+    const args = ['image', 'create', './hello', ...target, '-i', 'kept'];
+    const missing = await cli(...args);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      'gcloud storage buckets create gs://skiff-images',
+    );
+
+    const made = await cli(...args, '--create-bucket', '--keep-upload');
+    expect(made.stderr).not.toContain('error');
+    expect(made.code).toBe(0);
+    expect(gcp.fake.buckets.has('skiff-images')).toBe(true);
+    expect(gcp.fake.objects.has('skiff-images/kept.tar.gz')).toBe(true);
+    gcp.fake.images.clear();
+    gcp.fake.objects.clear();
+  }, 120_000);
+
   it('creates, runs, reads and deletes', async () => {
     const made = await cli(
       'image',
