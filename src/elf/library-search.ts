@@ -78,8 +78,13 @@ export class Resolver {
     }
     this.confDirs ??= await readLdSoConf(this.root);
     this.defaultDirs ??= glibcDefaultDirs(arch);
+    // A conf folder that is also built in needs no LD_LIBRARY_PATH later.
+    const builtIn = new Set(this.defaultDirs);
     return [
-      ...this.confDirs.map((dir) => ({ dir, via: 'ld.so.conf' as const })),
+      ...this.confDirs.map((dir) => ({
+        dir,
+        via: builtIn.has(dir) ? ('default' as const) : ('ld.so.conf' as const),
+      })),
       ...this.defaultDirs.map((dir) => ({ dir, via: 'default' as const })),
     ];
   }

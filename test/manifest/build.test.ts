@@ -256,6 +256,9 @@ describe('buildImageSpec for a dynamic host program', () => {
     const nss = '/lib/x86_64-linux-gnu/libnss_dns.so.2';
     if (existsSync(nss)) expect(flat.get(realpathSync(nss))).toBeDefined();
     expect(s.manifest.get('program')).toBe('/dyn');
+    // libc's folder is built into the loader: no LD_LIBRARY_PATH needed.
+    const env = s.manifest.get('environment') as Tuple;
+    expect(env.has('LD_LIBRARY_PATH')).toBe(false);
   });
 
   it('names the missing library and who needs it', async () => {
