@@ -198,8 +198,15 @@ async function applyLayer(state: LayerState, path: string): Promise<void> {
   const tar = await openLayerTar(path);
   const ex = extract();
   const done = pipeline(tar, ex);
-  for await (const entry of ex) {
-    await applyEntry(state, entry.header, entry as unknown as Readable);
+  // Observed below; a refused entry ends the loop first.
+  done.catch(() => undefined);
+  try {
+    for await (const entry of ex) {
+      await applyEntry(state, entry.header, entry as unknown as Readable);
+    }
+  } catch (err) {
+    tar.destroy();
+    throw err;
   }
   await done;
 }

@@ -1,0 +1,212 @@
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+} from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingLogger } from '../../src/log.js';
+import {
+  writeOciLayout,
+  type PlatformImage,
+} from '../../src/oci/image-writer.js';
+import {
+  packageFromDocker,
+  type FromDockerOptions,
+} from '../../src/pkg/from-docker.js';
+import {
+  compileHello,
+  helloImage,
+  muslLoaderEntries,
+} from '../fixtures/oci/images.js';
+
+let dir: string;
+let staticElf: Buffer | undefined;
+let muslElf: Buffer | undefined;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'skiff-fromdocker-'));
+  staticElf = await compileHello(dir, 'gcc', ['-static']);
+  muslElf = await compileHello(dir, 'musl-gcc', []);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+let n = 0;
+async function fromImage(
+  images: PlatformImage[],
+  extra: Partial<FromDockerOptions> = {},
+) {
+  const id = `t${n++}`;
+  const home = join(dir, id);
+  await writeOciLayout(join(home, 'layout'), 'v1', images);
+  const logger = new RecordingLogger();
+  const paths = {
+    cacheDir: join(home, 'cache'),
+    dataDir: join(home, 'data'),
+    stateDir: join(home, 'state'),
+  };
+  const run = () =>
+    packageFromDocker({
+      source: `oci:${join(home, 'layout')}:v1`,
+      cwd: home,
+      name: 'app',
+      arch: 'amd64',
+      dockerConfigPath: join(home, 'no-docker-config.json'),
+      paths,
+      logger,
+      ...extra,
+    });
+  return { run, logger, store: join(paths.dataDir, 'packages', 'amd64') };
+}
+
+function storeEntries(store: string): string[] {
+  return existsSync(store) ? readdirSync(store) : [];
+}
+
+describe('packageFromDocker', () => {
+  it('packages a static binary alone, at its own path', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run } = await fromImage([
+      helloImage(staticElf, { Cmd: ['hello', 'world'] }),
+    ]);
+    const r = await run();
+    expect(r.manifest.Program).toBe('/usr/local/bin/hello');
+    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello', 'world']);
+    expect(r.manifest.Version).toBe('v1');
+    expect(r.libraries).toBe(0);
+    const sysroot = join(r.pkg.dir, 'sysroot');
+    expect(readdirSync(sysroot)).toEqual(['usr']);
+    expect(readFileSync(join(sysroot, 'usr/local/bin/hello'))).toEqual(
+      staticElf,
+    );
+    expect(r.pkg.dir.endsWith('packages/amd64/app_v1')).toBe(true);
+  });
+
+  it('brings the musl loader through its absolute symlink', async (t) => {
+    const loader = muslLoaderEntries();
+    if (!muslElf || !loader) return t.skip();
+    const { run } = await fromImage([
+      helloImage(muslElf, { Entrypoint: ['/usr/local/bin/hello'] }, loader),
+    ]);
+    const r = await run();
+    const sysroot = join(r.pkg.dir, 'sysroot');
+    const link = join(sysroot, 'lib/ld-musl-x86_64.so.1');
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(
+      loader[0]!.type === 'symlink' ? loader[0]!.target : '',
+    );
+    const real = loader[1]!.type === 'file' ? loader[1]!.path : '';
+    expect(lstatSync(join(sysroot, real)).isFile()).toBe(true);
+    expect(existsSync(join(sysroot, 'lib64'))).toBe(false);
+  });
+
+  it('uses ENTRYPOINT alone, with its arguments', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run } = await fromImage([
+      helloImage(staticElf, {
+        Entrypoint: ['/usr/local/bin/hello', '--serve'],
+      }),
+    ]);
+    const r = await run();
+    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello', '--serve']);
+  });
+
+  it('carries ENV and WORKDIR into the manifest', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run } = await fromImage([
+      helloImage(staticElf, {
+        Cmd: ['hello'],
+        Env: ['PATH=/usr/local/bin:/usr/bin', 'MODE=prod', 'EMPTY='],
+        WorkingDir: '/srv/app',
+      }),
+    ]);
+    const r = await run();
+    expect(r.manifest.Env).toEqual({
+      PATH: '/usr/local/bin:/usr/bin',
+      MODE: 'prod',
+      EMPTY: '',
+      PWD: '/srv/app',
+    });
+    expect(r.manifest.ManifestPassthrough).toEqual({ cwd: '/srv/app' });
+    expect(lstatSync(join(r.pkg.dir, 'sysroot/srv/app')).isDirectory()).toBe(
+      true,
+    );
+  });
+
+  it('refuses a shell-form command and leaves no package', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run, store } = await fromImage([
+      helloImage(staticElf, { Cmd: ['/bin/sh', '-c', 'hello --x'] }),
+    ]);
+    await expect(run()).rejects.toMatchObject({
+      code: 'PROGRAM_SHELL_FORM',
+      hint: expect.stringContaining('-f'),
+    });
+    expect(storeEntries(store)).toEqual([]);
+  });
+
+  it('names a missing -f executable and the PATH it searched', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run, store } = await fromImage([helloImage(staticElf, {})], {
+      executable: 'nope',
+    });
+    await expect(run()).rejects.toMatchObject({
+      code: 'PROGRAM_NOT_FOUND',
+      message: expect.stringContaining('"nope"'),
+    });
+    expect(storeEntries(store)).toEqual([]);
+  });
+
+  it('copies the whole root with --copy and extra paths with --add-file', async (t) => {
+    if (!staticElf) return t.skip();
+    const img = helloImage(staticElf, { Cmd: ['hello'] }, [
+      { type: 'file', path: 'etc/app/extra.conf', data: 'x=1\n' },
+      { type: 'file', path: 'etc/other', data: 'o\n' },
+    ]);
+    const copied = await (await fromImage([img], { copyAll: true })).run();
+    expect(existsSync(join(copied.pkg.dir, 'sysroot/bin/sh'))).toBe(true);
+    expect(existsSync(join(copied.pkg.dir, 'sysroot/etc/other'))).toBe(true);
+    const added = await (
+      await fromImage([img], { addFiles: ['/etc/app'] })
+    ).run();
+    expect(
+      readFileSync(join(added.pkg.dir, 'sysroot/etc/app/extra.conf'), 'utf8'),
+    ).toBe('x=1\n');
+    expect(existsSync(join(added.pkg.dir, 'sysroot/etc/other'))).toBe(false);
+    expect(existsSync(join(added.pkg.dir, 'sysroot/bin/sh'))).toBe(false);
+  });
+
+  it('takes the amd64 image from a multi-platform index', async (t) => {
+    if (!staticElf) return t.skip();
+    const arm = helloImage(
+      Buffer.from('not for this arch'),
+      { Cmd: ['hello'] },
+      [],
+      'arm64',
+    );
+    arm.variant = 'v8';
+    const amd = helloImage(staticElf, { Cmd: ['hello'] });
+    const r = await (await fromImage([arm, amd])).run();
+    expect(
+      readFileSync(join(r.pkg.dir, 'sysroot/usr/local/bin/hello')),
+    ).toEqual(staticElf);
+  });
+
+  it('leaves no package and no temp folder when interrupted', async (t) => {
+    if (!staticElf) return t.skip();
+    const controller = new AbortController();
+    controller.abort(new Error('interrupted by test'));
+    const { run, store } = await fromImage(
+      [helloImage(staticElf, { Cmd: ['hello'] })],
+      {
+        signal: controller.signal,
+      },
+    );
+    await expect(run()).rejects.toThrow('interrupted by test');
+    expect(storeEntries(store)).toEqual([]);
+  });
+});
