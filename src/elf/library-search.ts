@@ -242,7 +242,9 @@ export async function resolveInterpreter(
       (root === '/' ? '' : ` inside ${root}`) +
       `; looked at ${interp} and in ${dirs.join(', ')}`,
     {
-      hint: 'install the C library the program was built against, or set TargetRoot',
+      hint:
+        'install the C library the program was built against, or set ' +
+        'TargetRoot',
     },
   );
 }
