@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { applyFlags } from '../../config/flags.js';
 import { readConfigFile } from '../../config/read.js';
+import { parseSize } from '../../config/size.js';
 import {
   resolveCloudConfig,
   resolveRunConfig,
@@ -73,7 +74,12 @@ export async function resolveRunOnlyConfig(
       mapDirs: [],
       rebootOnExit: false,
       klibs: [],
-      manifestPassthrough: {},
+      // Cloud instances size their disk from BaseVolumeSz (ops#1530).
+      baseVolumeBytes:
+        merged.BaseVolumeSz !== undefined
+          ? parseSize(merged.BaseVolumeSz)
+          : undefined,
+      manifestPassthrough: { ...merged.ManifestPassthrough },
       nameServers: [],
       uefi: false,
       debugFlags: [],

@@ -38,6 +38,11 @@ describe.skipIf(!kernel)('skiff on GCP (fake)', () => {
       BucketName: 'skiff-images',
     };
     await writeFile(config, JSON.stringify(raw));
+    // Instance commands read only RunConfig/CloudConfig and BaseVolumeSz.
+    await writeFile(
+      join(home.dir, 'instance.json'),
+      JSON.stringify({ CloudConfig: raw.CloudConfig, BaseVolumeSz: '3g' }),
+    );
   });
   afterAll(async () => {
     await home?.cleanup();
@@ -97,7 +102,10 @@ describe.skipIf(!kernel)('skiff on GCP (fake)', () => {
     const vm = await cli(
       'instance',
       'create',
-      ...target,
+      '-t',
+      'gcp',
+      '-c',
+      'instance.json',
       '--instance-name',
       'sf',
       'sf-console',
@@ -112,6 +120,9 @@ describe.skipIf(!kernel)('skiff on GCP (fake)', () => {
       'zones/us-central1-a/machineTypes/e2-micro',
     );
     expect(gcp.fake.firewalls.has('skiff-sf-ports')).toBe(true);
+    expect(
+      gcp.fake.instances.get('sf')!.disks[0].initializeParams.diskSizeGb,
+    ).toBe('3');
 
     const list = await cli('instance', 'list', ...target);
     expect(list.stdout).toMatch(/sf\s/);
