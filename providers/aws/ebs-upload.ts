@@ -117,14 +117,11 @@ export async function uploadSnapshotEbs(
 ): Promise<EbsUploadResult> {
   const t = { ...DEFAULT_EBS_TIMINGS, ...o.timings };
   const file = await open(o.path, 'r');
-  const abort = new AbortController();
   const deadline = AbortSignal.timeout(o.timeoutMs);
   const outer = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
-  const onOuter = () => abort.abort(outer.reason);
-  outer.addEventListener('abort', onOuter, { once: true });
   try {
     const { size } = await file.stat();
-    return await upload(o, t, file, size, abort.signal);
+    return await upload(o, t, file, size, outer);
   } catch (err) {
     if (deadline.aborted && !o.signal?.aborted) {
       throw new CloudError(
@@ -139,7 +136,6 @@ export async function uploadSnapshotEbs(
     }
     throw err;
   } finally {
-    outer.removeEventListener('abort', onOuter);
     await file.close();
   }
 }
@@ -158,7 +154,12 @@ async function upload(
     baseDelayMs: t.baseDelayMs,
     maxDelayMs: t.maxDelayMs,
     signal,
+    shouldRetry: (err: unknown, attempt: number) =>
+      !signal.aborted && attempt < t.maxAttempts && transientOrStalled(err),
   };
+  // One token for every attempt: a resent StartSnapshot whose first
+  // answer was lost returns the same snapshot instead of a second one.
+  const clientToken = randomUUID();
 
   const started = await withRetry(
     () =>
@@ -168,7 +169,7 @@ async function upload(
             VolumeSize: volumeSizeGiB,
             Description: o.description,
             Tags: toAwsTags(o.tags),
-            ClientToken: randomUUID(),
+            ClientToken: clientToken,
             Timeout: 60,
             ...(o.kmsKey ? { Encrypted: true, KmsKeyArn: o.kmsKey } : {}),
           }),
@@ -199,9 +200,7 @@ async function upload(
   const shouldRetry = (err: unknown, attempt: number) =>
     !workSignal.aborted &&
     ((isSnapshotNotReady(err) && Date.now() - startedAt < t.notFoundWindowMs) ||
-      (attempt < t.maxAttempts &&
-        // A per-request deadline (not the shared signal) aborted it.
-        (isTransientAwsError(err) || awsErrorName(err) === 'AbortError')));
+      (attempt < t.maxAttempts && transientOrStalled(err)));
 
   const putBlock = async (index: number, block: Buffer, digest: Buffer) => {
     const begun = Date.now();
@@ -304,6 +303,14 @@ async function upload(
     blocksSkipped: blockCount - digests.size,
     checksum,
   };
+}
+
+/**
+ * Transient, or cut off by its per-request deadline (callers check first
+ * that the shared signal was not the one that fired).
+ */
+function transientOrStalled(err: unknown): boolean {
+  return isTransientAwsError(err) || awsErrorName(err) === 'AbortError';
 }
 
 /** One request with its own deadline on top of the shared signal. */

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import {
   CompleteSnapshotCommand,
   PutSnapshotBlockCommand,
+  InternalServerException,
   RequestThrottledException,
   ResourceNotFoundException,
   StartSnapshotCommand,
@@ -190,6 +191,30 @@ describe('EBS direct upload', () => {
     expect(logger.text()).toMatch(
       /block 2: RequestThrottledException on attempt 1/,
     );
+  });
+
+  it('resends StartSnapshot after a 5xx with the same ClientToken', async () => {
+    mockHappyPath();
+    ebs
+      .on(StartSnapshotCommand)
+      .rejectsOnce(
+        new InternalServerException({
+          $metadata: { httpStatusCode: 500 },
+          message: 'oops',
+        }),
+      )
+      .resolves({ SnapshotId: 'snap-1', BlockSize: BLOCK });
+    const aws = await provider();
+    await aws.createImage({
+      name: 'sf-console',
+      image: fixture.image,
+      config: makeConfig(),
+    });
+    const tokens = ebs
+      .commandCalls(StartSnapshotCommand)
+      .map((c) => c.args[0].input.ClientToken);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toBe(tokens[1]);
   });
 
   it('gives up on a block after the attempt limit and deletes the snapshot', async () => {
