@@ -1,0 +1,108 @@
+// Benchmark: writeImage on a large host tree vs `cp -r` of the same tree
+// (the floor). Run after `npm run build`:  node bench/image-build.mjs [dir...]
+import { execFileSync } from 'node:child_process';
+import { lstat, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeImage } from '../dist/src/image/write.js';
+
+const RUNS = 3;
+const sources = process.argv.slice(2);
+if (sources.length === 0) {
+  sources.push(
+    '/usr/lib/python3',
+    '/usr/lib/python3.11',
+    '/usr/lib/node_modules',
+    '/usr/share/perl',
+  );
+}
+
+let files = 0;
+let bytes = 0;
+
+async function walk(path) {
+  const children = new Map();
+  const names = (await readdir(path)).sort();
+  for (const name of names) {
+    const p = join(path, name);
+    const st = await lstat(p);
+    if (st.isDirectory()) children.set(name, await walk(p));
+    else if (st.isSymbolicLink()) {
+      children.set(name, { type: 'symlink', target: await readlink(p) });
+    } else if (st.isFile()) {
+      files++;
+      bytes += st.size;
+      children.set(name, {
+        type: 'file',
+        source: { kind: 'host', path: p, sizeBytes: st.size },
+      });
+    }
+  }
+  return { type: 'dir', children };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const seconds = (ms) => (ms / 1000).toFixed(3);
+
+const t0 = performance.now();
+const root = { type: 'dir', children: new Map() };
+for (const s of sources)
+  root.children.set(s.replace(/\//g, '_'), await walk(s));
+const walkMs = performance.now() - t0;
+console.log(
+  `tree: ${files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB ` +
+    `(walk ${seconds(walkMs)} s)`,
+);
+
+const work = await mkdtemp(join(tmpdir(), 'skiff-bench-'));
+const spec = {
+  kernel: { kind: 'bytes', data: Buffer.from('\x7fELF placeholder kernel') },
+  klibs: new Map(),
+  root,
+  manifest: new Map([['program', '/bin/true']]),
+};
+
+// Warm the page cache so both sides read from memory.
+execFileSync('mkdir', ['-p', join(work, 'warm')]);
+execFileSync('cp', ['-r', ...sources, join(work, 'warm')]);
+await rm(join(work, 'warm'), { recursive: true, force: true });
+
+// writeImage fsyncs its output; plain `cp -r` does not. Both floors are
+// reported: `cp -r`, and `cp -r` followed by `sync` (durable, like ours).
+const imageMs = [];
+const cpMs = [];
+const cpSyncMs = [];
+const timeCp = (withSync) => {
+  const dest = join(work, 'cp');
+  execFileSync('mkdir', ['-p', dest]);
+  execFileSync('sync');
+  const t = performance.now();
+  execFileSync('cp', ['-r', ...sources, dest]);
+  if (withSync) execFileSync('sync');
+  const ms = performance.now() - t;
+  execFileSync('rm', ['-rf', dest]);
+  return ms;
+};
+for (let i = 0; i < RUNS; i++) {
+  const img = join(work, 'bench.img');
+  // Flush earlier runs' dirty pages so each run starts from the same state.
+  execFileSync('sync');
+  const t = performance.now();
+  await writeImage(spec, img);
+  imageMs.push(performance.now() - t);
+  await rm(img, { force: true });
+  cpMs.push(timeCp(false));
+  cpSyncMs.push(timeCp(true));
+}
+await rm(work, { recursive: true, force: true });
+
+const m = median(imageMs);
+console.log(`writeImage runs:   ${imageMs.map(seconds).join(' ')} s`);
+console.log(`cp -r runs:        ${cpMs.map(seconds).join(' ')} s`);
+console.log(`cp -r + sync runs: ${cpSyncMs.map(seconds).join(' ')} s`);
+console.log(
+  `median writeImage ${seconds(m)} s; ratio ${(m / median(cpMs)).toFixed(2)}x ` +
+    `vs cp -r (${seconds(median(cpMs))} s), ` +
+    `${(m / median(cpSyncMs)).toFixed(2)}x vs cp -r + sync ` +
+    `(${seconds(median(cpSyncMs))} s)`,
+);
