@@ -1,0 +1,85 @@
+// What the user sees through main(): `skiff image list -t aws` and
+// `skiff instance list -t aws`, with EC2 mocked at the SDK.
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeRegionsCommand,
+  EC2Client,
+  EC2ServiceException,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempHome } from '../../helpers/cli-run.js';
+
+const ec2 = mockClient(EC2Client);
+let home: Awaited<ReturnType<typeof tempHome>>;
+
+beforeEach(async () => {
+  ec2.reset();
+  home = await tempHome();
+});
+afterEach(() => home.cleanup());
+
+function env() {
+  return {
+    SKIFF_HOME: home.dir,
+    AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE9999',
+    AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-cli-test',
+  };
+}
+
+describe('skiff with -t aws', () => {
+  it('lists Skiff AMIs in a table', async () => {
+    ec2.on(DescribeImagesCommand).resolves({
+      Images: [
+        {
+          ImageId: 'ami-0abc',
+          Name: 'sf-console',
+          State: 'available',
+          CreationDate: '2026-12-01T10:00:00.000Z',
+          Tags: [{ Key: 'skiff:managed', Value: 'true' }],
+          BlockDeviceMappings: [{ Ebs: { VolumeSize: 1 } }],
+        },
+      ],
+    });
+    const run = await runCli(
+      ['image', 'list', '-t', 'aws', '-z', 'us-east-1d'],
+      { env: env() },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/sf-console\s+available/);
+    expect(run.stdout).toContain('ami-0abc');
+    expect(ec2.commandCalls(DescribeRegionsCommand)).toHaveLength(0);
+  });
+
+  it('shows a denied action as the error, not an invalid region (ops#1467)', async () => {
+    ec2.on(DescribeInstancesCommand).rejects(
+      new EC2ServiceException({
+        name: 'UnauthorizedOperation',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'You are not authorized to perform this operation.',
+      }),
+    );
+    const run = await runCli(
+      ['instance', 'list', '-t', 'aws', '-z', 'us-east-2'],
+      { env: env() },
+    );
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('access denied for ec2:DescribeInstances');
+    expect(run.stderr).toContain('allow ec2:DescribeInstances');
+    expect(run.stderr).not.toMatch(/region .* invalid/i);
+    expect(run.stderr + run.stdout).not.toContain(
+      'fake-secret-for-the-cli-test',
+    );
+  });
+
+  it('rejects a malformed zone before any call', async () => {
+    const run = await runCli(['image', 'list', '-t', 'aws', '-z', 'useast1'], {
+      env: env(),
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('CloudConfig.Zone "useast1"');
+    expect(ec2.calls()).toHaveLength(0);
+  });
+});
