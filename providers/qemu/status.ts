@@ -10,6 +10,7 @@ import {
   type InstanceRecord,
   type RunRecord,
 } from '../../src/state/instances.js';
+import { isLockHeld } from '../../src/state/lock.js';
 import { isProcessAlive } from '../../src/state/process.js';
 import { stat } from 'node:fs/promises';
 import type { InstanceInfo } from '../types.js';
@@ -96,6 +97,9 @@ export async function describeInstance(
     const ended = await describeExit(files, state.exit);
     info.exitCode = ended.exitCode;
     info.details = { ...info.details, ...ended.details };
+  } else if (!state.run && (await isLockHeld(files.lock))) {
+    // Created, its first start under way in another command.
+    info.state = 'pending';
   } else if (state.run) {
     // QEMU and its supervisor both died without a word (SIGKILL to both,
     // host reboot): stopped, with no exit code to show.

@@ -2,7 +2,7 @@
 // <stateDir>/instances/<name>, holding its record, its own copy of the
 // disk, its serial log and the files the supervisor writes for each run.
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PortForward } from '../config/types.js';
@@ -119,6 +119,22 @@ export async function readExitRecord(
   return readJsonFile<ExitRecord>(files.exit);
 }
 
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/** Temp folders left by a create or delete that was killed midway. */
+async function sweepStaleTemps(root: string): Promise<void> {
+  const entries = await readdir(root).catch(() => [] as string[]);
+  const cutoff = Date.now() - STALE_TEMP_MS;
+  for (const entry of entries) {
+    if (!entry.startsWith('.new-') && !entry.startsWith('.deleted-')) continue;
+    const path = join(root, entry);
+    const info = await stat(path).catch(() => undefined);
+    if (info && info.mtimeMs < cutoff) {
+      await rm(path, { recursive: true, force: true });
+    }
+  }
+}
+
 /**
  * Creates the instance folder atomically: everything is prepared in a
  * hidden temp folder (`populate` copies the disk there), then renamed into
@@ -132,6 +148,7 @@ export async function createInstanceDir(
 ): Promise<InstanceFiles> {
   const root = instancesDir(paths);
   await mkdir(root, { recursive: true, mode: 0o700 });
+  await sweepStaleTemps(root);
   const files = instanceFiles(paths, record.name);
   const tmpName = `.new-${record.name}-${randomBytes(6).toString('hex')}`;
   const tmp = instanceFiles(paths, tmpName);

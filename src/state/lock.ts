@@ -91,3 +91,15 @@ export async function withLock<T>(
     await rm(path, { force: true });
   }
 }
+
+/** True while a live process holds the lock at `path`. */
+export async function isLockHeld(path: string): Promise<boolean> {
+  const text = await readHolder(path);
+  if (text === undefined) return false;
+  try {
+    return await isProcessAlive(JSON.parse(text) as ProcessIdentity);
+  } catch {
+    // Being written: someone is taking it right now.
+    return true;
+  }
+}

@@ -92,3 +92,16 @@ describe('instance folders', () => {
     );
   });
 });
+
+describe('stale temp folders', () => {
+  it('are swept by the next create once an hour old', async () => {
+    const { mkdir, utimes } = await import('node:fs/promises');
+    const root = instancesDir(paths);
+    await mkdir(join(root, '.new-old-abc'), { recursive: true });
+    await mkdir(join(root, '.new-fresh-abc'), { recursive: true });
+    const old = new Date(Date.now() - 2 * 3600 * 1000);
+    await utimes(join(root, '.new-old-abc'), old, old);
+    await createInstanceDir(paths, record('web1'), async () => undefined);
+    expect((await readdir(root)).sort()).toEqual(['.new-fresh-abc', 'web1']);
+  });
+});
