@@ -110,11 +110,11 @@ export async function buildImageSpec(
     'NameServers',
   );
   for (const f of config.files)
-    await copier.add(f.hostPath, f.imagePath, 'Files');
+    await copier.addNamed(f.hostPath, f.imagePath, 'Files');
   for (const d of config.dirs)
-    await copier.add(d.hostPath, d.imagePath, 'Dirs');
+    await copier.addNamed(d.hostPath, d.imagePath, 'Dirs');
   for (const m of config.mapDirs) {
-    await copier.add(m.hostPath, m.imagePath, 'MapDirs');
+    await copier.addMapped(m.hostPath, m.imagePath, 'MapDirs');
   }
   if (!tree.get('/etc/passwd')) tree.put('/etc/passwd', bytes(PASSWD), 'Skiff');
   if (!tree.get('/etc/hostname')) {

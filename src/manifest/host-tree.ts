@@ -1,7 +1,7 @@
 // Copies host folders into the image tree: files by reference (bytes are
 // streamed later), symlinks kept as symlinks, hard links as one FileNode.
 import type { Stats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { describeFsError } from '../errors.js';
 import { emptyDir, type FileNode } from '../image/tree.js';
@@ -31,9 +31,17 @@ export class HostCopier {
     return node;
   }
 
-  async lstat(hostPath: string, action: string): Promise<Stats> {
+  private async lstat(hostPath: string, action: string): Promise<Stats> {
     try {
       return await lstat(hostPath);
+    } catch (err) {
+      throw describeFsError(err, action, hostPath);
+    }
+  }
+
+  private async stat(hostPath: string, action: string): Promise<Stats> {
+    try {
+      return await stat(hostPath);
     } catch (err) {
       throw describeFsError(err, action, hostPath);
     }
@@ -49,7 +57,51 @@ export class HostCopier {
     source: string,
     links?: string[],
   ): Promise<void> {
-    const st = await this.lstat(hostPath, `adding ${source}`);
+    await this.addEntry(hostPath, imagePath, source, links, false);
+  }
+
+  /**
+   * Adds a path the user named (a Files, Dirs or MapDirs entry): a link
+   * there is followed, since its target may not be in the image; links
+   * inside a folder are kept.
+   */
+  async addNamed(
+    hostPath: string,
+    imagePath: string,
+    source: string,
+  ): Promise<void> {
+    await this.addEntry(hostPath, imagePath, source, undefined, true);
+  }
+
+  /**
+   * A MapDirs match: a link to a folder is followed; a link to a file is
+   * kept (its target is usually matched too, as with libfoo.so).
+   */
+  async addMapped(
+    hostPath: string,
+    imagePath: string,
+    source: string,
+  ): Promise<void> {
+    const target = await stat(hostPath).catch(() => undefined);
+    await this.addEntry(
+      hostPath,
+      imagePath,
+      source,
+      undefined,
+      target?.isDirectory() ?? false,
+    );
+  }
+
+  private async addEntry(
+    hostPath: string,
+    imagePath: string,
+    source: string,
+    links: string[] | undefined,
+    follow: boolean,
+  ): Promise<void> {
+    const st = follow
+      ? await this.stat(hostPath, `adding ${source}`)
+      : await this.lstat(hostPath, `adding ${source}`);
     if (st.isSymbolicLink()) {
       const target = await readlink(hostPath);
       this.tree.put(imagePath, { type: 'symlink', target }, source);
@@ -60,11 +112,12 @@ export class HostCopier {
       this.tree.put(imagePath, emptyDir(), source);
       const names = (await readdir(hostPath)).sort();
       for (const name of names) {
-        await this.add(
+        await this.addEntry(
           join(hostPath, name),
           posix.join(imagePath, name),
           source,
           links,
+          false,
         );
       }
     } else {

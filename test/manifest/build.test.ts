@@ -4,6 +4,7 @@ import {
   mkdtempSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -275,5 +276,33 @@ describe('buildImageSpec for a dynamic host program', () => {
     expect((err as UserError).message).toContain(
       'libgone.so, needed by /needs-gone, was not found',
     );
+  });
+});
+
+describe('buildImageSpec with host links', () => {
+  it('follows a named link, keeps links inside folders and file globs', async () => {
+    const shared = join(top, 'shared');
+    mkdirSync(join(shared, 'www'), { recursive: true });
+    writeFileSync(join(shared, 'www/i.html'), 'i');
+    symlinkSync('i.html', join(shared, 'www/index.html'));
+    writeFileSync(join(shared, 'real.conf'), 'c');
+    mkdirSync(join(proj, 'links'), { recursive: true });
+    symlinkSync(join(shared, 'www'), join(proj, 'links/www'));
+    symlinkSync(join(shared, 'real.conf'), join(proj, 'links/app.conf'));
+    writeFileSync(join(proj, 'links/libx.so.1'), 'x');
+    symlinkSync('libx.so.1', join(proj, 'links/libx.so'));
+    const { spec: s } = await spec({
+      Program: 'app',
+      Dirs: ['links/www'],
+      Files: ['links/app.conf'],
+      MapDirs: { 'links/libx*': '/lib' },
+    });
+    const flat = flatten(s.root);
+    expect(flat.get('/links/www')).toBe('dir');
+    expect(flat.get('/links/www/i.html')).toBe(join(proj, 'links/www/i.html'));
+    expect(flat.get('/links/www/index.html')).toBe('-> i.html');
+    expect(flat.get('/links/app.conf')).toBe(join(proj, 'links/app.conf'));
+    expect(flat.get('/lib/libx.so')).toBe('-> libx.so.1');
+    expect(flat.get('/lib/libx.so.1')).toBe(join(proj, 'links/libx.so.1'));
   });
 });
