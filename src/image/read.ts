@@ -117,6 +117,7 @@ export class ImageReader {
       );
       const root = await TfsVolume.open(
         regionReader(fh, path, size, parts.root),
+        parts.root.sizeBytes,
       ).catch((err) => {
         throw badImage(path, 'root filesystem', err);
       });
@@ -137,6 +138,7 @@ export class ImageReader {
     }
     this.bootVolume ??= TfsVolume.open(
       regionReader(this.fh, this.path, this.sizeBytes, boot),
+      boot.sizeBytes,
     ).catch((err) => {
       throw badImage(this.path, 'boot filesystem', err);
     });

@@ -120,6 +120,8 @@ export class TfsVolume {
   readonly version: number;
   readonly root: Tuple;
   readonly extensions: SectorRange[];
+  /** Records replayed (1 for a fresh ops-style log). */
+  readonly records: number;
   private readonly extentCache = new Map<Tuple, Extent[]>();
 
   private constructor(
@@ -131,15 +133,22 @@ export class TfsVolume {
     this.version = log.version;
     this.root = log.root;
     this.extensions = log.extensions;
+    this.records = log.records;
   }
 
-  /** Replays the log and checks the tree; throws TfsFormatError. */
-  static async open(read: ByteRangeReader): Promise<TfsVolume> {
+  /**
+   * Replays the log and checks the tree; throws TfsFormatError. With
+   * `sizeBytes`, storage must also lie inside the filesystem.
+   */
+  static async open(
+    read: ByteRangeReader,
+    sizeBytes?: number,
+  ): Promise<TfsVolume> {
     const log = await readTfsLog((sector, count) =>
       read(sector * SECTOR_BYTES, count * SECTOR_BYTES),
     );
     const vol = new TfsVolume(read, log);
-    vol.check();
+    vol.check(sizeBytes);
     return vol;
   }
 
@@ -150,7 +159,7 @@ export class TfsVolume {
     return m;
   }
 
-  private check(): void {
+  private check(sizeBytes?: number): void {
     if (!(this.root.get('children') instanceof Tuple)) {
       throw new TfsFormatError('the root tuple has no children');
     }
@@ -177,6 +186,16 @@ export class TfsVolume {
     };
     walk(this.root, '/');
     used.sort((a, b) => a.sector - b.sector);
+    const last = used[used.length - 1]!;
+    if (
+      sizeBytes !== undefined &&
+      (last.sector + last.sectors) * SECTOR_BYTES > sizeBytes
+    ) {
+      throw new TfsFormatError(
+        `storage at sector ${last.sector} ends beyond the filesystem ` +
+          `(${sizeBytes} bytes)`,
+      );
+    }
     for (let i = 1; i < used.length; i++) {
       const a = used[i - 1]!;
       if (a.sector + a.sectors > used[i]!.sector) {

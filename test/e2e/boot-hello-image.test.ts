@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeImage } from '../../src/image/write.js';
+import { checkBootable } from '../../src/image/check.js';
 import { openImage } from '../../src/image/read.js';
 import { FLAG, Tuple, type TfsValue } from '../../src/tfs/value.js';
 import { findKernelForTests } from '../helpers/kernel.js';
@@ -121,6 +122,17 @@ describe.skipIf(!kernelDir || !hasGcc())(
       expect(out).toContain('hello from skiff image: /hello world FOO=bar');
       // debug_exit: QEMU exits with (code << 1) | 1.
       expect(code).toBe((3 << 1) | 1);
+      // The kernel wrote its exit record into the KLOG gap and appended
+      // records (after an 04 frame) to the rootfs log; both read back.
+      const after = await openImage(img);
+      const klog = await after.readKlog();
+      expect(klog?.exitCode).toBe(3);
+      expect(klog?.text).toContain('hello from skiff image');
+      expect(after.root.records).toBeGreaterThan(1);
+      expect((await after.readFile('/hello')).length).toBe(
+        (await stat(hello)).size,
+      );
+      await after.close();
     }, 90_000);
   },
 );
