@@ -37,22 +37,23 @@ export function createGcpClients(
   };
   const compute = { ...auth, ...settings.compute };
   const images = new ImagesClient(compute);
+  // Interrupted chunks are re-sent: uploads are retried even though they
+  // carry no generation precondition (the object is Skiff's own).
+  const storage = new Storage({
+    ...auth,
+    ...(settings.storageEndpoint
+      ? { apiEndpoint: settings.storageEndpoint }
+      : {}),
+    retryOptions: {
+      autoRetry: true,
+      maxRetries: 5,
+      idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+    },
+  });
   let authenticated: Promise<void> | undefined;
 
   return {
-    // Interrupted chunks are re-sent: uploads are retried even though
-    // they carry no generation precondition (the object is Skiff's own).
-    storage: new Storage({
-      ...auth,
-      ...(settings.storageEndpoint
-        ? { apiEndpoint: settings.storageEndpoint }
-        : {}),
-      retryOptions: {
-        autoRetry: true,
-        maxRetries: 5,
-        idempotencyStrategy: IdempotencyStrategy.RetryAlways,
-      },
-    }),
+    storage,
     images,
     instances: new InstancesClient(compute),
     firewalls: new FirewallsClient(compute),
@@ -63,6 +64,11 @@ export function createGcpClients(
         try {
           const token = await images.auth.getAccessToken();
           if (token) logger.addSecret(token);
+          // An emulator gets no credentials; real GCS may get its own token.
+          if (!settings.storageEndpoint) {
+            const gcs = await storage.authClient.getAccessToken();
+            if (gcs) logger.addSecret(gcs);
+          }
         } catch (err) {
           throw gcpError(err, 'loading GCP credentials');
         }

@@ -96,6 +96,13 @@ export async function createGcpImage(
 
   await clients.authenticate();
   const existing = await findImage(ctx, opts.name);
+  if (existing && !skiffOwned(existing.labels)) {
+    throw new UserError(
+      'IMAGE_NOT_SKIFF',
+      `image ${opts.name} exists and was not made by Skiff; not replacing it`,
+      { hint: 'choose another --imagename' },
+    );
+  }
   if (existing && !opts.force) {
     throw new UserError(
       'IMAGE_EXISTS',

@@ -52,6 +52,11 @@ export function instanceResource(settings: GcpSettings, plan: InstancePlan) {
     networkInterfaces: [
       {
         network: `global/networks/${settings.network}`,
+        ...(settings.subnet
+          ? {
+              subnetwork: `regions/${settings.region}/subnetworks/${settings.subnet}`,
+            }
+          : {}),
         accessConfigs: [{ type: 'ONE_TO_ONE_NAT', name: 'External NAT' }],
       },
     ],

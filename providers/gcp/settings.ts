@@ -18,6 +18,7 @@ export interface GcpSettings {
   bucketName?: string;
   flavor: string;
   network: string;
+  subnet?: string;
   labels: Record<string, string>;
   instanceProfile?: string;
   imageTimeoutMs: number;
@@ -119,6 +120,7 @@ export function resolveGcpSettings(
     bucketName: cloud.bucketName,
     flavor: cloud.flavor ?? DEFAULT_FLAVOR,
     network: cloud.vpc ?? 'default',
+    subnet: cloud.subnet,
     labels: { ...cloud.labels, [SKIFF_LABEL.key]: SKIFF_LABEL.value },
     instanceProfile: cloud.instanceProfile,
     imageTimeoutMs: cloud.imageTimeoutSeconds * 1000,

@@ -9,6 +9,14 @@ import { findKernelForTests } from '../../helpers/kernel.js';
 import { setupGcp, type GcpTestEnv } from './setup.js';
 
 const kernel = findKernelForTests();
+
+async function waitUntil(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 const example = join(import.meta.dirname, '../../../examples/hello-c');
 
 describe.skipIf(!kernel)('skiff on GCP (fake)', () => {
@@ -131,6 +139,20 @@ describe.skipIf(!kernel)('skiff on GCP (fake)', () => {
     const logs = await cli('instance', 'logs', ...target, 'sf');
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain('Hello from Nanos');
+
+    // -w follows new output, warns about a gap, ends when the VM stops.
+    let seen = '';
+    const following = runCli(
+      ['instance', 'logs', ...target, 'sf', '-w', '--interval', '20'],
+      { env, cwd: home.dir, onStdout: (t) => (seen += t) },
+    );
+    await waitUntil(() => seen.includes('Hello from Nanos'));
+    gcp.fake.writeSerial('sf', 'x'.repeat(5000) + 'late line\n', 1000);
+    await waitUntil(() => seen.includes('late line'));
+    gcp.fake.instances.get('sf')!.status = 'TERMINATED';
+    const followed = await following;
+    expect(followed.code).toBe(0);
+    expect(followed.stderr).toContain('some log output was lost');
 
     expect((await cli('instance', 'stop', ...target, 'sf')).code).toBe(0);
     expect(gcp.fake.instances.get('sf')!.status).toBe('TERMINATED');

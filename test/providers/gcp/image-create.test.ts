@@ -119,6 +119,17 @@ describe('GCP image create', () => {
     expect(env.fake.images.get('twice')!.id).not.toBe(before);
   }, 60_000);
 
+  it('never replaces an image Skiff did not make, even with force', async () => {
+    env.fake.images.set('theirs', { name: 'theirs', labels: {} });
+    await expect(
+      create('theirs')(new RecordingLogger(), true),
+    ).rejects.toMatchObject({ code: 'IMAGE_NOT_SKIFF' });
+    expect(env.fake.images.get('theirs')).toEqual({
+      name: 'theirs',
+      labels: {},
+    });
+  });
+
   it('validates before any request', async () => {
     const logger = new RecordingLogger();
     await expect(
