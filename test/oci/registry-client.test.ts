@@ -1,0 +1,237 @@
+// The registry client against a small HTTP fake: bearer token auth with
+// credentials, manifest negotiation, a blob redirect to another origin,
+// a transient 503, digest checks, and an offline second pull.
+import { createServer, type Server } from 'node:http';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RecordingLogger } from '../../src/log.js';
+import { BlobCache } from '../../src/oci/blob-cache.js';
+import { writeOciLayout } from '../../src/oci/image-writer.js';
+import { linuxPlatform } from '../../src/oci/platform.js';
+import { pullImage, type PullOptions } from '../../src/oci/pull.js';
+import { parseImageReference } from '../../src/oci/reference.js';
+
+const TOKEN = 'tok-9f8e7d6c5b4a';
+const PASSWORD = 's3cret-pass-word';
+
+interface Fake {
+  host: string;
+  blobHost: string;
+  seen: {
+    blobAuth: (string | undefined)[];
+    accept: string[];
+    requests: string[];
+  };
+  corrupt: Set<string>;
+  close(): Promise<void>;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : 0);
+    }),
+  );
+}
+
+async function startFake(layout: string, topDigest: string): Promise<Fake> {
+  const seen: Fake['seen'] = { blobAuth: [], accept: [], requests: [] };
+  const corrupt = new Set<string>();
+  const blob = (d: string) =>
+    readFile(join(layout, 'blobs/sha256', d.slice(7)));
+  const blobs = createServer(async (req, res) => {
+    seen.blobAuth.push(req.headers.authorization);
+    const digest = req.url!.split('/').pop()!;
+    const body = await blob(digest);
+    res.end(
+      corrupt.has(digest) ? Buffer.concat([body, Buffer.from('x')]) : body,
+    );
+  });
+  const blobPort = await listen(blobs);
+  let failedOnce: string | false = false;
+  const registry = createServer(async (req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    seen.requests.push(`${req.method} ${url.pathname}`);
+    if (url.pathname === '/token') {
+      const basic = Buffer.from(`alice:${PASSWORD}`).toString('base64');
+      if (req.headers.authorization !== `Basic ${basic}`) {
+        res.statusCode = 401;
+        return res.end();
+      }
+      res.setHeader('content-type', 'application/json');
+      return res.end(JSON.stringify({ token: TOKEN }));
+    }
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+      res.statusCode = 401;
+      res.setHeader(
+        'www-authenticate',
+        `Bearer realm="http://${req.headers.host}/token",service="fake",scope="repository:team/app:pull"`,
+      );
+      return res.end();
+    }
+    const m = /^\/v2\/team\/app\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
+    if (!m) {
+      res.statusCode = 404;
+      return res.end();
+    }
+    if (m[1] === 'manifests') {
+      seen.accept.push(String(req.headers.accept));
+      const ref = m[2] === 'v1' ? topDigest : m[2]!;
+      if (!ref.startsWith('sha256:')) {
+        res.statusCode = 404;
+        return res.end();
+      }
+      const body = await blob(ref);
+      const doc = JSON.parse(body.toString()) as { mediaType: string };
+      res.setHeader('content-type', doc.mediaType);
+      res.setHeader('docker-content-digest', ref);
+      return res.end(body);
+    }
+    if (failedOnce === url.pathname) seen.retriedAfter503 = true;
+    if (!failedOnce) {
+      failedOnce = url.pathname;
+      res.statusCode = 503;
+      return res.end('busy');
+    }
+    res.statusCode = 307;
+    res.setHeader('location', `http://127.0.0.1:${blobPort}/storage/${m[2]}`);
+    res.end();
+  });
+  const port = await listen(registry);
+  return {
+    host: `127.0.0.1:${port}`,
+    blobHost: `127.0.0.1:${blobPort}`,
+    seen,
+    corrupt,
+    close: async () => {
+      await new Promise((r) => registry.close(r));
+      await new Promise((r) => blobs.close(r));
+      registry.closeAllConnections();
+      blobs.closeAllConnections();
+    },
+  };
+}
+
+let dir: string;
+let fake: Fake;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'skiff-registry-'));
+  const arm = {
+    architecture: 'arm64',
+    variant: 'v8',
+    layers: [[{ type: 'file' as const, path: 'which', data: 'arm64\n' }]],
+    config: { Cmd: ['x'] },
+  };
+  const amd = {
+    architecture: 'amd64',
+    layers: [[{ type: 'file' as const, path: 'which', data: 'amd64\n' }]],
+    config: { Cmd: ['x'] },
+  };
+  const top = await writeOciLayout(join(dir, 'layout'), 'v1', [arm, amd]);
+  fake = await startFake(join(dir, 'layout'), top.digest);
+});
+afterEach(async () => {
+  await fake.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function options(logger: RecordingLogger, arch = 'amd64'): PullOptions {
+  return {
+    cache: new BlobCache(join(dir, 'cache/blobs')),
+    refsDir: join(dir, 'cache/refs'),
+    platform: linuxPlatform(arch),
+    insecure: true,
+    credentials: { username: 'alice', password: PASSWORD },
+    logger,
+  };
+}
+
+async function layerText(path: string): Promise<string> {
+  const { gunzipSync } = await import('node:zlib');
+  return gunzipSync(await readFile(path)).toString('latin1');
+}
+
+describe('pullImage over HTTP', () => {
+  it('authenticates, picks the platform, follows the blob redirect', async () => {
+    const logger = new RecordingLogger();
+    const ref = parseImageReference(`${fake.host}/team/app:v1`);
+    const img = await pullImage(ref, options(logger));
+    expect(await layerText(img.layers[0]!.path)).toContain('amd64\n');
+    expect(img.config.architecture).toBe('amd64');
+    expect(fake.seen.accept[0]).toContain(
+      'application/vnd.oci.image.index.v1+json',
+    );
+    expect(fake.seen.accept[0]).toContain(
+      'application/vnd.docker.distribution.manifest.v2+json',
+    );
+    // The first blob GET got a 503 and was retried.
+    expect(fake.seen.retriedAfter503).toBe(true);
+    // The registry's token must not travel to the storage host.
+    expect(fake.seen.blobAuth.length).toBeGreaterThan(0);
+    expect(fake.seen.blobAuth.every((a) => a === undefined)).toBe(true);
+    logger.info(`leak check ${TOKEN} ${PASSWORD}`);
+    expect(logger.text()).not.toContain(TOKEN);
+    expect(logger.text()).not.toContain(PASSWORD);
+  });
+
+  it('selects arm64 with --arch arm64', async () => {
+    const img = await pullImage(
+      parseImageReference(`${fake.host}/team/app:v1`),
+      options(new RecordingLogger(), 'arm64'),
+    );
+    expect(await layerText(img.layers[0]!.path)).toContain('arm64\n');
+  });
+
+  it('rejects a blob whose bytes do not match its digest', async () => {
+    const cacheDir = join(dir, 'cache/blobs/sha256');
+    const probe = await pullImage(
+      parseImageReference(`${fake.host}/team/app:v1`),
+      options(new RecordingLogger()),
+    );
+    const bad = probe.layers[0]!.digest;
+    await rm(join(dir, 'cache'), { recursive: true, force: true });
+    fake.corrupt.add(bad);
+    await expect(
+      pullImage(
+        parseImageReference(`${fake.host}/team/app:v1`),
+        options(new RecordingLogger()),
+      ),
+    ).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    const left = existsSync(cacheDir) ? readdirSync(cacheDir) : [];
+    expect(left).not.toContain(bad.slice(7));
+    expect(left.filter((n) => n.startsWith('.tmp'))).toEqual([]);
+  });
+
+  it('names a missing tag', async () => {
+    await expect(
+      pullImage(
+        parseImageReference(`${fake.host}/team/app:nope`),
+        options(new RecordingLogger()),
+      ),
+    ).rejects.toMatchObject({
+      code: 'IMAGE_NOT_FOUND',
+      message: expect.stringContaining('team/app:nope'),
+    });
+  });
+
+  it('pulls again from the cache when the registry is gone', async () => {
+    const ref = parseImageReference(`${fake.host}/team/app:v1`);
+    const first = await pullImage(ref, options(new RecordingLogger()));
+    await fake.close();
+    const logger = new RecordingLogger();
+    const second = await pullImage(ref, options(logger));
+    expect(second.layers.map((l) => l.digest)).toEqual(
+      first.layers.map((l) => l.digest),
+    );
+    expect(
+      logger.lines.some(
+        (l) => l.level === 'warn' && /unreachable/.test(l.message),
+      ),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,126 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RecordingLogger } from '../../src/log.js';
+import { writeLayer, type LayerEntry } from '../../src/oci/image-writer.js';
+import { addPackage } from '../../src/pkg/add.js';
+import { preparePackage } from '../../src/pkg/load.js';
+import { PackageStore } from '../../src/pkg/store.js';
+
+let dir: string;
+let store: PackageStore;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'skiff-add-'));
+  store = new PackageStore(
+    {
+      cacheDir: join(dir, 'c'),
+      dataDir: join(dir, 'd'),
+      stateDir: join(dir, 's'),
+    },
+    'amd64',
+  );
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+async function targz(entries: LayerEntry[]): Promise<string> {
+  const w = await writeLayer(join(dir, 'archives'), entries);
+  return join(dir, 'archives', w.digest.slice(7));
+}
+
+const OPS_MANIFEST = JSON.stringify({
+  Program: 'hello_1.0/hello',
+  Args: ['hello'],
+  Version: '1.0',
+});
+
+describe('addPackage', () => {
+  it("takes ops' published layout and moves the binary into the sysroot", async () => {
+    const archive = await targz([
+      { type: 'file', path: 'hello_1.0/package.manifest', data: OPS_MANIFEST },
+      { type: 'file', path: 'hello_1.0/hello', data: 'ELF?', mode: 0o755 },
+      { type: 'file', path: 'hello_1.0/sysroot/lib/libx.so', data: 'lib' },
+      {
+        type: 'symlink',
+        path: 'hello_1.0/sysroot/lib/libx.so.1',
+        target: 'libx.so',
+      },
+    ]);
+    const p = await addPackage({
+      source: archive,
+      store,
+      logger: new RecordingLogger(),
+    });
+    expect([p.name, p.version]).toEqual(['hello', '1.0']);
+    const ready = await preparePackage(p);
+    expect(ready.manifest.Program).toBe('/hello');
+    expect(ready.manifest.Args).toEqual(['hello']);
+    expect(readFileSync(join(ready.sysroot, 'hello'), 'utf8')).toBe('ELF?');
+    expect(readdirSync(join(ready.sysroot, 'lib')).sort()).toEqual([
+      'libx.so',
+      'libx.so.1',
+    ]);
+  });
+
+  it("takes ops' pkg add layout (manifest at the top) under --name", async () => {
+    const archive = await targz([
+      {
+        type: 'file',
+        path: 'package.manifest',
+        data: OPS_MANIFEST.replace('hello_1.0/', 'x/'),
+      },
+      { type: 'file', path: 'hello', data: 'ELF!' },
+    ]);
+    const p = await addPackage({
+      source: archive,
+      name: 'mypkg',
+      store,
+      logger: new RecordingLogger(),
+    });
+    expect([p.name, p.version]).toEqual(['mypkg', '1.0']);
+    expect((await preparePackage(p)).manifest.Program).toBe('/hello');
+  });
+
+  it('adds a folder', async () => {
+    const src = join(dir, 'tool_2');
+    await mkdir(join(src, 'sysroot/usr/bin'), { recursive: true });
+    await writeFile(join(src, 'package.manifest'), '{"Program":"/usr/bin/t"}');
+    await writeFile(join(src, 'sysroot/usr/bin/t'), 'bin');
+    const p = await addPackage({
+      source: src,
+      store,
+      logger: new RecordingLogger(),
+    });
+    expect([p.name, p.version]).toEqual(['tool', '2']);
+    expect(existsSync(join(p.dir, 'sysroot/usr/bin/t'))).toBe(true);
+  });
+
+  it('refuses an archive entry outside the package, leaving nothing', async () => {
+    const archive = await targz([
+      { type: 'file', path: 'p_1/package.manifest', data: '{"Program":"/x"}' },
+      { type: 'raw-file', name: 'p_1/../../evil', data: 'x' },
+    ]);
+    await expect(
+      addPackage({ source: archive, store, logger: new RecordingLogger() }),
+    ).rejects.toMatchObject({ code: 'LAYER_PATH_ESCAPES' });
+    expect(readdirSync(store.root)).toEqual([]);
+    expect(existsSync(join(dir, 'evil'))).toBe(false);
+  });
+
+  it('says what a package needs when there is no manifest', async () => {
+    const archive = await targz([{ type: 'file', path: 'x/y', data: '' }]);
+    await expect(
+      addPackage({ source: archive, store, logger: new RecordingLogger() }),
+    ).rejects.toMatchObject({ code: 'PACKAGE_INVALID' });
+  });
+
+  it('rejects a manifest with unknown keys, naming the key', async () => {
+    const archive = await targz([
+      { type: 'file', path: 'p_1/package.manifest', data: '{"Programm":"/x"}' },
+    ]);
+    await expect(
+      addPackage({ source: archive, store, logger: new RecordingLogger() }),
+    ).rejects.toThrow(/Programm/);
+  });
+});
