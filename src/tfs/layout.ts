@@ -53,6 +53,18 @@ export function validateName(name: string, dir: string): void {
   }
 }
 
+function linkTarget(node: { target: string }, path: string): string {
+  // An empty string encodes as nil: the kernel would see a plain file.
+  if (node.target === '' || node.target.includes('\0')) {
+    throw new UserError(
+      'IMAGE_SYMLINK_INVALID',
+      `symlink ${path} has an empty target or one with a NUL byte`,
+      { hint: 'point the link at a path, or leave it out' },
+    );
+  }
+  return node.target;
+}
+
 function join(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }
@@ -68,7 +80,8 @@ class Planner {
     const t = new Tuple();
     this.tuples.set(node, t);
     if (node.type === 'dir') t.set('children', this.dir(node, path));
-    else if (node.type === 'symlink') t.set('linktarget', node.target);
+    else if (node.type === 'symlink')
+      t.set('linktarget', linkTarget(node, path));
     else this.file(node, t, path);
     return t;
   }

@@ -136,6 +136,11 @@ describe('validation and size', () => {
     await expect(writeImage(bad, join(dir, 'o.img'))).rejects.toThrow(
       /"a\/b" in \/ contains "\/"/,
     );
+    const link = await hostSpec('x');
+    link.root.children.set('l', { type: 'symlink', target: '' });
+    await expect(writeImage(link, join(dir, 'o.img'))).rejects.toThrow(
+      /symlink \/l has an empty target/,
+    );
     expect(await readdir(dir)).not.toContain('o.img');
   });
 
