@@ -50,10 +50,13 @@ export async function stopRun(
   opts: StopOptions,
 ): Promise<void> {
   const { logger } = opts;
-  if (opts.graceMs > 0 && (await isProcessAlive(run.qemu))) {
+  const graceEnd = Date.now() + opts.graceMs;
+  while (Date.now() < graceEnd && (await isProcessAlive(run.qemu))) {
+    // Pressed again every 300 ms: a press while the guest is still in the
+    // firmware or rebooting (RebootOnExit) is lost.
     logger.debug(`qemu ${run.qemu.pid}: system_powerdown`);
     await tryQmp(files, 'system_powerdown');
-    await waitDead(run.qemu, opts.graceMs);
+    await waitDead(run.qemu, Math.min(300, graceEnd - Date.now()));
   }
   if (await isProcessAlive(run.qemu)) {
     logger.debug(`qemu ${run.qemu.pid}: quit`);
