@@ -5,7 +5,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { AbortError, UserError, describeFsError } from '../errors.js';
+import {
+  AbortError,
+  UserError,
+  describeFsError,
+  errnoCode,
+} from '../errors.js';
 import type { FileSource } from './tree.js';
 
 /** Copy buffer size; each of the COPY_STREAMS streams holds two. */
@@ -70,6 +75,13 @@ export class ImageOutput {
       const fh = await open(tempPath, 'wx', 0o644);
       return new ImageOutput(outPath, tempPath, fh, signal);
     } catch (err) {
+      if (errnoCode(err) === 'ENOENT') {
+        throw new UserError(
+          'OUTPUT_DIR_MISSING',
+          `cannot write ${outPath}: directory ${dirname(outPath)} does not exist`,
+          { hint: 'create the directory or choose another output path' },
+        );
+      }
       throw describeFsError(err, 'creating the image', outPath);
     }
   }

@@ -120,6 +120,7 @@ describe('atomicity', () => {
       join(dir, 'no-such-dir', 'out.img'),
     ).catch((e) => e);
     expect(err).toBeInstanceOf(SkiffError);
+    expect(err.code).toBe('OUTPUT_DIR_MISSING');
     expect(err.message).toContain(join(dir, 'no-such-dir', 'out.img'));
   });
 });
