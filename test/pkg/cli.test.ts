@@ -56,7 +56,7 @@ describe('skiff pkg', () => {
     expect(described.stdout).toContain('env:         A=1');
 
     const contents = await cli('pkg', 'contents', 'hi:v2');
-    expect(contents.stdout.split('\n')).toEqual([
+    expect(contents.stdout.trimEnd().split('\n')).toEqual([
       'package.manifest',
       'sysroot/',
       'sysroot/usr/',
