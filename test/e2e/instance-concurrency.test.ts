@@ -3,6 +3,7 @@
 // deletes racing each other leave consistent state and no process.
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,14 @@ import {
 const kernel = findKernelForTests();
 const root = join(import.meta.dirname, '../..');
 const example = join(root, 'examples/http-server');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
 
 interface Ran {
   code: number | null;
@@ -114,6 +123,37 @@ describe.skipIf(!kernel)('skiff instance: concurrent processes', () => {
       expect(r.code).toBe(1);
       expect(JSON.parse(r.stdout).error.code).toBe('INSTANCE_EXISTS');
     }
+  });
+
+  it('of three creates racing for one host port, one gets it', async () => {
+    const port = await freePort();
+    const runs = await Promise.all(
+      ['p1', 'p2', 'p3'].map((n) =>
+        proc(
+          'instance',
+          'create',
+          '-n',
+          n,
+          'web',
+          '-p',
+          `${port}:8080`,
+          '--accel',
+          'tcg',
+          '--json',
+        ),
+      ),
+    );
+    const won = runs.filter((r) => r.code === 0);
+    expect(won).toHaveLength(1);
+    for (const r of runs.filter((x) => x.code !== 0)) {
+      expect(JSON.parse(r.stdout).error.code).toBe('PORT_IN_USE');
+    }
+    const list = JSON.parse((await proc('instance', 'list', '--json')).stdout);
+    expect(list.map((i: { name: string }) => i.name)).toEqual(
+      [JSON.parse(won[0]!.stdout).name, 'same'].sort(),
+    );
+    const winner = JSON.parse(won[0]!.stdout).name as string;
+    expect((await proc('instance', 'delete', winner)).code).toBe(0);
   });
 
   it('parallel creates and racing deletes leave consistent state', async () => {
