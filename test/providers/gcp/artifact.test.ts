@@ -47,7 +47,7 @@ async function readArchive(path: string, imageBytes: number) {
   const members: Member[] = [];
   const ex = extract();
   let firstBlock: Buffer | undefined;
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
   gunzip.once('data', (chunk: Buffer) => {
     firstBlock = chunk.subarray(0, 512);
   });
@@ -107,7 +107,7 @@ describe('writeGcpArtifact', () => {
     expect((await readFile(out)).length).toBe(result.sizeBytes);
     expect(await readFile(raw)).toEqual(image);
     expect(await readdir(dir)).not.toContain(expect.stringMatching(/\.tmp$/));
-  }, 60_000);
+  }, 120_000);
 
   it('is deterministic: the same image gives the same bytes', async () => {
     const raw = join(dir, 'same.raw');
@@ -121,7 +121,7 @@ describe('writeGcpArtifact', () => {
     // gzip header: no FNAME flag, mtime 0.
     expect(a[3]! & 0x08).toBe(0);
     expect(a.readUInt32LE(4)).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('leaves nothing behind when the image is missing', async () => {
     const out = join(dir, 'missing.tar.gz');
