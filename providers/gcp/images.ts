@@ -2,7 +2,7 @@
 // for the import, clean up; list and delete only Skiff's images.
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeFsError, UserError } from '../../src/errors.js';
+import { describeFsError, SkiffError, UserError } from '../../src/errors.js';
 import { formatBytes } from '../../src/log.js';
 import type {
   CreateImageOptions,
@@ -17,6 +17,7 @@ import { checkResourceName, requireBucket, SKIFF_LABEL } from './settings.js';
 import { deleteUpload, ensureBucket, uploadArtifact } from './upload.js';
 
 const GIB = 2 ** 30;
+const STILL_RUNNING = new Set(['GCP_OPERATION_TIMEOUT', 'ABORTED']);
 
 /** The images.insert body (pure: tested on its output). */
 export function imageResource(
@@ -120,7 +121,7 @@ export async function createGcpImage(
     logger,
     signal: ctx.signal,
   };
-  await ensureBucket(clients, { ...upload, path: '' });
+  await ensureBucket(clients, upload);
 
   const workRoot = join(ctx.paths.cacheDir, 'gcp');
   await mkdir(workRoot, { recursive: true });
@@ -135,14 +136,24 @@ export async function createGcpImage(
       `packed ${object}: ${formatBytes(packed.sizeBytes)} (disk ${formatBytes(packed.rawSizeBytes)})`,
     );
     await uploadArtifact(clients, { ...upload, path: archive });
+    let keep = keepUpload;
     try {
       if (existing) {
         logger.info(`replacing image ${opts.name}`);
         await removeImage(ctx, opts.name);
       }
       await insertImage(ctx, opts, source);
+    } catch (err) {
+      // GCE may still be reading the archive: leave it in place.
+      if (err instanceof SkiffError && STILL_RUNNING.has(err.code)) {
+        keep = true;
+        logger.warn(
+          `left gs://${bucket}/${object} for the import still running; remove it later with \`gcloud storage rm gs://${bucket}/${object}\``,
+        );
+      }
+      throw err;
     } finally {
-      if (!keepUpload) await deleteUpload(clients, bucket, object, logger);
+      if (!keep) await deleteUpload(clients, bucket, object, logger);
     }
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -8,24 +8,27 @@ import type { Logger } from '../../src/log.js';
 import type { GcpClients } from './clients.js';
 import { gcpError } from './errors.js';
 
-export interface UploadOptions {
+export interface BucketOptions {
   bucket: string;
-  object: string;
-  path: string;
   projectId: string;
   /** Bucket location used by --create-bucket and in the hint. */
   region: string;
   createBucket: boolean;
+  logger: Logger;
+}
+
+export interface UploadOptions extends BucketOptions {
+  object: string;
+  path: string;
   /** A multiple of 256 KiB. */
   chunkSizeBytes: number;
-  logger: Logger;
   signal?: AbortSignal;
 }
 
 /** Checks the bucket exists, or creates it when asked to. */
 export async function ensureBucket(
   clients: GcpClients,
-  options: UploadOptions,
+  options: BucketOptions,
 ): Promise<void> {
   const { bucket, projectId, region } = options;
   const step = `checking bucket gs://${bucket}`;

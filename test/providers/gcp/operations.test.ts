@@ -1,6 +1,7 @@
 // Operations: a deadline that passes is reported with the operation name
 // and the key that raises it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingLogger } from '../../../src/log.js';
 import { configWith, setupGcp, type GcpTestEnv } from './setup.js';
 
 let env: GcpTestEnv;
@@ -17,7 +18,8 @@ afterAll(async () => {
 describe('GCP operations', () => {
   it('stops waiting at CloudConfig.ImageTimeoutSeconds', async () => {
     env.fake.operationWaits = 1_000_000;
-    const gcp = await env.provider(undefined, { imageTimeoutSeconds: 1 });
+    const logger = new RecordingLogger();
+    const gcp = await env.provider(logger, { imageTimeoutSeconds: 1 });
     const started = Date.now();
     const err = await gcp
       .createImage({
@@ -33,6 +35,10 @@ describe('GCP operations', () => {
       hint: expect.stringContaining('ImageTimeoutSeconds'),
     });
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect(env.fake.objects.size).toBe(0);
+    // GCE may still be importing: the archive stays, and the user is told.
+    expect(env.fake.objects.has('skiff-images/slow.tar.gz')).toBe(true);
+    expect(logger.text()).toContain(
+      'gcloud storage rm gs://skiff-images/slow.tar.gz',
+    );
   }, 30_000);
 });
