@@ -14,6 +14,7 @@ import { isLockHeld } from '../../src/state/lock.js';
 import { isProcessAlive } from '../../src/state/process.js';
 import { stat } from 'node:fs/promises';
 import type { InstanceInfo } from '../types.js';
+import { queryStatus } from './qmp.js';
 import { pollUntil } from './wait.js';
 
 export interface RunState {
@@ -90,7 +91,13 @@ export async function describeInstance(
   };
   if (state.running && state.run) {
     info.pid = state.run.qemu.pid;
-    info.details = { ...info.details, startedAt: state.run.startedAt };
+    // QEMU's own view ("running", "paused"...); busy QMP is not an error.
+    const vmStatus = await queryStatus(files.qmpSocket, 500);
+    info.details = {
+      ...info.details,
+      startedAt: state.run.startedAt,
+      vmStatus: vmStatus ?? 'unknown',
+    };
     return info;
   }
   if (state.exit) {

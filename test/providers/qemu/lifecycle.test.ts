@@ -96,6 +96,7 @@ describe.skipIf(!kernel || !hasGcc())('qemu provider lifecycle', () => {
     });
     expect(created).toMatchObject({ state: 'running', image: 'web', ports });
     expect(created.pid).toBeGreaterThan(0);
+    expect(created.details?.vmStatus).toBe('running');
 
     const body = await waitFor(
       async () => {
