@@ -25,11 +25,14 @@ async function waitDead(id: ProcessIdentity, ms: number): Promise<boolean> {
   return dead === true;
 }
 
-async function tryQmp(files: InstanceFiles, command: string): Promise<void> {
+/** False when QEMU could not be asked (gone, or not answering). */
+async function tryQmp(files: InstanceFiles, command: string): Promise<boolean> {
   try {
     await qmpCommand(files.qmpSocket, command, 2000);
+    return true;
   } catch {
     // QEMU may be gone or wedged; the next step handles both.
+    return false;
   }
 }
 
@@ -55,13 +58,12 @@ export async function stopRun(
     // Pressed again every 300 ms: a press while the guest is still in the
     // firmware or rebooting (RebootOnExit) is lost.
     logger.debug(`qemu ${run.qemu.pid}: system_powerdown`);
-    await tryQmp(files, 'system_powerdown');
+    if (!(await tryQmp(files, 'system_powerdown'))) break;
     await waitDead(run.qemu, Math.min(300, graceEnd - Date.now()));
   }
   if (await isProcessAlive(run.qemu)) {
     logger.debug(`qemu ${run.qemu.pid}: quit`);
-    await tryQmp(files, 'quit');
-    await waitDead(run.qemu, 3000);
+    if (await tryQmp(files, 'quit')) await waitDead(run.qemu, 3000);
   }
   if (await isProcessAlive(run.qemu)) {
     logger.debug(`qemu ${run.qemu.pid}: SIGKILL`);
