@@ -35,17 +35,17 @@ export class TfsEncoder {
       writeHeader(out, false, TYPE_BUFFER, index);
       return;
     }
-    const bytes = Buffer.from(name, 'utf8');
-    writeHeader(out, true, TYPE_BUFFER, bytes.length);
-    out.bytes(bytes);
+    const n = Buffer.byteLength(name, 'utf8');
+    writeHeader(out, true, TYPE_BUFFER, n);
+    out.utf8(name, n);
     this.symbols.set(name, this.next++);
   }
 
   private value(out: ByteWriter, v: TfsValue): void {
     if (typeof v === 'string') {
-      const bytes = Buffer.from(v, 'utf8');
-      writeHeader(out, true, TYPE_STRING, bytes.length);
-      out.bytes(bytes);
+      const n = Buffer.byteLength(v, 'utf8');
+      writeHeader(out, true, TYPE_STRING, n);
+      out.utf8(v, n);
     } else if (typeof v === 'bigint') {
       writeHeader(out, true, TYPE_INTEGER, v < 0n ? 1 : 0);
       writeVarint(out, v < 0n ? -v : v);

@@ -33,6 +33,12 @@ export class ByteWriter {
     this.length += data.length;
   }
 
+  /** Appends UTF-8 text of a known byte length (no temporary buffer). */
+  utf8(text: string, byteLength: number): void {
+    this.reserve(byteLength);
+    this.length += this.buf.write(text, this.length, byteLength, 'utf8');
+  }
+
   /** The bytes written so far (a copy, safe to keep). */
   toBuffer(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.length));
@@ -148,6 +154,11 @@ export function writeHeader(
   type: number,
   length: number,
 ): void {
+  const head = (immediate ? 0x80 : 0) | (type << 4);
+  if (length < 8) {
+    out.byte(head | length);
+    return;
+  }
   let words = 0;
   while (length >= 2 ** (3 + 7 * words)) words++;
   const top = Math.floor(length / 2 ** (7 * words));
