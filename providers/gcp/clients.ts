@@ -9,6 +9,7 @@ import {
   ZoneOperationsClient,
 } from '@google-cloud/compute';
 import { IdempotencyStrategy, Storage } from '@google-cloud/storage';
+import { errnoCode, UserError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { gcpError } from './errors.js';
 import type { GcpSettings } from './settings.js';
@@ -70,6 +71,16 @@ export function createGcpClients(
             if (gcs) logger.addSecret(gcs);
           }
         } catch (err) {
+          if (settings.keyFilename && errnoCode(err) === 'ENOENT') {
+            throw new UserError(
+              'GCP_KEY_FILE_MISSING',
+              `GOOGLE_APPLICATION_CREDENTIALS names ${settings.keyFilename}, which does not exist`,
+              {
+                cause: err,
+                hint: 'point it at a service-account key file, or unset it to use `gcloud auth application-default login`',
+              },
+            );
+          }
           throw gcpError(err, 'loading GCP credentials');
         }
       })();

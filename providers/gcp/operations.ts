@@ -1,5 +1,6 @@
 // Waits for a Compute long-running operation and checks how it ended: GCE
 // marks failed operations DONE too, with the reason in error.errors[].
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError, CloudError } from '../../src/errors.js';
 import type { GcpClients } from './clients.js';
 import { gcpError } from './errors.js';
@@ -32,7 +33,32 @@ export function operationOf(response: unknown): OperationLike {
   return (op ?? {}) as OperationLike;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * `work`, or undefined once `ms` pass or `signal` aborts: a server-side
+ * wait() can block for two minutes, and neither Ctrl-C nor the deadline
+ * should have to sit through it.
+ */
+async function bounded<T>(
+  work: Promise<T>,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<undefined>((resolve) => {
+    const delay = Math.min(Math.max(0, ms), 2 ** 31 - 1);
+    timer = setTimeout(() => resolve(undefined), delay);
+    onAbort = () => resolve(undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, cut]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
 
 async function waitOnce(
   clients: GcpClients,
@@ -76,13 +102,23 @@ export async function waitForOperation(
     }
     const started = Date.now();
     try {
-      op = await waitOnce(clients, name, options);
+      const left = deadline - started;
+      op =
+        (await bounded(
+          waitOnce(clients, name, options),
+          left,
+          options.signal,
+        )) ?? op;
     } catch (err) {
       throw gcpError(err, `${options.step}: waiting for ${name}`);
     }
     // wait() returns early on some errors; don't spin.
     if (op.status !== 'DONE' && Date.now() - started < 1000) {
-      await sleep(options.pollIntervalMs);
+      await bounded(
+        sleep(options.pollIntervalMs),
+        options.pollIntervalMs,
+        options.signal,
+      );
     }
   }
 

@@ -88,6 +88,8 @@ export class GcpFake {
   };
   /** `wait` calls an operation stays RUNNING for. */
   operationWaits = 1;
+  /** How long each `wait` call blocks, as GCE's does (up to 2 min). */
+  waitDelayMs = 0;
   private readonly sessions = new Map<string, UploadSession>();
   private server?: Server;
   private nextId = 1000;
@@ -326,8 +328,12 @@ export class GcpFake {
     const ctx = { project, zone, name: name!, req };
     switch (key) {
       case 'POST operations :name wait':
-      case 'GET operations :name':
-        return send(res, 200, this.waitOperation(name!, req.method === 'POST'));
+      case 'GET operations :name': {
+        const op = this.waitOperation(name!, req.method === 'POST');
+        if (!this.waitDelayMs) return send(res, 200, op);
+        setTimeout(() => send(res, 200, op), this.waitDelayMs);
+        return;
+      }
       case 'POST images':
         return send(res, 200, this.insertImage(ctx));
       case 'GET images :name':

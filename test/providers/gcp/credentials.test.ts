@@ -23,4 +23,14 @@ describe('GCP credentials', () => {
     });
     expect(env.fake.requests).toEqual([]);
   }, 30_000);
+
+  it('names a key file that does not exist', async () => {
+    const gcp = await env.provider(undefined, undefined, {
+      GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/sa.json',
+    });
+    await expect(gcp.listInstances()).rejects.toMatchObject({
+      code: 'GCP_KEY_FILE_MISSING',
+      message: expect.stringContaining('/nonexistent/sa.json'),
+    });
+  });
 });

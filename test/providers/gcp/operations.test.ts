@@ -41,4 +41,23 @@ describe('GCP operations', () => {
       'gcloud storage rm gs://skiff-images/slow.tar.gz',
     );
   }, 30_000);
+
+  it('stops a long server-side wait on Ctrl-C', async () => {
+    env.fake.instances.set('busy', {
+      name: 'busy',
+      status: 'RUNNING',
+      labels: { 'managed-by': 'skiff' },
+    });
+    env.fake.operationWaits = 1;
+    env.fake.waitDelayMs = 60_000;
+    const controller = new AbortController();
+    const gcp = await env.provider(undefined, {}, {}, controller.signal);
+    const started = Date.now();
+    const stopping = gcp.stopInstance('busy');
+    setTimeout(() => controller.abort(), 300);
+
+    await expect(stopping).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    env.fake.waitDelayMs = 0;
+  }, 30_000);
 });

@@ -24,6 +24,8 @@ export interface GcpTestEnv {
   provider(
     logger?: RecordingLogger,
     cloud?: Partial<ResolvedCloudConfig>,
+    extraEnv?: Record<string, string>,
+    signal?: AbortSignal,
   ): Promise<Provider>;
   close(): Promise<void>;
 }
@@ -66,7 +68,12 @@ export async function setupGcp(): Promise<GcpTestEnv> {
       arch: 'x86_64',
     },
     cloud,
-    provider: (logger = new RecordingLogger(), overrides = {}) =>
+    provider: (
+      logger = new RecordingLogger(),
+      overrides = {},
+      extraEnv = {},
+      signal = undefined,
+    ) =>
       createGcpProvider(
         {
           logger,
@@ -75,7 +82,8 @@ export async function setupGcp(): Promise<GcpTestEnv> {
             dataDir: join(dir, 'data'),
             stateDir: join(dir, 'state'),
           },
-          env: { STORAGE_EMULATOR_HOST: fake.url },
+          env: { STORAGE_EMULATOR_HOST: fake.url, ...extraEnv },
+          signal,
         },
         { ...cloud, ...overrides },
         { pollIntervalMs: 5, uploadChunkBytes: 256 * 1024 },
