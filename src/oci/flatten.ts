@@ -43,6 +43,29 @@ interface LayerState {
   touched: Set<string>;
   stats: FlattenStats;
   logger: Logger;
+  /**
+   * Small files being written, by host path: tar entries arrive one at a
+   * time, but their writes can overlap. Anything that could depend on an
+   * earlier write (links, whiteouts, the same path) waits for it first.
+   */
+  pending: Map<string, Promise<void>>;
+}
+
+const MAX_PENDING = 64;
+
+/** Waits for the write to `dest`, or for all writes without one. */
+async function settle(state: LayerState, dest?: string): Promise<void> {
+  if (dest === undefined) {
+    const all = [...state.pending.values()];
+    state.pending.clear();
+    await Promise.all(all);
+    return;
+  }
+  const p = state.pending.get(dest);
+  if (p) {
+    state.pending.delete(dest);
+    await p;
+  }
 }
 
 function touch(state: LayerState, rel: string): void {
@@ -85,20 +108,41 @@ async function applyOpaque(state: LayerState, dirRel: string, dir: string) {
   state.stats.whiteouts++;
 }
 
+function modeOf(header: Headers): number {
+  return ((header.mode ?? 0o644) & 0o7777) | 0o600;
+}
+
+async function writeSmall(
+  path: string,
+  data: Buffer,
+  mode: number,
+): Promise<void> {
+  await removeExisting(path, false);
+  // `wx`: never write through a symlink that might sit at this name.
+  await writeFile(path, data, { flag: 'wx', mode });
+  await chmod(path, mode);
+}
+
 async function writeRegular(
+  state: LayerState,
   path: string,
   stream: Readable,
   header: Headers,
 ): Promise<void> {
-  const mode = ((header.mode ?? 0o644) & 0o7777) | 0o600;
+  const mode = modeOf(header);
   if ((header.size ?? 0) <= SMALL_FILE_BYTES) {
     const chunks: Buffer[] = [];
     for await (const c of stream) chunks.push(c as Buffer);
-    // `wx`: never write through a symlink that might sit at this name.
-    await writeFile(path, Buffer.concat(chunks), { flag: 'wx', mode });
-  } else {
-    await pipeline(stream, createWriteStream(path, { flags: 'wx', mode }));
+    await settle(state, path);
+    const p = writeSmall(path, Buffer.concat(chunks), mode);
+    p.catch(() => undefined);
+    state.pending.set(path, p);
+    if (state.pending.size >= MAX_PENDING) await settle(state);
+    return;
   }
+  await settle(state, path);
+  await removeExisting(path, false);
+  await pipeline(stream, createWriteStream(path, { flags: 'wx', mode }));
   await chmod(path, mode);
 }
 
@@ -117,13 +161,18 @@ async function applyEntry(
   const parent = await ensureParent(state, parentRel);
   const dest = join(parent, base);
 
+  if (header.type !== 'file' && header.type !== 'directory') {
+    await settle(state);
+  }
   if (base === OPAQUE) {
     stream.resume();
+    await settle(state);
     await applyOpaque(state, parentRel, parent);
     return;
   }
   if (base.startsWith(WHITEOUT)) {
     stream.resume();
+    await settle(state);
     await rm(join(parent, base.slice(WHITEOUT.length)), {
       recursive: true,
       force: true,
@@ -135,6 +184,7 @@ async function applyEntry(
   switch (header.type) {
     case 'directory': {
       stream.resume();
+      await settle(state, dest);
       await removeExisting(dest, true);
       await mkdir(dest, { recursive: true });
       await chmod(dest, ((header.mode ?? 0o755) & 0o7777) | 0o700);
@@ -143,8 +193,7 @@ async function applyEntry(
     }
     case 'file':
     case 'contiguous-file': {
-      await removeExisting(dest, false);
-      await writeRegular(dest, stream, header);
+      await writeRegular(state, dest, stream, header);
       state.stats.files++;
       return;
     }
@@ -204,8 +253,10 @@ async function applyLayer(state: LayerState, path: string): Promise<void> {
     for await (const entry of ex) {
       await applyEntry(state, entry.header, entry as unknown as Readable);
     }
+    await settle(state);
   } catch (err) {
     tar.destroy();
+    await Promise.allSettled(state.pending.values());
     throw err;
   }
   await done;
@@ -233,7 +284,7 @@ export async function flattenLayers(
     const where = `layer ${i + 1}/${layers.length} (${layer.digest.slice(0, 19)})`;
     logger.debug(`applying ${where}`);
     await applyLayer(
-      { root, where, touched: new Set(), stats, logger },
+      { root, where, touched: new Set(), stats, logger, pending: new Map() },
       layer.path,
     );
   }
