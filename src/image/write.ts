@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { UserError, describeFsError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { buildTfs, deriveUuid, type BuiltTfs } from '../tfs/build.js';
+import { formatUuid } from '../tfs/log-reader.js';
 import { initialSector, UUID_BYTES } from '../tfs/log-writer.js';
 import { ESP_BYTES, ESP_LOADER_OFFSET, espTemplate } from './esp.js';
 import {
@@ -40,6 +41,9 @@ export interface WriteImageResult {
   sizeBytes: number;
   /** Byte offset of the root filesystem partition. */
   rootOffsetBytes: number;
+  /** The filesystem UUIDs as dump prints them (8-4-4-4-12 hex). */
+  rootUuid: string;
+  bootUuid: string;
 }
 
 /** Where each region starts; all byte offsets from the disk start. */
@@ -206,6 +210,7 @@ export async function writeImage(
   );
 
   const out = await ImageOutput.create(outPath, opts.signal);
+  const uuids = { root: Buffer.alloc(0), boot: Buffer.alloc(0) };
   try {
     await out.writeAt(p.stage2, SECTOR);
     if (spec.uefiLoader && layout.espOffsetBytes !== undefined) {
@@ -240,11 +245,15 @@ export async function writeImage(
       progress,
     );
 
-    const bootUuid = spec.bootUuid ?? deriveUuid('bootfs', p.boot, bootDigests);
-    const rootUuid = spec.rootUuid ?? deriveUuid('rootfs', p.root, rootDigests);
-    await out.writeAt(initialSector(bootUuid, ''), layout.bootOffsetBytes);
+    uuids.boot = Buffer.from(
+      spec.bootUuid ?? deriveUuid('bootfs', p.boot, bootDigests),
+    );
+    uuids.root = Buffer.from(
+      spec.rootUuid ?? deriveUuid('rootfs', p.root, rootDigests),
+    );
+    await out.writeAt(initialSector(uuids.boot, ''), layout.bootOffsetBytes);
     await out.writeAt(
-      initialSector(rootUuid, p.root.label),
+      initialSector(uuids.root, p.root.label),
       layout.rootOffsetBytes,
     );
     await out.writeAt(withPartitionTable(p.sector0, partitions(p)), 0);
@@ -253,5 +262,10 @@ export async function writeImage(
     await out.discard();
     throw err;
   }
-  return { sizeBytes: p.sizeBytes, rootOffsetBytes: layout.rootOffsetBytes };
+  return {
+    sizeBytes: p.sizeBytes,
+    rootOffsetBytes: layout.rootOffsetBytes,
+    rootUuid: formatUuid(uuids.root),
+    bootUuid: formatUuid(uuids.boot),
+  };
 }

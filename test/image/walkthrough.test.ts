@@ -40,7 +40,7 @@ const BOOT_FIRST_EXTENSION = `
 
 let dir: string;
 let img: Buffer;
-let result: { sizeBytes: number; rootOffsetBytes: number };
+let result: Awaited<ReturnType<typeof writeImage>>;
 
 async function readAt(path: string, offset: number, n: number) {
   const fh = await open(path, 'r');
@@ -76,6 +76,8 @@ describe('§4 walkthrough image', () => {
   it('ends 512 KiB of slack after the spec size 0xC8D200', () => {
     expect(result.rootOffsetBytes).toBe(0xc0ce00);
     expect(result.sizeBytes).toBe(0xc8d200 + 512 * 1024);
+    expect(result.rootUuid).toBe('20212223-2425-2627-2829-2a2b2c2d2e2f');
+    expect(result.bootUuid).toBe('10111213-1415-1617-1819-1a1b1c1d1e1f');
   });
 
   it('has the spec sector-0 tail, rootfs count grown by the slack', () => {

@@ -49,11 +49,20 @@ describe('determinism', () => {
   });
 
   it('derives a different root UUID from different file content', async () => {
-    await writeImage(await hostSpec('content A'), join(dir, 'a.img'));
-    await writeImage(await hostSpec('content B'), join(dir, 'b.img'));
+    const ra = await writeImage(
+      await hostSpec('content A'),
+      join(dir, 'a.img'),
+    );
+    const rb = await writeImage(
+      await hostSpec('content B'),
+      join(dir, 'b.img'),
+    );
     const a = await openImage(join(dir, 'a.img'));
     const b = await openImage(join(dir, 'b.img'));
     expect(a.root.uuid).not.toBe(b.root.uuid);
+    expect(a.root.uuid).toBe(ra.rootUuid);
+    expect(b.root.uuid).toBe(rb.rootUuid);
+    expect((await a.bootfs()).uuid).toBe(ra.bootUuid);
     expect((await a.bootfs()).uuid).toBe((await b.bootfs()).uuid);
     await a.close();
     await b.close();
