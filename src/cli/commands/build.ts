@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { artifactWriterFor } from '../../build/artifact.js';
+// Registers the `-t gcp` artifact writer (tar.gz); loads no cloud SDK.
+import '../../../providers/gcp/build-artifact.js';
 import '../../../providers/gcp/build-artifact.js';
 import { buildImage } from '../../build/pipeline.js';
 import { formatBytes } from '../../log.js';
