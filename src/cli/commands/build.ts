@@ -8,6 +8,7 @@ import { artifactWriterFor } from '../../build/artifact.js';
 import '../../../providers/gcp/build-artifact.js';
 import '../../../providers/gcp/build-artifact.js';
 import { buildImage } from '../../build/pipeline.js';
+import { describeFsError } from '../../errors.js';
 import { formatBytes } from '../../log.js';
 import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
 import { nanosDirOf } from '../nanos-dir.js';
@@ -53,7 +54,11 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       logger.result(ctx.json ? JSON.stringify(image) : image.path);
       return;
     }
-    const work = await mkdtemp(join(dirname(outPath), '.skiff-build-'));
+    const work = await mkdtemp(join(dirname(outPath), '.skiff-build-')).catch(
+      (err: unknown) => {
+        throw describeFsError(err, 'creating the output', dirname(outPath));
+      },
+    );
     try {
       const image = await buildImage({
         ...request,
