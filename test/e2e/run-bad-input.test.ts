@@ -174,3 +174,37 @@ describe.skipIf(!kernel)('skiff build: output it cannot write', () => {
     }
   });
 });
+
+describe('skiff run: bad input', () => {
+  it('names a host port that is taken, before building', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const program = await compileC(hello, join(home.dir, 'hello-port'));
+      const r = await runCli(['run', program, '-p', `${port}:8080`], {
+        env,
+        cwd: home.dir,
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`tcp port ${port} on 0.0.0.0 is already`);
+      expect(r.stderr).toContain(`-p <free>:8080`);
+      expect(existsSync(join(home.dir, 'state', 'run', 'hello-port.img'))).toBe(
+        false,
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a --timeout that is not seconds', async () => {
+    const program = await compileC(hello, join(home.dir, 'hello-timeout'));
+    const r = await runCli(['run', program, '--timeout', 'soon'], {
+      env,
+      cwd: home.dir,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--timeout soon');
+  });
+});
