@@ -30,6 +30,7 @@ type CreateFlags = Record<string, unknown> & {
   target?: string;
   package?: string;
   local?: boolean;
+  upload?: string;
 };
 
 const REBOOT_HELP = `
@@ -79,7 +80,11 @@ function registerCreate(image: Command, ctx: CliContext): void {
     .option('-g, --projectid <id>', 'gcp: CloudConfig.ProjectID')
     .option('-z, --zone <zone>', 'gcp, aws: CloudConfig.Zone')
     .option('--create-bucket', 'gcp: create CloudConfig.BucketName if missing')
-    .option('--keep-upload', 'gcp: keep the uploaded tar.gz in the bucket')
+    .option('--keep-upload', 'gcp, aws: keep the uploaded object in the bucket')
+    .option(
+      '--upload <route>',
+      'aws: ebs (default, EBS direct APIs) or s3 (ImportSnapshot from BucketName)',
+    )
     .addHelpText('after', REBOOT_HELP);
   addBuildFlags(cmd);
   addPkgFlags(cmd);
@@ -126,6 +131,7 @@ function registerCreate(image: Command, ctx: CliContext): void {
         options: {
           createBucket: opts.createBucket === true,
           keepUpload: opts.keepUpload === true,
+          upload: opts.upload,
         },
       });
       if (ctx.json) logger.result(JSON.stringify(info, null, 2));
