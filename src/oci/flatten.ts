@@ -49,6 +49,7 @@ interface LayerState {
    * earlier write (links, whiteouts, the same path) waits for it first.
    */
   pending: Map<string, Promise<void>>;
+  signal?: AbortSignal | undefined;
 }
 
 const MAX_PENDING = 64;
@@ -251,6 +252,7 @@ async function applyLayer(state: LayerState, path: string): Promise<void> {
   done.catch(() => undefined);
   try {
     for await (const entry of ex) {
+      state.signal?.throwIfAborted();
       await applyEntry(state, entry.header, entry as unknown as Readable);
     }
     await settle(state);
@@ -270,6 +272,7 @@ export async function flattenLayers(
   layers: LocalLayer[],
   root: string,
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<FlattenStats> {
   const stats: FlattenStats = {
     files: 0,
@@ -284,7 +287,15 @@ export async function flattenLayers(
     const where = `layer ${i + 1}/${layers.length} (${layer.digest.slice(0, 19)})`;
     logger.debug(`applying ${where}`);
     await applyLayer(
-      { root, where, touched: new Set(), stats, logger, pending: new Map() },
+      {
+        root,
+        where,
+        touched: new Set(),
+        stats,
+        logger,
+        pending: new Map(),
+        signal,
+      },
       layer.path,
     );
   }

@@ -117,7 +117,7 @@ export async function packageFromDocker(
     const image = await loadImage(source, platform, work, opts);
     opts.signal?.throwIfAborted();
     const root = join(work, 'rootfs');
-    const stats = await flattenLayers(image.layers, root, logger);
+    const stats = await flattenLayers(image.layers, root, logger, opts.signal);
     logger.debug(
       `flattened ${image.layers.length} layers: ${stats.files} files, ` +
         `${stats.symlinks} symlinks, ${stats.hardlinks} hard links, ` +

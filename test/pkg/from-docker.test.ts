@@ -198,14 +198,19 @@ describe('packageFromDocker', () => {
 
   it('leaves no package and no temp folder when interrupted', async (t) => {
     if (!staticElf) return t.skip();
+    // Aborted while the layers are being applied, as Ctrl-C would.
     const controller = new AbortController();
-    controller.abort(new Error('interrupted by test'));
-    const { run, store } = await fromImage(
+    const { run, store, logger } = await fromImage(
       [helloImage(staticElf, { Cmd: ['hello'] })],
-      {
-        signal: controller.signal,
-      },
+      { signal: controller.signal },
     );
+    const debug = logger.debug.bind(logger);
+    logger.debug = (m: string) => {
+      debug(m);
+      if (m.startsWith('applying layer')) {
+        controller.abort(new Error('interrupted by test'));
+      }
+    };
     await expect(run()).rejects.toThrow('interrupted by test');
     expect(storeEntries(store)).toEqual([]);
   });
