@@ -110,6 +110,9 @@ export class GcpFake {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // Node closes idle keep-alive sockets after 5 s, racing a client that
+    // reuses one (ECONNRESET); Google's front ends keep them far longer.
+    this.server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve) =>
       this.server!.listen(0, '127.0.0.1', resolve),
     );
