@@ -207,6 +207,17 @@ describe('pullImage over HTTP', () => {
     expect(left.filter((n) => n.startsWith('.tmp'))).toEqual([]);
   });
 
+  it('asks for docker login when anonymous access is refused', async () => {
+    const anonymous = { ...options(new RecordingLogger()) };
+    delete anonymous.credentials;
+    await expect(
+      pullImage(parseImageReference(`${fake.host}/team/app:v1`), anonymous),
+    ).rejects.toMatchObject({
+      code: 'REGISTRY_UNAUTHORIZED',
+      hint: expect.stringContaining(`docker login ${fake.host}`),
+    });
+  });
+
   it('names a missing tag', async () => {
     await expect(
       pullImage(

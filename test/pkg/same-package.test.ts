@@ -104,5 +104,19 @@ describe.skipIf(!image)(
       for (const p of prints.slice(1)) expect(p).toEqual(prints[0]);
       for (const m of manifests.slice(1)) expect(m).toEqual(manifests[0]);
     });
+
+    it('hints at --insecure-registry for a plain-HTTP registry', async (t) => {
+      if (!registry) return t.skip();
+      const r = await runCli(
+        ['pkg', 'from-docker', `${registry.host}/php:8.2`, '-n', 'x'],
+        // A fresh cache: a cached tag would be used when unreachable.
+        { env: { ...env, SKIFF_CACHE_DIR: join(home.dir, 'c2') } },
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`cannot reach registry ${registry.host}`);
+      expect(r.stderr).toContain(
+        'hint: for a registry without TLS, add --insecure-registry',
+      );
+    });
   },
 );
