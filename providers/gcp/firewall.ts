@@ -2,6 +2,7 @@
 // deleting `web` can never touch `myweb` (ops matched rules by regex).
 import { createHash } from 'node:crypto';
 import type { PortForward } from '../../src/config/types.js';
+import { UserError } from '../../src/errors.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
 import { waitForOperation } from './operations.js';
@@ -35,6 +36,7 @@ export function firewallResource(
   instance: string,
   ports: PortForward[],
   network: string,
+  zone: string,
 ) {
   const byProtocol = new Map<string, Set<string>>();
   for (const p of ports) {
@@ -44,7 +46,7 @@ export function firewallResource(
   }
   return {
     name: firewallName(instance),
-    description: `Skiff: ports of instance ${instance}`,
+    description: `Skiff: ports of instance ${instance} in ${zone}`,
     network: `global/networks/${network}`,
     direction: 'INGRESS',
     sourceRanges: ['0.0.0.0/0'],
@@ -66,13 +68,63 @@ function waitOptions(ctx: GcpContext, step: string) {
   };
 }
 
-/** Deletes the instance's rule by its exact name; absent is fine. */
+/** The zone named in a Skiff rule's description, if any. */
+function zoneOf(rule: { description?: string | null }): string | undefined {
+  return / in ([a-z0-9-]+)$/.exec(rule.description ?? '')?.[1];
+}
+
+/**
+ * The zone of another instance with the same name that owns this name's
+ * rule (firewalls are per project, instances per zone), or undefined.
+ */
+export async function firewallOwnerElsewhere(
+  ctx: GcpContext,
+  instance: string,
+): Promise<string | undefined> {
+  const name = firewallName(instance);
+  try {
+    const [rule] = await ctx.clients.firewalls.get({
+      project: ctx.settings.projectId,
+      firewall: name,
+    });
+    const zone = zoneOf(rule);
+    return zone && zone !== ctx.settings.zone ? zone : undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw gcpError(err, `looking up firewall rule ${name}`);
+  }
+}
+
+/** Fails before anything is created if the name is taken in another zone. */
+export async function checkFirewallFree(
+  ctx: GcpContext,
+  instance: string,
+): Promise<void> {
+  const zone = await firewallOwnerElsewhere(ctx, instance);
+  if (zone) {
+    throw new UserError(
+      'INSTANCE_NAME_IN_USE',
+      `an instance named ${instance} in ${zone} already owns firewall rule ${firewallName(instance)} (rules are per project)`,
+      { hint: 'choose another --instance-name' },
+    );
+  }
+}
+
+/**
+ * Deletes the instance's rule by its exact name; absent is fine, and a
+ * rule of a same-named instance in another zone is left alone.
+ */
 export async function deleteFirewall(
   ctx: GcpContext,
   instance: string,
 ): Promise<boolean> {
   const name = firewallName(instance);
   const step = `deleting firewall rule ${name}`;
+  const elsewhere = await firewallOwnerElsewhere(ctx, instance);
+  if (elsewhere) {
+    ctx.logger.debug(`kept ${name}: it belongs to ${instance} in ${elsewhere}`);
+    return false;
+  }
   let response: unknown;
   try {
     response = await ctx.clients.firewalls.delete({
@@ -97,7 +149,8 @@ export async function createFirewall(
   ports: PortForward[],
 ): Promise<void> {
   if (ports.length === 0) return;
-  const resource = firewallResource(instance, ports, ctx.settings.network);
+  const { network, zone } = ctx.settings;
+  const resource = firewallResource(instance, ports, network, zone);
   const step = `creating firewall rule ${resource.name}`;
   if (await deleteFirewall(ctx, instance)) {
     ctx.logger.debug(`replaced stale firewall rule ${resource.name}`);

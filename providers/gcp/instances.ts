@@ -9,7 +9,12 @@ import type {
 } from '../types.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
-import { createFirewall, deleteFirewall, networkTag } from './firewall.js';
+import {
+  checkFirewallFree,
+  createFirewall,
+  deleteFirewall,
+  networkTag,
+} from './firewall.js';
 import { waitForOperation } from './operations.js';
 import {
   checkResourceName,
@@ -225,6 +230,7 @@ export async function createGcpInstance(
   }
 
   await clients.authenticate();
+  await checkFirewallFree(ctx, opts.name);
   const plan: InstancePlan = {
     name: opts.name,
     imageName: opts.imageName,

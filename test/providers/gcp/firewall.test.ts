@@ -38,6 +38,10 @@ describe('firewall names', () => {
         { protocol: 'tcp', hostPort: 80, guestPort: 80 },
       ],
       'default',
+      'us-central1-a',
+    );
+    expect(rule.description).toBe(
+      'Skiff: ports of instance web in us-central1-a',
     );
     expect(rule.allowed).toEqual([
       { IPProtocol: 'tcp', ports: ['80', '443'] },
@@ -91,5 +95,18 @@ describe('firewall rules on GCP', () => {
     expect(env.fake.firewalls.get('skiff-stale-ports')!.allowed).toEqual([
       { IPProtocol: 'tcp', ports: ['80'] },
     ]);
+  });
+
+  it('leaves alone the rule of a same-named instance in another zone', async () => {
+    const other = {
+      name: 'skiff-twin-ports',
+      description: 'Skiff: ports of instance twin in europe-west4-b',
+    };
+    env.fake.firewalls.set('skiff-twin-ports', other);
+    await expect(create('twin')).rejects.toMatchObject({
+      code: 'INSTANCE_NAME_IN_USE',
+    });
+    expect(env.fake.instances.has('twin')).toBe(false);
+    expect(env.fake.firewalls.get('skiff-twin-ports')).toEqual(other);
   });
 });
