@@ -192,6 +192,7 @@ export async function buildPackage(
     await rename(opts.root, sysroot);
   } else {
     const writer = new SysrootWriter(opts.root, sysroot, logger);
+    for (const p of extras.exclude ?? []) writer.exclude.add(p);
     await mkdir(sysroot, { recursive: true });
     await writer.addPath(program.imagePath);
     await addClosure(writer, deps, kept);

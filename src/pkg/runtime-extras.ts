@@ -12,6 +12,8 @@ export interface RuntimeExtras {
   paths: string[];
   /** Image paths of ELF modules loaded at run time (their deps count). */
   modules: string[];
+  /** Folders inside `paths` to leave out. */
+  exclude?: string[];
 }
 
 const CA_BUNDLES = [
@@ -92,7 +94,9 @@ async function pythonExtras(
   for (const t of trees) {
     modules.push(...(await sharedObjects(root, posix.join(t, 'lib-dynload'))));
   }
-  return { language: 'python', paths, modules };
+  // The standard library's own test suite is about half its size.
+  const exclude = trees.map((t) => posix.join(t, 'test'));
+  return { language: 'python', paths, modules, exclude };
 }
 
 /** Extras for the program's runtime, plus a CA bundle when present. */

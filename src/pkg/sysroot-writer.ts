@@ -19,6 +19,8 @@ export class SysrootWriter {
   private readonly seen = new Set<string>();
   files = 0;
   symlinks = 0;
+  /** Real image paths of folders that trees leave out (Python's tests). */
+  readonly exclude = new Set<string>();
 
   constructor(
     /** The flattened image on the host. */
@@ -89,7 +91,7 @@ export class SysrootWriter {
       const imagePath = posix.join(realDir, name);
       const st = await lstat(join(this.root, imagePath));
       if (st.isDirectory()) {
-        await this.addTree(imagePath);
+        if (!this.exclude.has(imagePath)) await this.addTree(imagePath);
       } else if (st.isFile()) {
         await this.addFile(imagePath);
       } else if (st.isSymbolicLink()) {
