@@ -2,6 +2,7 @@
 // pick the platform from an index, fetch config and layers (in parallel,
 // each checked against its digest). A tag seen before still resolves when
 // the registry is unreachable.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SkiffError, UserError } from '../errors.js';
@@ -44,7 +45,7 @@ async function rememberTag(
 ): Promise<void> {
   const path = refFile(refsDir, ref);
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, digest);
   await rename(tmp, path);
 }

@@ -307,9 +307,9 @@ export class RegistryClient {
       this.options.logger.addSecret(this.basic.slice(6));
       return true;
     }
-    if (challenge.scheme !== 'bearer' || this.token !== undefined) {
-      return false;
-    }
+    // A token seen before may have expired (Docker Hub's last minutes):
+    // a fresh one is fetched; request() retries only once.
+    if (challenge.scheme !== 'bearer') return false;
     const realm = challenge.params.realm;
     if (!realm) return false;
     const scope = `repository:${this.options.repository}:${this.options.actions ?? 'pull'}`;

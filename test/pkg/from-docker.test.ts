@@ -149,6 +149,17 @@ describe('packageFromDocker', () => {
     expect(storeEntries(store)).toEqual([]);
   });
 
+  it('refuses a script entrypoint when CMD is no ELF either', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run } = await fromImage([
+      helloImage(staticElf, { Entrypoint: ['sh'], Cmd: ['--version'] }),
+    ]);
+    await expect(run()).rejects.toMatchObject({
+      code: 'PROGRAM_NOT_ELF',
+      message: expect.stringContaining('"sh" (/bin/sh) is a script'),
+    });
+  });
+
   it('names a missing -f executable and the PATH it searched', async (t) => {
     if (!staticElf) return t.skip();
     const { run, store } = await fromImage([helloImage(staticElf, {})], {
