@@ -15,9 +15,17 @@ export type Downloader = (
   signal?: AbortSignal,
 ) => Promise<void>;
 
+/** A release is a few MB: ten minutes means the connection is stuck. */
+export const DOWNLOAD_TIMEOUT_MS = 10 * 60 * 1000;
+
 /** The default downloader: global fetch, progress to the logger. */
-export function fetchDownloader(logger: Logger): Downloader {
-  return async (url, dest, signal) => {
+export function fetchDownloader(
+  logger: Logger,
+  timeoutMs = DOWNLOAD_TIMEOUT_MS,
+): Downloader {
+  return async (url, dest, outer) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = outer ? AbortSignal.any([outer, deadline]) : deadline;
     const res = await fetch(url, { signal });
     if (!res.ok || !res.body) {
       throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
