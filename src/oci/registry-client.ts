@@ -114,9 +114,8 @@ export class RegistryClient {
     if (!res.body) {
       throw new CloudError('REGISTRY_EMPTY_BODY', `${what}: empty response`);
     }
-    const body = Readable.fromWeb(
-      res.body as import('node:stream/web').ReadableStream<Uint8Array>,
-    );
+    // Web streams are async iterable in Node: no conversion needed.
+    const body = res.body as unknown as AsyncIterable<Uint8Array>;
     return cache.write(digest, body, onBytes);
   }
 
