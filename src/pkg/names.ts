@@ -27,14 +27,7 @@ export function validatePackageName(name: string): void {
 }
 
 export function validatePackageVersion(version: string): void {
-  if (version.includes('/')) {
-    throw new UserError(
-      'PACKAGE_NAME_INVALID',
-      `invalid package version "${version}": "/" is not allowed`,
-      { hint: 'use letters, digits, ".", "_" and "-"' },
-    );
-  }
-  checkPath('version', version, 'use letters, digits, ".", "_" and "-"');
+  checkPath('version', version, 'use letters, digits, ".", "_", "-" and "/"');
 }
 
 /** The store folder of a package, relative to the arch folder. */

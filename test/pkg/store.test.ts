@@ -49,7 +49,7 @@ describe('package names', () => {
     ['../x', '1'],
     ['a/../b', '1'],
     ['/abs', '1'],
-    ['ok', 'a/b'],
+    ['ok', 'a/../b'],
     ['', '1'],
   ])('rejects name %j version %j', (name, version) => {
     expect(() => packageDirName({ name, version })).toThrow(
@@ -62,11 +62,16 @@ describe('PackageStore', () => {
   it('lists nested names under the arch folder', async () => {
     await make('php82', '8.2');
     await make('gcr.io/distroless/py_3', '3.11_debug');
+    await make('tools', 'v1/nightly');
     const listed = await store.list();
     expect(listed.map((p) => [p.name, p.version])).toEqual([
       ['gcr.io/distroless/py_3', '3.11_debug'],
       ['php82', '8.2'],
+      ['tools', 'v1/nightly'],
     ]);
+    expect((await store.find('tools:v1/nightly')).dirName).toBe(
+      'tools_v1/nightly',
+    );
     expect(store.root).toBe(join(dir, 'd/packages/amd64'));
   });
 
