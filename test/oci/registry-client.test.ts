@@ -24,6 +24,7 @@ interface Fake {
     blobAuth: (string | undefined)[];
     accept: string[];
     requests: string[];
+    retriedAfter503?: boolean;
   };
   corrupt: Set<string>;
   close(): Promise<void>;
