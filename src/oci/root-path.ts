@@ -61,14 +61,10 @@ export function resolveInRoot(
       done.pop();
       continue;
     }
-    const host = join(root, ...done, part);
-    let isLink = false;
-    try {
-      isLink = lstatSync(host).isSymbolicLink();
-    } catch {
-      return { path: [...done, part, ...pending].join('/'), exists: false };
-    }
-    if (!isLink || (!followLast && pending.length === 0)) {
+    // A missing component is taken as a folder to be created; what follows
+    // is still resolved, so "missing/../link/x" cannot leave the root.
+    const st = lstatOrUndefined(join(root, ...done, part));
+    if (!st?.isSymbolicLink() || (!followLast && pending.length === 0)) {
       done.push(part);
       continue;
     }
@@ -78,11 +74,20 @@ export function resolveInRoot(
         `${options.where ?? root}: too many symlinks resolving /${rel}`,
       );
     }
-    const target = readlinkSync(host);
+    const target = readlinkSync(join(root, ...done, part));
     if (target.startsWith('/')) done.length = 0;
     pending.unshift(...target.split('/').filter((p) => p && p !== '.'));
   }
-  return { path: done.join('/'), exists: true };
+  const path = done.join('/');
+  return { path, exists: lstatOrUndefined(join(root, path)) !== undefined };
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 function escape(rel: string, options: ResolveOptions): UserError {

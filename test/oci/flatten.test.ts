@@ -84,4 +84,19 @@ describe('flattenLayers', () => {
     expect(existsSync('/tmp/skiff-escape-test.txt')).toBe(false);
     expect(existsSync(join(dir, 'tmp'))).toBe(false);
   });
+
+  it('refuses a link through a missing folder that climbs out', async () => {
+    const img: PlatformImage = {
+      architecture: 'amd64',
+      layers: [
+        [{ type: 'symlink', path: 'a', target: 'gone/../../../../tmp' }],
+        [{ type: 'file', path: 'a/skiff-escape-test-2.txt', data: 'x' }],
+      ],
+      config: {},
+    };
+    await expect(flatten(img)).rejects.toMatchObject({
+      code: 'LAYER_PATH_ESCAPES',
+    });
+    expect(existsSync('/tmp/skiff-escape-test-2.txt')).toBe(false);
+  });
 });
