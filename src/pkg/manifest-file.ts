@@ -1,7 +1,8 @@
 // package.manifest: the same schema as config.json (strict), read and
 // written with a temp-file rename.
 import { rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import { UserError } from '../errors.js';
 import { readConfigFile } from '../config/read.js';
 import type { RawConfig } from '../config/types.js';
 
@@ -33,8 +34,16 @@ export function opsProgramBinary(
   dirName: string,
 ): string | undefined {
   if (!program || program.startsWith('/')) return undefined;
-  if (program.startsWith(`${dirName}/`)) {
-    return program.slice(dirName.length + 1);
+  const rest = program.startsWith(`${dirName}/`)
+    ? program.slice(dirName.length + 1)
+    : program.split('/').pop()!;
+  const binary = posix.normalize(rest);
+  if (binary === '..' || binary.startsWith('../') || binary === '.') {
+    throw new UserError(
+      'PACKAGE_PROGRAM_INVALID',
+      `package ${dirName}: Program "${program}" points outside the package`,
+      { hint: 'Program is "<name>_<version>/<binary>" or an image path' },
+    );
   }
-  return program.split('/').pop();
+  return binary;
 }

@@ -2,7 +2,7 @@
 // `pkg load` (docs/packages.md): the package gives the program; user Env,
 // ManifestPassthrough, RunConfig and scalars win; Args are the package's
 // followed by the user's; lists are joined.
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { RawConfig } from '../config/types.js';
 
 export interface MergedConfig {
@@ -24,14 +24,31 @@ function joinLists(a?: string[], b?: string[]): string[] | undefined {
 function packageMapDirs(
   pkg: RawConfig,
   pkgDir: string,
+  notes: string[],
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const p of [...(pkg.Dirs ?? []), ...(pkg.Files ?? [])]) {
-    const rel = p.replace(/^\/+/, '');
-    out[join(pkgDir, rel)] = `/${rel}`;
+  // Only paths inside the package: a package must not pull host files in.
+  const inside = (p: string, key: string): string | undefined => {
+    const rel = posix.normalize(p.replace(/^\/+/, ''));
+    if (p.startsWith('/') && key === 'MapDirs') {
+      notes.push(`package MapDirs "${p}" is outside the package: ignored`);
+      return undefined;
+    }
+    if (rel === '..' || rel.startsWith('../')) {
+      notes.push(`package ${key} "${p}" is outside the package: ignored`);
+      return undefined;
+    }
+    return rel;
+  };
+  for (const key of ['Dirs', 'Files'] as const) {
+    for (const p of pkg[key] ?? []) {
+      const rel = inside(p, key);
+      if (rel !== undefined) out[join(pkgDir, rel)] = `/${rel}`;
+    }
   }
   for (const [host, dest] of Object.entries(pkg.MapDirs ?? {})) {
-    out[host.startsWith('/') ? host : join(pkgDir, host)] = dest;
+    const rel = inside(host, 'MapDirs');
+    if (rel !== undefined) out[join(pkgDir, rel)] = dest;
   }
   return out;
 }
@@ -61,7 +78,10 @@ export function mergePackageConfig(
   delete out.Files;
   if (user.Dirs) out.Dirs = [...user.Dirs];
   if (user.Files) out.Files = [...user.Files];
-  const mapDirs = { ...packageMapDirs(pkg, pkgDir), ...user.MapDirs };
+  const mapDirs = {
+    ...packageMapDirs(pkg, pkgDir, notes),
+    ...user.MapDirs,
+  };
   if (Object.keys(mapDirs).length) out.MapDirs = mapDirs;
   else delete out.MapDirs;
   const passthrough = {

@@ -123,4 +123,18 @@ describe('addPackage', () => {
       addPackage({ source: archive, store, logger: new RecordingLogger() }),
     ).rejects.toThrow(/Programm/);
   });
+
+  it('refuses an ops Program that climbs out of the package', async () => {
+    const archive = await targz([
+      {
+        type: 'file',
+        path: 'p_1/package.manifest',
+        data: JSON.stringify({ Program: 'p_1/../../../tmp/x' }),
+      },
+    ]);
+    await expect(
+      addPackage({ source: archive, store, logger: new RecordingLogger() }),
+    ).rejects.toMatchObject({ code: 'PACKAGE_PROGRAM_INVALID' });
+    expect(readdirSync(store.root)).toEqual([]);
+  });
 });

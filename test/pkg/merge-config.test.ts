@@ -49,4 +49,18 @@ describe('mergePackageConfig', () => {
     expect(notes).toHaveLength(2);
     expect(notes[0]).toContain('./mine');
   });
+
+  it('ignores package paths outside the package, saying so', () => {
+    const { config, notes } = mergePackageConfig(
+      {
+        Program: '/x',
+        Dirs: ['../../etc', 'ok'],
+        MapDirs: { '/etc': '/etc', 'lib/*': '/lib' },
+      },
+      {},
+      '/p',
+    );
+    expect(config.MapDirs).toEqual({ '/p/ok': '/ok', '/p/lib/*': '/lib' });
+    expect(notes).toHaveLength(2);
+  });
 });
