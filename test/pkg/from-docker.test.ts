@@ -20,6 +20,7 @@ import {
 } from '../../src/pkg/from-docker.js';
 import {
   compileHello,
+  fakeStaticElf,
   helloImage,
   muslLoaderEntries,
 } from '../fixtures/oci/images.js';
@@ -205,6 +206,25 @@ describe('packageFromDocker', () => {
     expect(
       readFileSync(join(r.pkg.dir, 'sysroot/usr/local/bin/hello')),
     ).toEqual(staticElf);
+  });
+
+  it('builds an arm64 package with --arch arm64 from an index', async () => {
+    const arm = helloImage(fakeStaticElf(183), { Cmd: ['hello'] }, [], 'arm64');
+    arm.variant = 'v8';
+    const amd = helloImage(fakeStaticElf(62), { Cmd: ['hello'] });
+    const { run } = await fromImage([amd, arm], { arch: 'arm64' });
+    const r = await run();
+    expect(r.pkg.arch).toBe('arm64');
+    expect(r.pkg.dir).toMatch(/packages\/arm64\/app_v1$/);
+    const elf = readFileSync(join(r.pkg.dir, 'sysroot/usr/local/bin/hello'));
+    expect(elf.readUInt16LE(18)).toBe(183);
+  });
+
+  it('refuses a program for another architecture', async () => {
+    const wrong = helloImage(fakeStaticElf(183), { Cmd: ['hello'] });
+    const { run, store } = await fromImage([wrong]);
+    await expect(run()).rejects.toMatchObject({ code: 'ELF_WRONG_ARCH' });
+    expect(storeEntries(store)).toEqual([]);
   });
 
   it('leaves no package and no temp folder when interrupted', async (t) => {
