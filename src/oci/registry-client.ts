@@ -179,6 +179,17 @@ export class RegistryClient {
         },
       );
     }
+    if (res.status === 429) {
+      throw new CloudError(
+        'REGISTRY_RATE_LIMITED',
+        `${step}: the registry's rate limit was reached (HTTP 429)`,
+        {
+          status: 429,
+          retryable: true,
+          hint: `wait, or log in (\`docker login ${this.options.registry}\`) for a higher limit`,
+        },
+      );
+    }
     throw new CloudError(
       'REGISTRY_HTTP_ERROR',
       `${step}: HTTP ${res.status} ${text}`.trim(),
