@@ -135,13 +135,13 @@ function manifestFor(
   const env = imageEnv(opts.config);
   const workDir = opts.config.config?.WorkingDir;
   // argv[0] is the program's image path, so a loader that adds user Args
-  // can tell it from an argument.
+  // can tell it from an argument. With -f, the image's command is not used
+  // (program.args is empty): `php -a` must not precede the user's script.
   const args = [
     program.realImagePath,
     ...program.args,
     ...(opts.extraArgs ?? []),
   ];
-  if (program.origin === 'flag') args.splice(1, program.args.length);
   const manifest: RawConfig = {
     Program: program.realImagePath,
     Args: args,
