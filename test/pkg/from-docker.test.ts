@@ -105,6 +105,16 @@ describe('packageFromDocker', () => {
     expect(existsSync(join(sysroot, 'lib64'))).toBe(false);
   });
 
+  it('with -f, leaves the image command arguments out', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run } = await fromImage(
+      [helloImage(staticElf, { Cmd: ['hello', '-a'] })],
+      { executable: 'hello', extraArgs: ['--extra'] },
+    );
+    const r = await run();
+    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello', '--extra']);
+  });
+
   it('uses ENTRYPOINT alone, with its arguments', async (t) => {
     if (!staticElf) return t.skip();
     const { run } = await fromImage([
