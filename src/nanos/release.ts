@@ -41,13 +41,20 @@ const FIX_HINT =
   'point --nanos-dir (or SKIFF_NANOS_DIR) at a folder holding kernel.img ' +
   'and boot.img, or connect to the internet so Skiff can download it';
 
-/** The tarball names ops uses (ops-reference §3.3), most likely first. */
-export function releaseUrls(baseUrl: string, version: string): string[] {
+/**
+ * The release tarball for an architecture. Nanos's release script names
+ * the x86-64 (pc) release `nanos-release-linux-<v>.tar.gz` (kernel.img,
+ * boot.img, bootx64.efi, klibs/) and the aarch64 (virt) one `...-virt`
+ * (kernel.img, bootaa64.efi, klibs/, no boot.img).
+ */
+export function releaseUrls(
+  baseUrl: string,
+  version: string,
+  arch: NanosRelease['arch'] = 'x86_64',
+): string[] {
   const base = baseUrl.replace(/\/+$/, '');
-  return [
-    `${base}/${version}/nanos-release-linux-${version}-virt.tar.gz`,
-    `${base}/${version}/nanos-release-linux-${version}.tar.gz`,
-  ];
+  const suffix = arch === 'aarch64' ? '-virt' : '';
+  return [`${base}/${version}/nanos-release-linux-${version}${suffix}.tar.gz`];
 }
 
 async function fromExplicitDir(
@@ -176,6 +183,7 @@ export async function resolveNanosRelease(
   for (const url of releaseUrls(
     opts.baseUrl ?? NANOS_RELEASE_BASE_URL,
     version,
+    arch,
   )) {
     opts.logger.info(`downloading Nanos ${version} from ${url}`);
     try {

@@ -56,14 +56,14 @@ async function serve(routes: Record<string, Buffer>) {
 }
 
 describe('resolveNanosRelease', () => {
-  it('downloads, checksums and caches the -virt tarball', async () => {
+  it('downloads, checksums and caches the x86-64 tarball', async () => {
     const tgz = await tarball({
       'kernel.img': 'KERNEL',
       'boot.img': 'BOOT',
       'klibs/ntp': 'NTP',
     });
     const { baseUrl, asked } = await serve({
-      '/nanos/release/9.9.9/nanos-release-linux-9.9.9-virt.tar.gz': tgz,
+      '/nanos/release/9.9.9/nanos-release-linux-9.9.9.tar.gz': tgz,
     });
     const logger = new RecordingLogger();
 
@@ -94,7 +94,7 @@ describe('resolveNanosRelease', () => {
     expect(asked).toHaveLength(1);
   });
 
-  it('falls back to the plain tarball name and strips a top folder', async () => {
+  it('strips a top folder from the tarball', async () => {
     const tgz = await tarball({ 'rel/kernel.img': 'K', 'rel/boot.img': 'B' });
     const { baseUrl, asked } = await serve({
       '/nanos/release/1.0.0/nanos-release-linux-1.0.0.tar.gz': tgz,
@@ -107,7 +107,6 @@ describe('resolveNanosRelease', () => {
     });
     expect(await readFile(release.kernelPath, 'utf8')).toBe('K');
     expect(asked).toEqual([
-      '/nanos/release/1.0.0/nanos-release-linux-1.0.0-virt.tar.gz',
       '/nanos/release/1.0.0/nanos-release-linux-1.0.0.tar.gz',
     ]);
   });
@@ -124,7 +123,6 @@ describe('resolveNanosRelease', () => {
     const e = err as SkiffError;
     expect(e.code).toBe('NANOS_NOT_FOUND');
     expect(e.message).toContain(nanosCacheDir(paths, '2.0.0'));
-    expect(e.message).toContain('2.0.0-virt.tar.gz: HTTP 404');
     expect(e.message).toContain('linux-2.0.0.tar.gz: HTTP 404');
     expect(e.hint).toContain('--nanos-dir');
     expect(e.hint).toContain('SKIFF_NANOS_DIR');
@@ -133,7 +131,7 @@ describe('resolveNanosRelease', () => {
   it('refuses a cached file whose checksum changed', async () => {
     const tgz = await tarball({ 'kernel.img': 'KERNEL' });
     const { baseUrl } = await serve({
-      '/nanos/release/3.0.0/nanos-release-linux-3.0.0-virt.tar.gz': tgz,
+      '/nanos/release/3.0.0/nanos-release-linux-3.0.0.tar.gz': tgz,
     });
     const opts = {
       version: '3.0.0',
