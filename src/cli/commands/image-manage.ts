@@ -12,7 +12,7 @@ import type { ImageInfo } from '../../../providers/types.js';
 import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
 import type { CliContext } from '../context.js';
 import { nanosDirOf } from '../nanos-dir.js';
-import { resolvePackageBuild } from './image-package.js';
+import { resolvePackageBuild } from '../package-build.js';
 import { addPkgFlags } from './pkg-shared.js';
 import { formatTable } from '../table.js';
 import { formatTime } from './instance-format.js';

@@ -1,16 +1,16 @@
-// `image create --package NAME`: the config for an image built from a
-// local package (its sysroot and manifest) with the user's config.json
-// merged over it, by the same rules as `pkg load`.
+// The config for an image built from a local package (its sysroot and
+// manifest) with the user's config.json merged over it: one rule set for
+// `pkg load` and `image create --package`.
 import { dirname } from 'node:path';
-import { applyFlags } from '../../config/flags.js';
-import { readConfigFile } from '../../config/read.js';
-import { resolveConfig } from '../../config/resolve.js';
-import type { ResolvedConfig } from '../../config/types.js';
-import { preparePackage } from '../../pkg/load.js';
-import { mergePackageConfig } from '../../pkg/merge-config.js';
-import { buildFlagValues } from '../build-flags.js';
-import type { CliContext } from '../context.js';
-import { storeOf, type PkgFlags } from './pkg-shared.js';
+import { applyFlags } from '../config/flags.js';
+import { readConfigFile } from '../config/read.js';
+import { resolveConfig } from '../config/resolve.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { preparePackage } from '../pkg/load.js';
+import { mergePackageConfig } from '../pkg/merge-config.js';
+import { buildFlagValues } from './build-flags.js';
+import type { CliContext } from './context.js';
+import { storeOf, type PkgFlags } from './commands/pkg-shared.js';
 
 export interface PackageBuild {
   config: ResolvedConfig;
@@ -18,6 +18,8 @@ export interface PackageBuild {
   packageRoot: string;
   /** The package's name, the default image name. */
   name: string;
+  /** The package's folder name in the store (name_version). */
+  dirName: string;
 }
 
 export async function resolvePackageBuild(
@@ -45,5 +47,10 @@ export async function resolvePackageBuild(
     source: flags.configPath ?? `package ${stored.dirName}`,
   });
   if (flags.nanosDir) config.nanosDir = flags.nanosDir;
-  return { config, packageRoot: loadable.sysroot, name: stored.name };
+  return {
+    config,
+    packageRoot: loadable.sysroot,
+    name: stored.name,
+    dirName: stored.dirName,
+  };
 }

@@ -1,0 +1,97 @@
+// Build an image and boot it in the foreground: shared by `run` and
+// `pkg load`. Serial output streams live; the exit code is the program's.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { buildImage } from '../build/pipeline.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { UserError } from '../errors.js';
+import { findQemu } from '../qemu/find-qemu.js';
+import { runImageForeground } from '../qemu/local-run.js';
+import { checkHostPortsFree } from '../qemu/ports.js';
+import type { CliContext } from './context.js';
+import { nanosDirOf } from './nanos-dir.js';
+
+export type ForegroundFlags = Record<string, unknown> & {
+  publishAddr?: string;
+  timeout?: string;
+};
+
+export interface ForegroundBuild {
+  config: ResolvedConfig;
+  /** A package's sysroot, copied whole into the image first. */
+  packageRoot?: string;
+  /** File name of the image under stateDir/run. */
+  imageFileName: string;
+}
+
+/** Adds --publish-addr and --timeout. */
+export function addForegroundFlags(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '--publish-addr <addr>',
+        'host address forwarded ports listen on (default: all)',
+      ),
+    )
+    .addOption(
+      new Option('--timeout <seconds>', 'stop the VM after this long'),
+    );
+}
+
+function parseTimeoutMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError('FLAG_INVALID', `--timeout ${text}: not seconds`, {
+      hint: 'give a positive number of seconds, e.g. --timeout 60',
+    });
+  }
+  return seconds * 1000;
+}
+
+/** Builds, boots, waits; sets ctx.exitCode to the program's exit code. */
+export async function buildAndBoot(
+  ctx: CliContext,
+  opts: ForegroundFlags,
+  build: ForegroundBuild,
+): Promise<void> {
+  const { logger, paths, io } = ctx;
+  const timeoutMs = parseTimeoutMs(opts.timeout);
+  const qemuPath = await findQemu(io.env.PATH);
+  await checkHostPortsFree(
+    build.config.run.ports,
+    opts.publishAddr || '0.0.0.0',
+  );
+
+  const runDir = join(paths.stateDir, 'run');
+  await mkdir(runDir, { recursive: true });
+  const image = await buildImage({
+    config: build.config,
+    packageRoot: build.packageRoot,
+    outPath: join(runDir, build.imageFileName),
+    localRun: true,
+    nanosDir: nanosDirOf(opts, ctx),
+    paths,
+    logger,
+    signal: io.signal,
+  });
+  logger.debug(`image: ${image.path} (${image.sizeBytes} bytes)`);
+
+  const result = await runImageForeground({
+    qemuPath,
+    image,
+    config: build.config,
+    paths,
+    logger,
+    signal: io.signal,
+    publishAddress: opts.publishAddr,
+    timeoutMs,
+  });
+  if (result.kind === 'timeout') {
+    logger.warn(`stopped the VM after --timeout ${opts.timeout}s`);
+  } else if (result.kind === 'interrupted') {
+    logger.info('stopped');
+  }
+  ctx.exitCode = result.exitCode;
+}
