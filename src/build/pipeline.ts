@@ -4,10 +4,14 @@
 import { UserError } from '../errors.js';
 import { writeImage } from '../image/write.js';
 import { buildImageSpec } from '../manifest/index.js';
+import { checkProgramDeps } from '../manifest/program-files.js';
 import type { NanosRelease } from '../nanos/types.js';
 import { resolveNanosRelease } from '../nanos/release.js';
 import type { BuiltImage } from '../../providers/types.js';
 import type { BuildRequest } from './types.js';
+
+/** Skiff builds x86-64 images; the release and the program must match. */
+const TARGET_ARCH = 'x86_64';
 
 /** Kernel and Boot from config.json replace the release's own files. */
 function applyOverrides(
@@ -32,7 +36,15 @@ function applyOverrides(
 /** Builds the raw image at req.outPath (written whole or not at all). */
 export async function buildImage(req: BuildRequest): Promise<BuiltImage> {
   const { config, logger } = req;
+  // A program that cannot run is the user's to fix; say so before a
+  // possibly slow (or offline) Nanos download.
+  await checkProgramDeps(
+    config,
+    config.targetRoot ?? req.packageRoot ?? '/',
+    TARGET_ARCH,
+  );
   const found = await resolveNanosRelease({
+    arch: TARGET_ARCH,
     version: config.nanosVersion,
     dir: req.nanosDir,
     paths: req.paths,

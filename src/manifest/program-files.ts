@@ -79,6 +79,29 @@ function inRoot(hostPath: string, imagePath: string, root: string): boolean {
 }
 
 /**
+ * Resolves the program's loader and libraries without adding anything, so
+ * that a bad program is reported before a Nanos release is fetched.
+ */
+export async function checkProgramDeps(
+  config: ResolvedConfig,
+  root: string,
+  arch: ElfArch,
+): Promise<void> {
+  await resolveElfDeps(config.programHostPath, {
+    root,
+    programImagePath: config.programImagePath,
+    ldLibraryPath: ldLibraryPathOf(config),
+    arch,
+  });
+}
+
+function ldLibraryPathOf(config: ResolvedConfig): string[] {
+  return (config.env.LD_LIBRARY_PATH ?? '')
+    .split(':')
+    .filter((d) => d.startsWith('/'));
+}
+
+/**
  * Resolves and adds the program and everything it loads. Returns the
  * dependency facts (the caller uses them for LD_LIBRARY_PATH).
  */
@@ -88,9 +111,7 @@ export async function addProgramFiles(
   opts: ProgramFilesOptions,
 ): Promise<ElfDeps> {
   const { root } = opts;
-  const ldLibraryPath = (config.env.LD_LIBRARY_PATH ?? '')
-    .split(':')
-    .filter((d) => d.startsWith('/'));
+  const ldLibraryPath = ldLibraryPathOf(config);
   const probe = await resolveElfDeps(config.programHostPath, {
     root,
     programImagePath: config.programImagePath,

@@ -52,6 +52,22 @@ describe('skiff build: bad input', () => {
     await expectNothingWritten(out);
   });
 
+  it('reports a bad program before looking for a Nanos release', async () => {
+    const dir = join(home.dir, 'not-elf-first');
+    await mkdir(join(dir, 'empty-release'), { recursive: true });
+    const script = join(dir, 'script.sh');
+    await writeFile(script, '#!/bin/sh\necho hi\n');
+    const out = join(dir, 'out.img');
+    const r = await build(
+      [script, '--nanos-dir', join(dir, 'empty-release')],
+      out,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ELF/);
+    expect(r.stderr).not.toMatch(/kernel\.img|Nanos/);
+    await expectNothingWritten(out);
+  });
+
   it('names a missing shared library', async () => {
     const dir = join(home.dir, 'missing-lib');
     await mkdir(dir);
