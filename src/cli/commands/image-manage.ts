@@ -79,6 +79,10 @@ function registerCreate(image: Command, ctx: CliContext): void {
     .option('--force', 'replace an image of the same name')
     .option('-g, --projectid <id>', 'gcp: CloudConfig.ProjectID')
     .option('-z, --zone <zone>', 'gcp, aws: CloudConfig.Zone')
+    .option(
+      '--bucketname <bucket>',
+      'gcp, aws: CloudConfig.BucketName (the upload bucket)',
+    )
     .option('--create-bucket', 'gcp: create CloudConfig.BucketName if missing')
     .option('--keep-upload', 'gcp, aws: keep the uploaded object in the bucket')
     .option(

@@ -34,7 +34,7 @@ export function addTargetFlags(cmd: Command): Command {
     .option('-z, --zone <zone>', 'gcp, aws: CloudConfig.Zone');
 }
 
-/** -g/--projectid and -z/--zone over CloudConfig. */
+/** -g/--projectid, -z/--zone and --bucketname over CloudConfig. */
 export function applyCloudFlags(
   config: ResolvedConfig,
   opts: Record<string, unknown>,
@@ -43,6 +43,9 @@ export function applyCloudFlags(
     config.cloud.projectId = opts.projectid;
   }
   if (typeof opts.zone === 'string') config.cloud.zone = opts.zone;
+  if (typeof opts.bucketname === 'string') {
+    config.cloud.bucketName = opts.bucketname;
+  }
   return config;
 }
 

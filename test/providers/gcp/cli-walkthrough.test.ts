@@ -85,6 +85,23 @@ describe.skipIf(!kernel)('skiff on GCP (fake)', () => {
     gcp.fake.objects.clear();
   }, 120_000);
 
+  it('takes the bucket from --bucketname over CloudConfig', async () => {
+    gcp.fake.buckets.add('flag-bucket');
+    const args = ['image', 'create', './hello', ...target, '-i', 'flagged'];
+    const run = await cli(
+      ...args,
+      '--bucketname',
+      'flag-bucket',
+      '--keep-upload',
+    );
+    expect(run.stderr).not.toContain('error');
+    expect(run.code).toBe(0);
+    expect(gcp.fake.objects.has('flag-bucket/flagged.tar.gz')).toBe(true);
+    expect(gcp.fake.objects.has('skiff-images/flagged.tar.gz')).toBe(false);
+    gcp.fake.images.clear();
+    gcp.fake.objects.clear();
+  }, 120_000);
+
   it('creates, runs, reads and deletes', async () => {
     const made = await cli(
       'image',
