@@ -50,11 +50,9 @@ export async function resolveProgram(
       );
       return undefined;
     }
-    return {
-      written,
-      hostPath: resolve(input.root, `.${imagePath}`),
-      imagePath,
-    };
+    // The real file inside the root: a link such as Debian's
+    // /usr/bin/php -> /etc/alternatives/php must not be followed on the host.
+    return { written, hostPath: found.hostPath, imagePath };
   }
   const base = input.programArg !== undefined ? input.cwd : input.baseDir;
   const hostPath = resolve(base, written);

@@ -73,11 +73,6 @@ export interface ProgramFilesOptions {
   logger: Logger;
 }
 
-/** True when hostPath is root + imagePath. */
-function inRoot(hostPath: string, imagePath: string, root: string): boolean {
-  return resolve(hostPath) === resolve(root, `.${imagePath}`);
-}
-
 /**
  * Resolves the program's loader and libraries without adding anything, so
  * that a bad program is reported before a Nanos release is fetched.
@@ -158,9 +153,10 @@ export async function addProgram(
   root: string,
 ): Promise<void> {
   const { programHostPath, programImagePath } = config;
-  if (inRoot(programHostPath, programImagePath, root)) {
-    const found = await findInRoot(root, programImagePath);
-    if (found) return addResolvedFile(copier, found, 'the program');
+  // Found inside the root (perhaps through links): add it with its links.
+  const found = await findInRoot(root, programImagePath);
+  if (found && resolve(found.hostPath) === resolve(programHostPath)) {
+    return addResolvedFile(copier, found, 'the program');
   }
   const st = await stat(programHostPath);
   copier.tree.put(

@@ -253,7 +253,7 @@ describe('resolveConfig with a TargetRoot', () => {
     );
     expect(c.targetRoot).toBe(root);
     expect(c.programImagePath).toBe('/usr/bin/tool');
-    expect(c.programHostPath).toBe(join(root, 'usr/bin/tool'));
+    expect(c.programHostPath).toBe(join(root, 'usr/bin/tool.real'));
   });
 
   it('says the program is missing inside the root', async () => {

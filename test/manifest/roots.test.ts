@@ -149,3 +149,23 @@ describe('buildImageSpec with a TargetRoot', () => {
     expect(env.get('LD_LIBRARY_PATH')).toBe('/mine:/opt/x/lib');
   });
 });
+
+describe('a Program that is a link inside the root', () => {
+  const root = join(top, 'linkroot');
+  baseRoot(root);
+  // Debian's alternatives: absolute links that only make sense in the root.
+  const alt = `/skiff-alt-${process.pid}`;
+  mkdirSync(join(root, alt), { recursive: true });
+  gcc(join(root, 'usr/bin/real-app'), [fixture('hello.c')]);
+  symlinkSync('/usr/bin/real-app', join(root, alt, 'app'));
+  symlinkSync(`${alt}/app`, join(root, 'usr/bin/app'));
+
+  it('follows absolute links inside the root, never on the host', async () => {
+    const { spec } = await build({ Program: '/usr/bin/app', TargetRoot: root });
+    const flat = flatten(spec.root);
+    expect(flat.get('/usr/bin/app')).toBe(`-> ${alt}/app`);
+    expect(flat.get(`${alt}/app`)).toBe('-> /usr/bin/real-app');
+    expect(flat.get('/usr/bin/real-app')).toBe(join(root, 'usr/bin/real-app'));
+    expect(spec.manifest.get('program')).toBe('/usr/bin/app');
+  });
+});
