@@ -116,10 +116,6 @@ export async function createAwsImage(
       { hint: 'pass --force to replace it, or choose another --imagename' },
     );
   }
-  if (existing) {
-    logger.info(`replacing AMI ${opts.name} (${existing.ImageId})`);
-    await deleteImageAndSnapshots(ec2, existing);
-  }
   if (route === 's3') {
     await preflightS3Import({
       s3: d.clients.s3,
@@ -176,6 +172,12 @@ export async function createAwsImage(
       baseVolumeBytes: opts.config.baseVolumeBytes,
       tags,
     };
+    // The name must be free to register, so the old AMI goes only now,
+    // once the new snapshot is complete: a failed upload keeps it.
+    if (existing) {
+      logger.info(`replacing AMI ${opts.name} (${existing.ImageId})`);
+      await deleteImageAndSnapshots(ec2, existing);
+    }
     logger.info(`registering AMI ${opts.name}`);
     logger.debug(JSON.stringify(buildRegisterImageInput(spec)));
     imageId = await registerImage(ec2, spec);

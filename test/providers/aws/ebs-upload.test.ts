@@ -309,6 +309,36 @@ describe('EBS direct upload', () => {
     ).toBe('snap-old');
   });
 
+  it('keeps the old AMI when the replacement fails to upload', async () => {
+    mockHappyPath();
+    const old = {
+      ImageId: 'ami-old',
+      Name: 'sf-console',
+      Tags: [{ Key: 'skiff:managed', Value: 'true' }],
+    };
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [old] });
+    ec2.on(DeregisterImageCommand).resolves({});
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    const denied = Object.assign(new Error('not allowed'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 403 },
+    });
+    ebs.on(PutSnapshotBlockCommand).rejects(denied);
+    const aws = await provider();
+    await expect(
+      aws.createImage({
+        name: 'sf-console',
+        image: fixture.image,
+        config: makeConfig(),
+        force: true,
+      }),
+    ).rejects.toThrow();
+    expect(ec2.commandCalls(DeregisterImageCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(RegisterImageCommand)).toHaveLength(0);
+  });
+
   it('registers UEFI images as uefi and grows the root volume to BaseVolumeSz', async () => {
     mockHappyPath();
     const aws = await provider();
