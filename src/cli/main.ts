@@ -75,6 +75,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     renderError(err, ctx);
-    return err instanceof SkiffError && err.code === 'ABORTED' ? 130 : 1;
+    // Ctrl-C exits 130 whatever error the interrupted step turned it into.
+    const aborted =
+      io.signal?.aborted === true ||
+      (err instanceof SkiffError && err.code === 'ABORTED');
+    return aborted ? 130 : 1;
   }
 }

@@ -10,6 +10,12 @@ const KNOWN_ERRNO_HINTS: Record<string, string> = {
   ECONNREFUSED: 'nothing is listening there: check the endpoint',
 };
 
+/** Dimmed on a terminal only: piped output and NO_COLOR stay plain. */
+function dim(text: string, ctx: CliContext): string {
+  const color = ctx.io.stderr.isTTY === true && !ctx.io.env.NO_COLOR;
+  return color ? `\x1b[2m${text}\x1b[0m` : text;
+}
+
 export function renderError(err: unknown, ctx: CliContext): void {
   const code =
     err instanceof SkiffError ? err.code : (errnoCode(err) ?? 'INTERNAL');
@@ -31,7 +37,7 @@ export function renderError(err: unknown, ctx: CliContext): void {
   if (cause) {
     const causeText = cause instanceof Error ? cause.message : String(cause);
     if (causeText && !message.includes(causeText)) {
-      ctx.logger.error(`\x1b[2mcaused by: ${causeText}\x1b[0m`);
+      ctx.logger.error(dim(`caused by: ${causeText}`, ctx));
     }
   }
   if (ctx.debug && err instanceof Error && err.stack)
