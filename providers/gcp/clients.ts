@@ -1,6 +1,9 @@
 // The SDK clients for one GCP project, pointed at the configured endpoints.
 // Credentials come from Application Default Credentials (key file, gcloud
 // user credentials, metadata server), resolved by google-auth-library.
+// Every token is registered as a log secret when it is fetched or
+// refreshed, so an error that echoes a request never shows one.
+import type { EventEmitter } from 'node:events';
 import {
   FirewallsClient,
   GlobalOperationsClient,
@@ -23,8 +26,33 @@ export interface GcpClients {
   firewalls: FirewallsClient;
   globalOperations: GlobalOperationsClient;
   zoneOperations: ZoneOperationsClient;
-  /** Loads credentials once and registers the token as a log secret. */
+  /**
+   * Loads credentials once; this and every later token (refreshes
+   * included) is registered as a log secret.
+   */
   authenticate(): Promise<void>;
+}
+
+interface TokenSource {
+  getClient(): Promise<unknown>;
+  getAccessToken(): Promise<string | null | undefined>;
+}
+
+/** Registers the current token and every one the client fetches later. */
+async function watchTokens(
+  auth: TokenSource,
+  service: string,
+  logger: Logger,
+): Promise<void> {
+  const client = (await auth.getClient()) as Partial<EventEmitter>;
+  logger.debug(`gcp: ${service} credentials from ${client.constructor.name}`);
+  // OAuth2Client and its kin (metadata server, JWT, external accounts)
+  // emit `tokens` whenever they fetch a new access token.
+  client.on?.('tokens', (tokens: { access_token?: string | null }) => {
+    if (tokens.access_token) logger.addSecret(tokens.access_token);
+  });
+  const token = await auth.getAccessToken();
+  if (token) logger.addSecret(token);
 }
 
 export function createGcpClients(
@@ -36,8 +64,11 @@ export function createGcpClients(
     scopes: SCOPES,
     ...(settings.keyFilename ? { keyFilename: settings.keyFilename } : {}),
   };
-  const compute = { ...auth, ...settings.compute };
-  const images = new ImagesClient(compute);
+  const images = new ImagesClient({ ...auth, ...settings.compute });
+  // One GoogleAuth for every Compute client: one token, refreshed in one
+  // place, where watchTokens sees it. Storage ships its own, older
+  // google-auth-library, which is watched separately.
+  const compute = { ...auth, ...settings.compute, auth: images.auth };
   // Interrupted chunks are re-sent: uploads are retried even though they
   // carry no generation precondition (the object is Skiff's own).
   const storage = new Storage({
@@ -63,12 +94,10 @@ export function createGcpClients(
     authenticate() {
       authenticated ??= (async () => {
         try {
-          const token = await images.auth.getAccessToken();
-          if (token) logger.addSecret(token);
-          // An emulator gets no credentials; real GCS may get its own token.
+          await watchTokens(images.auth, 'Compute', logger);
+          // An emulator gets no credentials; real GCS gets its own token.
           if (!settings.storageEndpoint) {
-            const gcs = await storage.authClient.getAccessToken();
-            if (gcs) logger.addSecret(gcs);
+            await watchTokens(storage.authClient, 'Storage', logger);
           }
         } catch (err) {
           if (settings.keyFilename && errnoCode(err) === 'ENOENT') {

@@ -31,6 +31,10 @@ export interface FakeRequest {
 export interface GcpFakeOptions {
   /** The access token the metadata server hands out. */
   token?: string;
+  /** A new random token for every token request (as after expiry). */
+  rotateTokens?: boolean;
+  /** expires_in of each token; under 5 min makes clients refresh often. */
+  tokenTtlSeconds?: number;
 }
 
 interface UploadSession {
@@ -64,7 +68,10 @@ function tarHeaderOf(gz: Buffer): Buffer | undefined {
 }
 
 export class GcpFake {
+  /** The first token handed out (the only one unless rotating). */
   readonly token: string;
+  /** Every token handed out, in order. */
+  readonly issuedTokens: string[] = [];
   readonly requests: FakeRequest[] = [];
   readonly buckets = new Set<string>();
   readonly objects = new Map<string, { data: Buffer; metadata: Json }>();
@@ -78,10 +85,12 @@ export class GcpFake {
   failNextImage?: { code: string; message: string };
   dropUploadOnce = false;
   serialNotReadyCalls = 0;
-  /** Fails the next request whose path contains `pathIncludes`; `{auth}`
-   * in the message is replaced by the request's Authorization header. */
+  /** Fails the next request whose path contains `pathIncludes` (and
+   * whose method is `method`, if set); `{auth}` in the message is
+   * replaced by the request's Authorization header. */
   failNext?: {
     pathIncludes: string;
+    method?: string;
     status: number;
     reason: string;
     message: string;
@@ -93,10 +102,13 @@ export class GcpFake {
   private readonly sessions = new Map<string, UploadSession>();
   private server?: Server;
   private nextId = 1000;
+  private readonly rotateTokens: boolean;
+  private readonly tokenTtlSeconds: number;
 
   constructor(options: GcpFakeOptions = {}) {
-    this.token =
-      options.token ?? `ya29.fake-${randomBytes(12).toString('hex')}`;
+    this.token = options.token ?? newToken();
+    this.rotateTokens = options.rotateTokens === true;
+    this.tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   }
 
   get url(): string {
@@ -146,7 +158,11 @@ export class GcpFake {
     this.requests.push(record);
     try {
       const fail = this.failNext;
-      if (fail && url.pathname.includes(fail.pathIncludes)) {
+      if (
+        fail &&
+        url.pathname.includes(fail.pathIncludes) &&
+        (!fail.method || fail.method === req.method)
+      ) {
         this.failNext = undefined;
         const auth = String(req.headers.authorization ?? '');
         throw new HttpError(
@@ -189,9 +205,12 @@ export class GcpFake {
   private metadata(path: string, res: ServerResponse) {
     res.setHeader('Metadata-Flavor', 'Google');
     if (path.endsWith('/service-accounts/default/token')) {
+      const first = this.issuedTokens.length === 0;
+      const token = first || !this.rotateTokens ? this.token : newToken();
+      this.issuedTokens.push(token);
       return send(res, 200, {
-        access_token: this.token,
-        expires_in: 3600,
+        access_token: token,
+        expires_in: this.tokenTtlSeconds,
         token_type: 'Bearer',
       });
     }
@@ -523,6 +542,10 @@ export class GcpFake {
       next: String(end),
     };
   }
+}
+
+function newToken(): string {
+  return `ya29.fake-${randomBytes(12).toString('hex')}`;
 }
 
 function crc32cOf(data: Buffer): string {

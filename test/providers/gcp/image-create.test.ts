@@ -10,6 +10,7 @@ import { RecordingLogger } from '../../../src/log.js';
 import { configWith, setupGcp, type GcpTestEnv } from './setup.js';
 
 let env: GcpTestEnv;
+const drop = { write: () => true };
 
 beforeAll(async () => {
   env = await setupGcp();
@@ -168,7 +169,8 @@ describe('GCP image create', () => {
     const err = await gcp.listImages().catch((e: unknown) => e);
     expect(String((err as Error).message)).toContain(env.fake.token);
 
-    renderError(err, { logger, json: false, debug: true } as CliContext);
+    const io = { env: {}, stdout: drop, stderr: drop, cwd: '/' };
+    renderError(err, { logger, io, json: false, debug: true } as CliContext);
     logger.debug(`request failed: ${(err as Error).message}`);
     const text = logger.text();
     expect(text).toContain('denied for Bearer ***');

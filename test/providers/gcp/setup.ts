@@ -11,7 +11,7 @@ import type {
   ResolvedConfig,
 } from '../../../src/config/types.js';
 import { RecordingLogger } from '../../../src/log.js';
-import { GcpFake } from '../../helpers/gcp-fake.js';
+import { GcpFake, type GcpFakeOptions } from '../../helpers/gcp-fake.js';
 
 export const GIB = 2 ** 30;
 
@@ -35,8 +35,10 @@ export interface GcpTestEnv {
  * fake metadata server through GCE_METADATA_HOST (the SDKs read
  * process.env themselves; tests run each file in its own worker).
  */
-export async function setupGcp(): Promise<GcpTestEnv> {
-  const fake = await new GcpFake().start();
+export async function setupGcp(
+  fakeOptions: GcpFakeOptions = {},
+): Promise<GcpTestEnv> {
+  const fake = await new GcpFake(fakeOptions).start();
   const dir = await mkdtemp(join(tmpdir(), 'skiff-gcp-'));
   const saved = { ...process.env };
   process.env.GCE_METADATA_HOST = fake.hostPort;
