@@ -1,13 +1,20 @@
 // Picks the adapter for a target: -t/--target, else CloudConfig.Platform,
 // else qemu. Cloud adapters are imported only when asked for, so local
-// commands never load a cloud SDK.
+// commands never load a cloud SDK; their validate.ts modules load none.
 import type {
   ResolvedCloudConfig,
   ResolvedConfig,
 } from '../src/config/types.js';
 import { resolveCloudConfig } from '../src/config/resolve-run.js';
 import { UserError } from '../src/errors.js';
-import type { Provider, ProviderContext, TargetName } from './types.js';
+import { validateAwsImageCreate } from './aws/validate.js';
+import { validateGcpImageCreate } from './gcp/validate.js';
+import type {
+  CreateImageOptions,
+  Provider,
+  ProviderContext,
+  TargetName,
+} from './types.js';
 
 export const TARGETS: readonly TargetName[] = ['qemu', 'gcp', 'aws'];
 
@@ -57,5 +64,32 @@ export async function createProvider(
       const { createAwsProvider } = await import('./aws/index.js');
       return createAwsProvider(base, cloudConfigOf(ctx));
     }
+  }
+}
+
+/**
+ * Checks an `image create` that need no network (image name, bucket,
+ * upload route), so that a bad request fails before the image is built.
+ * Returns warnings for switches the target ignores.
+ */
+export function validateCreateImage(
+  target: TargetName,
+  name: string,
+  config: ResolvedConfig,
+  options: CreateImageOptions['options'] = {},
+): string[] {
+  switch (target) {
+    case 'qemu': {
+      const cloudOnly = ['upload', 'createBucket', 'keepUpload'] as const;
+      return cloudOnly.some((key) => options[key] !== undefined)
+        ? [
+            '--upload, --create-bucket and --keep-upload are for -t gcp and -t aws; they are ignored',
+          ]
+        : [];
+    }
+    case 'gcp':
+      return validateGcpImageCreate(name, config.cloud, options);
+    case 'aws':
+      return validateAwsImageCreate(name, config.cloud, options);
   }
 }

@@ -31,37 +31,10 @@ import {
 import { deleteSnapshotQuietly, waitForSnapshot } from './snapshots.js';
 import { skiffTags, TAG_IMAGE, toAwsTags, userTags } from './tags.js';
 import type { AwsTimings } from './timings.js';
+import { uploadRoute, validateAwsImageCreate } from './validate.js';
 import { preflightS3Import } from './vmimport.js';
 
 const GIB = 1024 ** 3;
-/** What EC2 accepts in an AMI name. */
-const AMI_NAME = /^[A-Za-z0-9()[\] ./'@_-]{3,128}$/;
-
-export type UploadRoute = 'ebs' | 's3';
-
-export function uploadRoute(value: unknown): UploadRoute {
-  if (value === undefined || value === 'ebs') return 'ebs';
-  if (value === 's3') return 's3';
-  throw new UserError(
-    'AWS_UPLOAD_ROUTE_INVALID',
-    `upload route "${String(value)}" is not known`,
-    { hint: 'use --upload s3, or leave it out for EBS direct upload' },
-  );
-}
-
-export function validateImageName(name: string): void {
-  if (!AMI_NAME.test(name)) {
-    throw new UserError(
-      'AWS_IMAGE_NAME_INVALID',
-      `image name "${name}" is not a valid AMI name`,
-      {
-        hint:
-          'use --imagename with 3-128 letters, digits, spaces or ' +
-          "( ) [ ] . / - ' @ _",
-      },
-    );
-  }
-}
 
 export interface CreateImageDeps {
   ctx: ProviderContext;
@@ -77,15 +50,8 @@ export async function createAwsImage(
 ): Promise<ImageInfo> {
   const { ec2 } = d.clients;
   const { logger } = d.ctx;
-  validateImageName(opts.name);
+  validateAwsImageCreate(opts.name, d.cloud, opts.options);
   const route = uploadRoute(opts.options?.upload);
-  if (route === 's3' && !d.cloud.bucketName) {
-    throw new UserError(
-      'AWS_BUCKET_REQUIRED',
-      '--upload s3 needs a bucket and CloudConfig.BucketName is not set',
-      { hint: 'set CloudConfig.BucketName, or leave out --upload s3' },
-    );
-  }
   const sizeBytes = await stat(opts.image.path).then(
     (s) => s.size,
     (err: unknown) => {

@@ -15,6 +15,7 @@ import { gcpError, isNotFound } from './errors.js';
 import { waitForOperation } from './operations.js';
 import { checkResourceName, requireBucket, SKIFF_LABEL } from './settings.js';
 import { deleteUpload, ensureBucket, uploadArtifact } from './upload.js';
+import { validateGcpImageCreate } from './validate.js';
 
 const GIB = 2 ** 30;
 const STILL_RUNNING = new Set(['GCP_OPERATION_TIMEOUT', 'ABORTED']);
@@ -84,7 +85,7 @@ export async function createGcpImage(
   opts: CreateImageOptions,
 ): Promise<ImageInfo> {
   const { settings, clients, logger } = ctx;
-  checkResourceName('image', opts.name);
+  validateGcpImageCreate(opts.name, settings, opts.options);
   const bucket = requireBucket(settings);
   try {
     await stat(opts.image.path);

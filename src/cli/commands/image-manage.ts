@@ -7,7 +7,11 @@ import { buildImage } from '../../build/pipeline.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { formatBytes } from '../../log.js';
 import { validateName } from '../../state/names.js';
-import { createProvider, resolveTarget } from '../../../providers/index.js';
+import {
+  createProvider,
+  resolveTarget,
+  validateCreateImage,
+} from '../../../providers/index.js';
 import type { ImageInfo } from '../../../providers/types.js';
 import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
 import type { CliContext } from '../context.js';
@@ -111,6 +115,15 @@ function registerCreate(image: Command, ctx: CliContext): void {
       signal: io.signal,
       config,
     });
+    // Only flags the user gave: commander leaves the others undefined.
+    const options = {
+      createBucket: opts.createBucket === true || undefined,
+      keepUpload: opts.keepUpload === true || undefined,
+      upload: opts.upload,
+    };
+    for (const warning of validateCreateImage(target, name, config, options)) {
+      logger.warn(warning);
+    }
 
     const workRoot = join(paths.dataDir, 'tmp');
     await mkdir(workRoot, { recursive: true, mode: 0o700 });
@@ -132,11 +145,7 @@ function registerCreate(image: Command, ctx: CliContext): void {
         image: built,
         config,
         force: opts.force === true,
-        options: {
-          createBucket: opts.createBucket === true,
-          keepUpload: opts.keepUpload === true,
-          upload: opts.upload,
-        },
+        options,
       });
       if (ctx.json) logger.result(JSON.stringify(info, null, 2));
       else logger.result(formatImageTable([info]));
