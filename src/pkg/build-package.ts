@@ -15,6 +15,7 @@ import {
   type ResolvedElfFile,
 } from '../elf/resolve.js';
 import type { ImageConfig } from '../oci/manifest.js';
+import { writeDefaultArgs } from './default-args.js';
 import {
   chooseImageProgram,
   imageEnv,
@@ -47,6 +48,8 @@ export interface BuildPackageOptions {
 
 export interface BuiltPackage {
   manifest: RawConfig;
+  /** CMD's arguments, used only when the user gives no Args. */
+  defaultArgs: string[];
   program: ImageProgram;
   libraries: number;
   /** Runtime module paths skipped because their libraries are missing. */
@@ -135,11 +138,12 @@ function manifestFor(
   const env = imageEnv(opts.config);
   const workDir = opts.config.config?.WorkingDir;
   // argv[0] is the program's image path, so a loader that adds user Args
-  // can tell it from an argument. With -f, the image's command is not used
-  // (program.args is empty): `php -a` must not precede the user's script.
+  // can tell it from an argument. CMD's arguments are not here but in
+  // default-args.json: the user's Args replace them (`php -a` must not
+  // precede the user's script). -a values are kept like ENTRYPOINT's.
   const args = [
     program.realImagePath,
-    ...program.args,
+    ...program.fixedArgs,
     ...(opts.extraArgs ?? []),
   ];
   const manifest: RawConfig = {
@@ -221,8 +225,10 @@ export async function buildPackage(
   }
   const manifest = manifestFor(opts, program, extras.language);
   await writePackageManifest(opts.pkgDir, manifest);
+  await writeDefaultArgs(opts.pkgDir, program.defaultArgs);
   return {
     manifest,
+    defaultArgs: program.defaultArgs,
     program,
     libraries: deps.libraries.length,
     skippedModules: skipped,

@@ -50,6 +50,8 @@ export interface FromDockerOptions {
 export interface FromDockerResult {
   pkg: StoredPackage;
   manifest: RawConfig;
+  /** CMD's arguments, used only when the user gives no Args. */
+  defaultArgs: string[];
   program: ImageProgram;
   libraries: number;
   layers: number;
@@ -144,6 +146,7 @@ export async function packageFromDocker(
     return {
       pkg,
       manifest: built.manifest,
+      defaultArgs: built.defaultArgs,
       program: built.program,
       libraries: built.libraries,
       layers: image.layers.length,

@@ -17,8 +17,10 @@ export interface ImageProgram {
   /** With every symlink resolved: the ELF itself. */
   realImagePath: string;
   hostPath: string;
-  /** Arguments after argv[0]. */
-  args: string[];
+  /** ENTRYPOINT's arguments after argv[0]: always passed. */
+  fixedArgs: string[];
+  /** CMD's arguments: defaults, replaced by the user's Args. */
+  defaultArgs: string[];
   /** Where it came from, for messages. */
   origin: 'flag' | 'entrypoint' | 'cmd';
 }
@@ -76,14 +78,21 @@ function isShellForm(argv: string[]): boolean {
   );
 }
 
+interface CommandParts {
+  /** argv[0] and the arguments always passed. */
+  fixed: string[];
+  /** Arguments the user's Args replace (CMD's, when CMD follows). */
+  defaults: string[];
+}
+
 async function resolveProgramArgv(
   root: string,
-  argv: string[],
+  { fixed, defaults }: CommandParts,
   env: Record<string, string>,
   workDir: string,
   origin: ImageProgram['origin'],
 ): Promise<ImageProgram & { kind: string }> {
-  const written = argv[0]!;
+  const written = fixed[0]!;
   const hit = await lookupExecutable(root, written, env, workDir);
   if (!hit) {
     throw new UserError(
@@ -97,7 +106,8 @@ async function resolveProgramArgv(
     imagePath: hit.imagePath,
     realImagePath: hit.found.realImagePath,
     hostPath: hit.found.hostPath,
-    args: argv.slice(1),
+    fixedArgs: fixed.slice(1),
+    defaultArgs: defaults,
     origin,
     kind: await kindOf(hit.found.hostPath),
   };
@@ -127,7 +137,7 @@ export async function chooseImageProgram(
   if (executable !== undefined) {
     const p = await resolveProgramArgv(
       root,
-      [executable],
+      { fixed: [executable], defaults: [] },
       env,
       workDir,
       'flag',
@@ -152,18 +162,27 @@ export async function chooseImageProgram(
       { hint: 'name the executable with -f, e.g. -f php' },
     );
   }
+  // As in Docker: ENTRYPOINT is the command, CMD its default arguments;
+  // without an ENTRYPOINT, CMD's first word is the command.
+  const parts = entry.length
+    ? { fixed: entry, defaults: cmd }
+    : { fixed: cmd.slice(0, 1), defaults: cmd.slice(1) };
   const p = await resolveProgramArgv(
     root,
-    argv,
+    parts,
     env,
     workDir,
     entry.length ? 'entrypoint' : 'cmd',
   );
   if (p.kind === 'elf') return p;
   if (entry.length > 0 && cmd.length > 0 && !isShellForm(cmd)) {
-    const c = await resolveProgramArgv(root, cmd, env, workDir, 'cmd').catch(
-      () => undefined,
-    );
+    const c = await resolveProgramArgv(
+      root,
+      { fixed: cmd.slice(0, 1), defaults: cmd.slice(1) },
+      env,
+      workDir,
+      'cmd',
+    ).catch(() => undefined);
     if (c?.kind === 'elf') {
       onNote(
         `ENTRYPOINT ${entry[0]} is ${p.kind === 'script' ? 'a script' : 'not an ELF'}; using CMD ${c.written}`,

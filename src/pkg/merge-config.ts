@@ -1,9 +1,11 @@
 // How a package's manifest and the user's config.json combine for
 // `pkg load` (docs/packages.md): the package gives the program; user Env,
 // ManifestPassthrough, RunConfig and scalars win; Args are the package's
-// followed by the user's; lists are joined.
+// followed by the user's (or, when the user gives none, by the image's
+// CMD defaults); lists are joined.
 import { join, posix } from 'node:path';
 import type { RawConfig } from '../config/types.js';
+import { readDefaultArgs } from './default-args.js';
 
 export interface MergedConfig {
   config: RawConfig;
@@ -70,7 +72,8 @@ export function mergePackageConfig(
   const out: RawConfig = { ...pkg, ...user };
   delete out.TargetRoot;
   out.Program = pkg.Program;
-  const args = [...(pkg.Args ?? []), ...(user.Args ?? [])];
+  const userArgs = user.Args?.length ? user.Args : readDefaultArgs(pkgDir);
+  const args = [...(pkg.Args ?? []), ...userArgs];
   if (args.length) out.Args = args;
   const env = { ...pkg.Env, ...user.Env };
   if (Object.keys(env).length) out.Env = env;

@@ -76,7 +76,8 @@ describe('packageFromDocker', () => {
     ]);
     const r = await run();
     expect(r.manifest.Program).toBe('/usr/local/bin/hello');
-    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello', 'world']);
+    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello']);
+    expect(r.defaultArgs).toEqual(['world']);
     expect(r.manifest.Version).toBe('v1');
     expect(r.libraries).toBe(0);
     const sysroot = join(r.pkg.dir, 'sysroot');
@@ -113,6 +114,45 @@ describe('packageFromDocker', () => {
     );
     const r = await run();
     expect(r.manifest.Args).toEqual(['/usr/local/bin/hello', '--extra']);
+    expect(r.defaultArgs).toEqual([]);
+    expect(existsSync(join(r.pkg.dir, 'default-args.json'))).toBe(false);
+  });
+
+  it('keeps CMD arguments as defaults, apart from the Args', async (t) => {
+    if (!staticElf) return t.skip();
+    // The official php images: a script ENTRYPOINT, CMD ["php", "-a"].
+    const script = '#!/bin/sh\nexec "$@"\n';
+    const { run } = await fromImage([
+      helloImage(
+        staticElf,
+        { Entrypoint: ['docker-entrypoint'], Cmd: ['hello', '-a'] },
+        [
+          {
+            type: 'file',
+            path: 'usr/local/bin/docker-entrypoint',
+            data: script,
+            mode: 0o755,
+          },
+        ],
+      ),
+    ]);
+    const r = await run();
+    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello']);
+    const defaults = join(r.pkg.dir, 'default-args.json');
+    expect(JSON.parse(readFileSync(defaults, 'utf8'))).toEqual(['-a']);
+  });
+
+  it('keeps ENTRYPOINT arguments and takes CMD as defaults', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run } = await fromImage([
+      helloImage(staticElf, {
+        Entrypoint: ['hello', '--serve'],
+        Cmd: ['--port', '80'],
+      }),
+    ]);
+    const r = await run();
+    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello', '--serve']);
+    expect(r.defaultArgs).toEqual(['--port', '80']);
   });
 
   it('uses ENTRYPOINT alone, with its arguments', async (t) => {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergePackageConfig } from '../../src/pkg/merge-config.js';
 
@@ -62,5 +65,22 @@ describe('mergePackageConfig', () => {
     );
     expect(config.MapDirs).toEqual({ '/p/ok': '/ok', '/p/lib/*': '/lib' });
     expect(notes).toHaveLength(2);
+  });
+
+  it("uses the image's CMD arguments only when the user gives no Args", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-merge-'));
+    try {
+      await writeFile(join(dir, 'default-args.json'), '["-a"]\n');
+      const withArgs = mergePackageConfig(pkg, { Args: ['/app/x.php'] }, dir);
+      expect(withArgs.config.Args).toEqual(['/usr/bin/php8.2', '/app/x.php']);
+      const without = mergePackageConfig(pkg, {}, dir);
+      expect(without.config.Args).toEqual(['/usr/bin/php8.2', '-a']);
+      await writeFile(join(dir, 'default-args.json'), '{"a": 1}');
+      expect(() => mergePackageConfig(pkg, {}, dir)).toThrow(
+        expect.objectContaining({ code: 'PACKAGE_INVALID' }),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
