@@ -1,6 +1,7 @@
 // Reads a `docker save` tarball: manifest.json names the config and the
-// layer tars. Members are unpacked once into a temp folder; each layer is
-// checked against the config's diff_ids.
+// layer tars (plain or, from Docker 25 on, possibly compressed blobs).
+// Members are unpacked once into a temp folder, links followed inside the
+// archive; each layer is checked against the config's diff_ids.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
 import { describeFsError, UserError } from '../errors.js';
 import { checkDigest, sha256Digest } from './digest.js';
+import { layerCompression, openLayerTar } from './layer-stream.js';
 import type { LocalImage } from './local-image.js';
 import { parseImageConfig } from './manifest.js';
 import { checkPlatform } from './pull.js';
@@ -38,25 +40,46 @@ function safeMember(name: string, archive: string): string {
   return norm;
 }
 
-/** Unpacks regular files of the archive into `dir`. */
-async function unpack(archive: string, dir: string): Promise<Set<string>> {
-  const names = new Set<string>();
+/** The archive's members: regular files on disk, links by target. */
+interface Members {
+  files: Set<string>;
+  /** Symlinks and hard links: member name -> the member it names. */
+  links: Map<string, string>;
+}
+
+const MAX_LINK_HOPS = 16;
+
+/**
+ * Unpacks regular files of the archive into `dir` and notes its links:
+ * `docker save` (before Docker 25) and skopeo store a layer once and
+ * link every other `<id>/layer.tar` to it.
+ */
+async function unpack(archive: string, dir: string): Promise<Members> {
+  const members: Members = { files: new Set(), links: new Map() };
   const ex = extract();
   ex.on('entry', (header, stream, next) => {
-    if (header.type !== 'file') {
+    const skip = () => {
       stream.resume();
       stream.on('end', next);
-      return;
-    }
+    };
     let name: string;
     try {
       name = safeMember(header.name, archive);
+      if (header.type === 'symlink' || header.type === 'link') {
+        const target = header.linkname ?? '';
+        const from =
+          header.type === 'symlink'
+            ? posix.join(posix.dirname(name), target)
+            : target;
+        members.links.set(name, safeMember(from, archive));
+      }
     } catch (err) {
       ex.destroy(err as Error);
       return;
     }
+    if (header.type !== 'file') return skip();
     const dest = join(dir, name);
-    names.add(name);
+    members.files.add(name);
     mkdir(dirname(dest), { recursive: true })
       .then(() => pipeline(stream, createWriteStream(dest)))
       .then(
@@ -70,7 +93,44 @@ async function unpack(archive: string, dir: string): Promise<Set<string>> {
     if (err instanceof UserError) throw err;
     throw describeFsError(err, 'reading docker archive', archive);
   }
-  return names;
+  return members;
+}
+
+/** The unpacked file a member name stands for, through its links. */
+function memberFile(
+  members: Members,
+  name: string,
+  archive: string,
+  dir: string,
+): string {
+  let current = safeMember(name, archive);
+  for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+    if (members.files.has(current)) return join(dir, current);
+    const next = members.links.get(current);
+    if (next === undefined) break;
+    current = next;
+  }
+  throw new UserError(
+    'ARCHIVE_INVALID',
+    `${archive}: member "${name}" is missing or a broken link`,
+    { hint: 'the archive is incomplete; save it again' },
+  );
+}
+
+/**
+ * The digests of a layer file: as stored, and of its tar (its diff_id).
+ * `docker save` stores tars; Docker 25+ and OCI layouts may store them
+ * compressed, so a compressed file is hashed again through the
+ * decompressor.
+ */
+async function layerDigests(
+  path: string,
+): Promise<{ blob: string; diffId: string }> {
+  const blob = await hashFile(path);
+  if ((await layerCompression(path)) === 'none') return { blob, diffId: blob };
+  const hash = createHash('sha256');
+  await pipeline(await openLayerTar(path), hash);
+  return { blob, diffId: `sha256:${hash.digest('hex')}` };
 }
 
 function pickEntry(
@@ -113,8 +173,10 @@ export async function readDockerArchive(
   archive: string,
   options: ReadArchiveOptions,
 ): Promise<LocalImage> {
-  const names = await unpack(archive, options.workDir);
-  if (!names.has('manifest.json')) {
+  const members = await unpack(archive, options.workDir);
+  const file = (name: string) =>
+    memberFile(members, name, archive, options.workDir);
+  if (!members.files.has('manifest.json')) {
     throw new UserError(
       'ARCHIVE_INVALID',
       `${archive} is not a docker-archive (no manifest.json)`,
@@ -125,20 +187,21 @@ export async function readDockerArchive(
     await readFile(join(options.workDir, 'manifest.json'), 'utf8'),
   ) as ArchiveEntry[];
   const entry = pickEntry(entries, options.ref, archive);
-  const configBytes = await readFile(
-    join(options.workDir, safeMember(entry.Config, archive)),
-  );
+  const configBytes = await readFile(file(entry.Config));
   const config = parseImageConfig(configBytes, `${archive}: ${entry.Config}`);
   checkPlatform(config, options.platform, archive);
   const diffIds = config.rootfs?.diff_ids ?? [];
   const layers = [];
   for (const [i, name] of entry.Layers.entries()) {
-    const path = join(options.workDir, safeMember(name, archive));
-    const digest = await hashFile(path);
-    // Layers are stored uncompressed here, so they hash to their diff_id.
+    const path = file(name);
+    const what = `${archive}: layer ${name}`;
+    const digests = await layerDigests(path);
+    // Docker 25+ names blobs by their digest (an OCI layout inside).
+    const named = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(posix.normalize(name));
+    if (named) checkDigest(`sha256:${named[1]}`, digests.blob, what);
     const diffId = diffIds[i];
-    if (diffId) checkDigest(diffId, digest, `${archive}: layer ${name}`);
-    layers.push({ digest, path });
+    if (diffId) checkDigest(diffId, digests.diffId, what);
+    layers.push({ digest: digests.blob, path });
   }
   return {
     source: archive,

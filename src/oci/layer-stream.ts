@@ -17,13 +17,25 @@ async function magic(path: string): Promise<Buffer> {
   }
 }
 
-export async function openLayerTar(path: string): Promise<Readable> {
+export type LayerCompression = 'gzip' | 'zstd' | 'none';
+
+/** How a layer file is compressed, by its first bytes. */
+export async function layerCompression(
+  path: string,
+): Promise<LayerCompression> {
   const head = await magic(path);
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
+  return 'none';
+}
+
+export async function openLayerTar(path: string): Promise<Readable> {
+  const compression = await layerCompression(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (head[0] === 0x1f && head[1] === 0x8b) {
+  if (compression === 'gzip') {
     return raw.pipe(zlib.createGunzip({ chunkSize: 1 << 20 }));
   }
-  if (head.equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) {
+  if (compression === 'zstd') {
     const zstd = (zlib as Record<string, unknown>)['createZstdDecompress'];
     if (typeof zstd !== 'function') {
       raw.destroy();

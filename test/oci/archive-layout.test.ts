@@ -1,16 +1,44 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RecordingLogger } from '../../src/log.js';
 import { readDockerArchive } from '../../src/oci/docker-archive.js';
+import { flattenLayers } from '../../src/oci/flatten.js';
 import {
   writeDockerArchive,
   writeOciLayout,
 } from '../../src/oci/image-writer.js';
 import { readOciLayout } from '../../src/oci/oci-layout.js';
 import { linuxPlatform } from '../../src/oci/platform.js';
+import {
+  writeDocker25Archive,
+  writeLegacyArchive,
+} from '../fixtures/oci/archives.js';
 import { layeredImage } from '../fixtures/oci/images.js';
+
+function hasSkopeo(): boolean {
+  try {
+    execFileSync('skopeo', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The flattened tree's keep.conf and the hard-linked file. */
+async function flattenedText(
+  layers: Awaited<ReturnType<typeof readDockerArchive>>['layers'],
+  root: string,
+) {
+  await flattenLayers(layers, root, new RecordingLogger());
+  return [
+    readFileSync(join(root, 'etc/keep.conf'), 'utf8'),
+    readFileSync(join(root, 'data/second-link'), 'utf8'),
+  ];
+}
 
 let dir: string;
 beforeEach(async () => {
@@ -38,6 +66,73 @@ describe('readDockerArchive', () => {
       platform: amd64,
     });
     expect(byTag.configDigest).toBe(img.configDigest);
+  });
+
+  it('follows the layer.tar links of a legacy docker save', async () => {
+    const tar = join(dir, 'legacy.tar');
+    await writeLegacyArchive(tar, 'docker.io/tools/demo:1', layeredImage());
+    const img = await readDockerArchive(tar, {
+      workDir: join(dir, 'w'),
+      ref: 'tools/demo:1',
+      platform: amd64,
+    });
+    expect(img.layers.map((l) => l.digest)).toEqual(
+      img.config.rootfs?.diff_ids,
+    );
+    expect(await flattenedText(img.layers, join(dir, 'root'))).toEqual([
+      'keep\n',
+      'linked content\n',
+    ]);
+  });
+
+  it('reads a Docker 25 archive with compressed blobs', async () => {
+    const tar = join(dir, 'd25.tar');
+    await writeDocker25Archive(tar, 'tools/demo:1', layeredImage());
+    const img = await readDockerArchive(tar, {
+      workDir: join(dir, 'w'),
+      platform: amd64,
+    });
+    expect(img.layers).toHaveLength(2);
+    // Blob digests (compressed), not the diff_ids of the tars inside.
+    expect(img.layers[0]!.digest).not.toBe(img.config.rootfs?.diff_ids?.[0]);
+    expect(await flattenedText(img.layers, join(dir, 'root'))).toEqual([
+      'keep\n',
+      'linked content\n',
+    ]);
+  });
+
+  it('rejects a compressed layer whose tar is not its diff_id', async () => {
+    const tar = join(dir, 'd25.tar');
+    await writeDocker25Archive(tar, 'tools/demo:1', layeredImage(), {
+      reverseLayers: true,
+    });
+    await expect(
+      readDockerArchive(tar, { workDir: join(dir, 'w'), platform: amd64 }),
+    ).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+  });
+
+  it.skipIf(!hasSkopeo())('reads an archive skopeo wrote', async () => {
+    const layout = join(dir, 'layout');
+    const img = layeredImage();
+    // A layer twice: skopeo stores it once and links the second.
+    img.layers.push(img.layers[0]!);
+    await writeOciLayout(layout, 'v1', [img]);
+    const tar = join(dir, 'skopeo.tar');
+    execFileSync('skopeo', [
+      'copy',
+      '--quiet',
+      `oci:${layout}:v1`,
+      `docker-archive:${tar}:tools/demo:v1`,
+    ]);
+    const got = await readDockerArchive(tar, {
+      workDir: join(dir, 'w'),
+      ref: 'tools/demo:v1',
+      platform: amd64,
+    });
+    expect(got.layers).toHaveLength(3);
+    expect(got.layers.map((l) => l.digest)).toEqual(
+      got.config.rootfs?.diff_ids,
+    );
   });
 
   it('names a tag the archive does not hold', async () => {
