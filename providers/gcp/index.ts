@@ -5,8 +5,8 @@ import type { Provider, ProviderContext } from '../types.js';
 import { createGcpClients } from './clients.js';
 import { DEFAULT_TUNING, type GcpContext, type GcpTuning } from './context.js';
 import { createGcpImage, deleteGcpImage, listGcpImages } from './images.js';
+import { createGcpInstance } from './create-instance.js';
 import {
-  createGcpInstance,
   deleteGcpInstance,
   getVm,
   listGcpInstances,

@@ -2,19 +2,10 @@
 // firewall rule; list, start, stop and delete only Skiff's instances.
 import type { PortForward } from '../../src/config/types.js';
 import { UserError } from '../../src/errors.js';
-import type {
-  CreateInstanceOptions,
-  InstanceInfo,
-  InstanceState,
-} from '../types.js';
+import type { InstanceInfo, InstanceState } from '../types.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
-import {
-  checkFirewallFree,
-  createFirewall,
-  deleteFirewall,
-  networkTag,
-} from './firewall.js';
+import { deleteFirewall, networkTag } from './firewall.js';
 import { waitForOperation } from './operations.js';
 import {
   checkResourceName,
@@ -22,7 +13,6 @@ import {
   type GcpSettings,
 } from './settings.js';
 
-const GIB = 2 ** 30;
 const PORTS_KEY = 'skiff-ports';
 const IMAGE_LABEL = 'skiff-image';
 
@@ -148,11 +138,11 @@ export function toInstanceInfo(vm: Record<string, any>): InstanceInfo {
   };
 }
 
-function zonal(ctx: GcpContext) {
+export function zonal(ctx: GcpContext) {
   return { project: ctx.settings.projectId, zone: ctx.settings.zone };
 }
 
-function waitOptions(ctx: GcpContext, step: string) {
+export function waitOptions(ctx: GcpContext, step: string) {
   return {
     ...zonal(ctx),
     step,
@@ -170,17 +160,31 @@ export function instanceNotFound(ctx: GcpContext, name: string): UserError {
   );
 }
 
-/** The raw instance, or UserError if absent or not Skiff's. */
-export async function getVm(ctx: GcpContext, name: string) {
+/** The raw instance in `zone` (default: the configured one), if any. */
+export async function findVm(
+  ctx: GcpContext,
+  name: string,
+  zone = ctx.settings.zone,
+): Promise<Record<string, any> | undefined> {
   checkResourceName('instance', name);
   await ctx.clients.authenticate();
-  let vm: Record<string, any>;
   try {
-    [vm] = await ctx.clients.instances.get({ ...zonal(ctx), instance: name });
+    const [vm] = await ctx.clients.instances.get({
+      project: ctx.settings.projectId,
+      zone,
+      instance: name,
+    });
+    return vm as Record<string, any>;
   } catch (err) {
-    if (isNotFound(err)) throw instanceNotFound(ctx, name);
-    throw gcpError(err, `looking up instance ${name}`);
+    if (isNotFound(err)) return undefined;
+    throw gcpError(err, `looking up instance ${name} in ${zone}`);
   }
+}
+
+/** The raw instance, or UserError if absent or not Skiff's. */
+export async function getVm(ctx: GcpContext, name: string) {
+  const vm = await findVm(ctx, name);
+  if (!vm) throw instanceNotFound(ctx, name);
   if (vm.labels?.[SKIFF_LABEL.key] !== SKIFF_LABEL.value) {
     throw new UserError(
       'INSTANCE_NOT_SKIFF',
@@ -189,70 +193,6 @@ export async function getVm(ctx: GcpContext, name: string) {
     );
   }
   return vm;
-}
-
-async function imageSizeGb(ctx: GcpContext, image: string): Promise<number> {
-  try {
-    const [found] = await ctx.clients.images.get({
-      project: ctx.settings.projectId,
-      image,
-    });
-    return Number(found.diskSizeGb ?? 1);
-  } catch (err) {
-    if (isNotFound(err)) {
-      throw new UserError(
-        'IMAGE_NOT_FOUND',
-        `image ${image} does not exist in project ${ctx.settings.projectId}`,
-        {
-          hint: `create it with \`skiff image create -t gcp --imagename ${image}\``,
-        },
-      );
-    }
-    throw gcpError(err, `looking up image ${image}`);
-  }
-}
-
-export async function createGcpInstance(
-  ctx: GcpContext,
-  opts: CreateInstanceOptions,
-): Promise<InstanceInfo> {
-  const { settings, clients, logger } = ctx;
-  checkResourceName('instance', opts.name);
-  checkResourceName('image', opts.imageName);
-  const wantedGb = Math.ceil((opts.config.baseVolumeBytes ?? 0) / GIB);
-  if (
-    opts.config.manifestPassthrough?.gcp !== undefined &&
-    !settings.instanceProfile
-  ) {
-    logger.warn(
-      'no CloudConfig.InstanceProfile: the instance has no service account, so Cloud Logging will not receive its logs',
-    );
-  }
-
-  await clients.authenticate();
-  await checkFirewallFree(ctx, opts.name);
-  const plan: InstancePlan = {
-    name: opts.name,
-    imageName: opts.imageName,
-    flavor: opts.flavor ?? settings.flavor,
-    diskSizeGb: Math.max(wantedGb, await imageSizeGb(ctx, opts.imageName)),
-    ports: opts.ports,
-    serviceAccount: settings.instanceProfile,
-  };
-  const step = `creating instance ${opts.name} from image ${opts.imageName}`;
-  logger.info(`${step} (${plan.flavor}, ${plan.diskSizeGb} GB disk)`);
-  let response: unknown;
-  try {
-    response = await clients.instances.insert({
-      ...zonal(ctx),
-      instanceResource: instanceResource(settings, plan),
-    });
-  } catch (err) {
-    throw gcpError(err, step);
-  }
-  await waitForOperation(clients, response, waitOptions(ctx, step));
-  await createFirewall(ctx, opts.name, opts.ports);
-  return toInstanceInfo(await getVm(ctx, opts.name));
 }
 
 export async function listGcpInstances(

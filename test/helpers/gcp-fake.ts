@@ -83,6 +83,8 @@ export class GcpFake {
   readonly serial = new Map<string, { text: string; droppedBytes: number }>();
   /** Knobs for failure cases. */
   failNextImage?: { code: string; message: string };
+  /** The next instance insert ends DONE with this error, creating none. */
+  failNextInstance?: { code: string; message: string };
   dropUploadOnce = false;
   serialNotReadyCalls = 0;
   /** Fails the next request whose path contains `pathIncludes` (and
@@ -377,17 +379,17 @@ export class GcpFake {
       case 'POST instances':
         return send(res, 200, this.insertInstance(ctx));
       case 'GET instances :name':
-        return send(res, 200, this.get(this.instances, ctx, 'instances'));
+        return send(res, 200, this.instance(ctx));
       case 'GET instances':
         return send(res, 200, list(this.instances, req.query));
       case 'POST instances :name start':
       case 'POST instances :name stop': {
-        const instance = this.get(this.instances, ctx, 'instances');
+        const instance = this.instance(ctx);
         instance.status = verb === 'start' ? 'RUNNING' : 'TERMINATED';
         return send(res, 200, this.operation(ctx, verb!));
       }
       case 'DELETE instances :name':
-        this.get(this.instances, ctx, 'instances');
+        this.instance(ctx);
         this.instances.delete(name!);
         this.serial.delete(name!);
         return send(res, 200, this.operation(ctx, 'delete'));
@@ -408,6 +410,24 @@ export class GcpFake {
         404,
         'notFound',
         `The resource 'projects/${ctx.project}/global/${kind}/${ctx.name}' was not found`,
+      );
+    }
+    return item;
+  }
+
+  /** An instance of this zone; seeded ones without a zone are in all. */
+  private instance(ctx: {
+    project: string;
+    zone?: string;
+    name: string;
+  }): Json {
+    const item = this.get(this.instances, ctx, 'instances');
+    const zone = item.zone ? String(item.zone).split('/').pop() : ctx.zone;
+    if (zone !== ctx.zone) {
+      throw new HttpError(
+        404,
+        'notFound',
+        `The resource 'projects/${ctx.project}/zones/${ctx.zone}/instances/${ctx.name}' was not found`,
       );
     }
     return item;
@@ -502,6 +522,10 @@ export class GcpFake {
     if (this.instances.has(body.name)) {
       throw new HttpError(409, 'alreadyExists', `instance ${body.name} exists`);
     }
+    const error = this.failNextInstance;
+    this.failNextInstance = undefined;
+    if (error)
+      return this.operation({ ...ctx, name: body.name }, 'insert', error);
     this.instances.set(body.name, {
       ...body,
       id: String(this.nextId++),

@@ -75,6 +75,13 @@ describe('firewall rules on GCP', () => {
       ports: [{ protocol: 'tcp', hostPort: 80, guestPort: 80 }],
     });
 
+  /** The methods and paths of Compute writes since `from`. */
+  const writes = (from: number) =>
+    env.fake.requests
+      .slice(from)
+      .filter((r) => r.method !== 'GET' && !r.path.endsWith('/wait'))
+      .map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`);
+
   it("deleting web leaves myweb's rule; re-creating web works", async () => {
     await create('web');
     await create('myweb');
@@ -108,5 +115,68 @@ describe('firewall rules on GCP', () => {
     });
     expect(env.fake.instances.has('twin')).toBe(false);
     expect(env.fake.firewalls.get('skiff-twin-ports')).toEqual(other);
+  });
+
+  it('opens the ports before the instance starts', async () => {
+    const from = env.fake.requests.length;
+    await create('first');
+    const inserts = writes(from).filter((w) => w.startsWith('POST'));
+    expect(inserts).toEqual([
+      'POST global/firewalls',
+      'POST us-central1-a/instances',
+    ]);
+  });
+
+  it('starts no instance when the rule cannot be created', async () => {
+    env.fake.failNext = {
+      pathIncludes: '/global/firewalls',
+      method: 'POST',
+      status: 403,
+      reason: 'forbidden',
+      message: 'Required compute.firewalls.create permission',
+    };
+    await expect(create('nofw')).rejects.toMatchObject({
+      code: 'GCP_PERMISSION_DENIED',
+      message: expect.stringContaining('creating firewall rule skiff-nofw'),
+    });
+    expect(env.fake.instances.has('nofw')).toBe(false);
+    expect(env.fake.firewalls.has('skiff-nofw-ports')).toBe(false);
+  });
+
+  it('removes the rule again when the instance is refused', async () => {
+    env.fake.failNext = {
+      pathIncludes: '/zones/us-central1-a/instances',
+      method: 'POST',
+      status: 400,
+      reason: 'invalid',
+      message: "Invalid value for field 'resource.machineType'",
+    };
+    await expect(create('novm')).rejects.toMatchObject({
+      message: expect.stringContaining('creating instance novm'),
+    });
+    expect(env.fake.instances.has('novm')).toBe(false);
+    expect(env.fake.firewalls.has('skiff-novm-ports')).toBe(false);
+  });
+
+  it('removes the rule again when the instance operation fails', async () => {
+    env.fake.failNextInstance = {
+      code: 'ZONE_RESOURCE_POOL_EXHAUSTED',
+      message: 'The zone does not have enough resources',
+    };
+    await expect(create('nocap')).rejects.toMatchObject({
+      code: 'GCP_ZONE_RESOURCE_POOL_EXHAUSTED',
+    });
+    expect(env.fake.firewalls.has('skiff-nocap-ports')).toBe(false);
+  });
+
+  it("refuses an existing instance's name without touching its rule", async () => {
+    await create('taken');
+    const rule = env.fake.firewalls.get('skiff-taken-ports');
+    const from = env.fake.requests.length;
+    await expect(create('taken')).rejects.toMatchObject({
+      code: 'INSTANCE_EXISTS',
+    });
+    expect(writes(from)).toEqual([]);
+    expect(env.fake.firewalls.get('skiff-taken-ports')).toBe(rule);
   });
 });

@@ -1,0 +1,138 @@
+// `instance create -t gcp`: the firewall rule first (it targets a network
+// tag, so it can exist before the instance), then the instance; a failed
+// insert takes the rule away again, so nothing is left half made.
+import { SkiffError, UserError } from '../../src/errors.js';
+import type { CreateInstanceOptions, InstanceInfo } from '../types.js';
+import type { GcpContext } from './context.js';
+import { gcpError, isNotFound } from './errors.js';
+import {
+  checkFirewallFree,
+  createFirewall,
+  deleteFirewall,
+  firewallName,
+} from './firewall.js';
+import {
+  findVm,
+  getVm,
+  instanceResource,
+  toInstanceInfo,
+  waitOptions,
+  zonal,
+  type InstancePlan,
+} from './instances.js';
+import { waitForOperation } from './operations.js';
+import { checkResourceName } from './settings.js';
+
+const GIB = 2 ** 30;
+/** The insert may still go on in GCP: the instance can yet appear. */
+const STILL_RUNNING = new Set(['GCP_OPERATION_TIMEOUT', 'ABORTED']);
+
+async function imageSizeGb(ctx: GcpContext, image: string): Promise<number> {
+  try {
+    const [found] = await ctx.clients.images.get({
+      project: ctx.settings.projectId,
+      image,
+    });
+    return Number(found.diskSizeGb ?? 1);
+  } catch (err) {
+    if (isNotFound(err)) {
+      throw new UserError(
+        'IMAGE_NOT_FOUND',
+        `image ${image} does not exist in project ${ctx.settings.projectId}`,
+        {
+          hint: `create it with \`skiff image create -t gcp --imagename ${image}\``,
+        },
+      );
+    }
+    throw gcpError(err, `looking up image ${image}`);
+  }
+}
+
+async function insertInstance(
+  ctx: GcpContext,
+  plan: InstancePlan,
+): Promise<void> {
+  const step = `creating instance ${plan.name} from image ${plan.imageName}`;
+  ctx.logger.info(`${step} (${plan.flavor}, ${plan.diskSizeGb} GB disk)`);
+  let response: unknown;
+  try {
+    response = await ctx.clients.instances.insert({
+      ...zonal(ctx),
+      instanceResource: instanceResource(ctx.settings, plan),
+    });
+  } catch (err) {
+    throw gcpError(err, step);
+  }
+  await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
+}
+
+/** After a failed insert: drop the rule, unless the instance may yet come. */
+async function rollBackFirewall(
+  ctx: GcpContext,
+  name: string,
+  failure: unknown,
+): Promise<void> {
+  const rule = firewallName(name);
+  if (failure instanceof SkiffError && STILL_RUNNING.has(failure.code)) {
+    ctx.logger.warn(
+      `kept firewall rule ${rule}: instance ${name} may still be created; \`skiff instance delete -t gcp ${name}\` removes both`,
+    );
+    return;
+  }
+  try {
+    await deleteFirewall(ctx, name);
+    ctx.logger.debug(`removed firewall rule ${rule}: the instance failed`);
+  } catch (err) {
+    ctx.logger.warn(
+      `could not remove firewall rule ${rule} (${gcpError(err, 'cleanup').message}); remove it with \`gcloud compute firewall-rules delete ${rule}\``,
+    );
+  }
+}
+
+export async function createGcpInstance(
+  ctx: GcpContext,
+  opts: CreateInstanceOptions,
+): Promise<InstanceInfo> {
+  const { settings, clients, logger } = ctx;
+  checkResourceName('instance', opts.name);
+  checkResourceName('image', opts.imageName);
+  const wantedGb = Math.ceil((opts.config.baseVolumeBytes ?? 0) / GIB);
+  if (
+    opts.config.manifestPassthrough?.gcp !== undefined &&
+    !settings.instanceProfile
+  ) {
+    logger.warn(
+      'no CloudConfig.InstanceProfile: the instance has no service account, so Cloud Logging will not receive its logs',
+    );
+  }
+
+  await clients.authenticate();
+  // Checked first: the rule below would otherwise replace this one's.
+  if (await findVm(ctx, opts.name)) {
+    throw new UserError(
+      'INSTANCE_EXISTS',
+      `instance ${opts.name} already exists in ${settings.projectId}/${settings.zone}`,
+      {
+        hint: `delete it (\`skiff instance delete -t gcp ${opts.name}\`) or choose another --instance-name`,
+      },
+    );
+  }
+  await checkFirewallFree(ctx, opts.name);
+  const plan: InstancePlan = {
+    name: opts.name,
+    imageName: opts.imageName,
+    flavor: opts.flavor ?? settings.flavor,
+    diskSizeGb: Math.max(wantedGb, await imageSizeGb(ctx, opts.imageName)),
+    ports: opts.ports,
+    serviceAccount: settings.instanceProfile,
+  };
+
+  await createFirewall(ctx, opts.name, opts.ports);
+  try {
+    await insertInstance(ctx, plan);
+  } catch (err) {
+    if (opts.ports.length > 0) await rollBackFirewall(ctx, opts.name, err);
+    throw err;
+  }
+  return toInstanceInfo(await getVm(ctx, opts.name));
+}
