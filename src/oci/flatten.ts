@@ -19,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract, type Header as Headers } from 'tar-stream';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { throwIfAborted } from './abort.js';
 import { openLayerTar } from './layer-stream.js';
 import type { LocalLayer } from './local-image.js';
 import { normalizeEntryName, resolveInRoot } from './root-path.js';
@@ -252,7 +253,7 @@ async function applyLayer(state: LayerState, path: string): Promise<void> {
   done.catch(() => undefined);
   try {
     for await (const entry of ex) {
-      state.signal?.throwIfAborted();
+      throwIfAborted(state.signal, `applying ${state.where}`);
       await applyEntry(state, entry.header, entry as unknown as Readable);
     }
     await settle(state);

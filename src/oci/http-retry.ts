@@ -55,7 +55,8 @@ export async function withRetries(
       await res.body?.cancel();
       lastError = undefined;
     } catch (err) {
-      if (!isTransientError(err) || i === options.attempts - 1) throw err;
+      const last = i === options.attempts - 1;
+      if (last || options.signal?.aborted || !isTransientError(err)) throw err;
       lastError = err;
     }
   }

@@ -12,6 +12,7 @@ import {
   UserError,
 } from '../errors.js';
 import type { Logger } from '../log.js';
+import { abortError } from './abort.js';
 import type { BlobCache } from './blob-cache.js';
 import type { RegistryCredentials } from './credentials.js';
 import { checkDigest, sha256Digest } from './digest.js';
@@ -85,8 +86,11 @@ export class RegistryClient {
         { hint: 'check the repository name and tag' },
       );
     }
-    await this.expectOk(res, `fetching manifest ${this.what}:${reference}`);
-    const bytes = Buffer.from(await res.arrayBuffer());
+    const step = `fetching manifest ${this.refText(reference)}`;
+    await this.expectOk(res, step);
+    const bytes = await this.guard(step, async () =>
+      Buffer.from(await res.arrayBuffer()),
+    );
     const digest = sha256Digest(bytes);
     if (reference.startsWith('sha256:')) {
       checkDigest(reference, digest, `manifest ${this.what}@${reference}`);
@@ -116,7 +120,26 @@ export class RegistryClient {
     }
     // Web streams are async iterable in Node: no conversion needed.
     const body = res.body as unknown as AsyncIterable<Uint8Array>;
-    return cache.write(digest, body, onBytes);
+    return this.guard(`fetching ${what}`, () =>
+      cache.write(digest, body, onBytes),
+    );
+  }
+
+  /** Runs `work`; once the signal fired, its failure is the abort. */
+  private async guard<T>(step: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const signal = this.options.signal;
+      if (signal?.aborted) throw abortError(signal, step);
+      throw err;
+    }
+  }
+
+  /** repo:tag, or repo@sha256:... for a digest. */
+  private refText(reference: string): string {
+    const sep = reference.startsWith('sha256:') ? '@' : ':';
+    return `${this.what}${sep}${reference}`;
   }
 
   async hasBlob(digest: string): Promise<boolean> {
@@ -280,8 +303,11 @@ export class RegistryClient {
   }
 
   private networkError(err: unknown, url: URL): unknown {
+    const signal = this.options.signal;
+    if (signal?.aborted) {
+      return abortError(signal, `talking to registry ${url.host}`);
+    }
     if (err instanceof SkiffError) return err;
-    if (err instanceof Error && err.name === 'AbortError') return err;
     const cause = (err as { cause?: { code?: string; message?: string } })
       ?.cause;
     const code = cause?.code ?? '';

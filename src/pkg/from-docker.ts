@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import type { RawConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { SkiffPaths } from '../paths.js';
+import { throwIfAborted } from '../oci/abort.js';
 import { BlobCache } from '../oci/blob-cache.js';
 import {
   lookupCredentials,
@@ -117,7 +118,7 @@ export async function packageFromDocker(
   const work = await store.createTemp();
   try {
     const image = await loadImage(source, platform, work, opts);
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal, `reading ${opts.source}`);
     const root = join(work, 'rootfs');
     const stats = await flattenLayers(image.layers, root, logger, opts.signal);
     logger.debug(
@@ -125,7 +126,7 @@ export async function packageFromDocker(
         `${stats.symlinks} symlinks, ${stats.hardlinks} hard links, ` +
         `${stats.whiteouts} whiteouts`,
     );
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal, `flattening ${opts.source}`);
     const pkgDir = join(work, 'pkg');
     await mkdir(pkgDir);
     const built = await buildPackage({
@@ -141,7 +142,7 @@ export async function packageFromDocker(
       description: `from ${image.source} (${image.configDigest})`,
       logger,
     });
-    opts.signal?.throwIfAborted();
+    throwIfAborted(opts.signal, `building package ${id.name}`);
     const pkg = await store.install(pkgDir, id);
     return {
       pkg,

@@ -27,6 +27,8 @@ interface Fake {
     retriedAfter503?: boolean;
   };
   corrupt: Set<string>;
+  /** Milliseconds before each manifest answer (a slow registry). */
+  delay: { manifestMs: number };
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ function listen(server: Server): Promise<number> {
 async function startFake(layout: string, topDigest: string): Promise<Fake> {
   const seen: Fake['seen'] = { blobAuth: [], accept: [], requests: [] };
   const corrupt = new Set<string>();
+  const delay = { manifestMs: 0 };
   const blob = (d: string) =>
     readFile(join(layout, 'blobs/sha256', d.slice(7)));
   const blobs = createServer(async (req, res) => {
@@ -81,6 +84,9 @@ async function startFake(layout: string, topDigest: string): Promise<Fake> {
     }
     if (m[1] === 'manifests') {
       seen.accept.push(String(req.headers.accept));
+      if (delay.manifestMs) {
+        await new Promise((r) => setTimeout(r, delay.manifestMs));
+      }
       const ref = m[2] === 'v1' ? topDigest : m[2]!;
       if (!ref.startsWith('sha256:')) {
         res.statusCode = 404;
@@ -108,6 +114,7 @@ async function startFake(layout: string, topDigest: string): Promise<Fake> {
     blobHost: `127.0.0.1:${blobPort}`,
     seen,
     corrupt,
+    delay,
     close: async () => {
       await new Promise((r) => registry.close(r));
       await new Promise((r) => blobs.close(r));
@@ -245,5 +252,24 @@ describe('pullImage over HTTP', () => {
         (l) => l.level === 'warn' && /unreachable/.test(l.message),
       ),
     ).toBe(true);
+  });
+
+  it('reports Ctrl-C as an abort, not as an unreachable registry', async () => {
+    const ref = parseImageReference(`${fake.host}/team/app:v1`);
+    await pullImage(ref, options(new RecordingLogger()));
+    fake.delay.manifestMs = 5000;
+    const controller = new AbortController();
+    const logger = new RecordingLogger();
+    setTimeout(() => controller.abort(new Error('received SIGINT')), 200);
+    const started = Date.now();
+    await expect(
+      pullImage(ref, { ...options(logger), signal: controller.signal }),
+    ).rejects.toMatchObject({
+      code: 'ABORTED',
+      cause: expect.objectContaining({ message: 'received SIGINT' }),
+    });
+    expect(Date.now() - started).toBeLessThan(3000);
+    // The cached tag is not used as if the registry were down.
+    expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
   });
 });

@@ -292,7 +292,11 @@ describe('packageFromDocker', () => {
         controller.abort(new Error('interrupted by test'));
       }
     };
-    await expect(run()).rejects.toThrow('interrupted by test');
+    await expect(run()).rejects.toMatchObject({
+      code: 'ABORTED',
+      message: expect.stringContaining('applying layer 1/1'),
+      cause: expect.objectContaining({ message: 'interrupted by test' }),
+    });
     expect(storeEntries(store)).toEqual([]);
   });
 });
