@@ -6,10 +6,10 @@ import type { CreateInstanceOptions, InstanceInfo } from '../types.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
 import {
-  checkFirewallFree,
   createFirewall,
   deleteFirewall,
   firewallName,
+  prepareFirewall,
 } from './firewall.js';
 import {
   findVm,
@@ -117,7 +117,7 @@ export async function createGcpInstance(
       },
     );
   }
-  await checkFirewallFree(ctx, opts.name);
+  await prepareFirewall(ctx, opts.name);
   const plan: InstancePlan = {
     name: opts.name,
     imageName: opts.imageName,

@@ -8,6 +8,8 @@ import { gcpError, isNotFound } from './errors.js';
 import { waitForOperation } from './operations.js';
 
 const MAX_NAME = 63;
+/** Marks Skiff's rules: firewall rules carry no labels. */
+const DESCRIPTION = 'Skiff: ports of instance ';
 
 /**
  * `skiff-<instance>-<suffix>`; when that passes 63 characters the instance
@@ -46,7 +48,7 @@ export function firewallResource(
   }
   return {
     name: firewallName(instance),
-    description: `Skiff: ports of instance ${instance} in ${zone}`,
+    description: `${DESCRIPTION}${instance} in ${zone}`,
     network: `global/networks/${network}`,
     direction: 'INGRESS',
     sourceRanges: ['0.0.0.0/0'],
@@ -74,57 +76,66 @@ function zoneOf(rule: { description?: string | null }): string | undefined {
 }
 
 /**
- * The zone of another instance with the same name that owns this name's
- * rule (firewalls are per project, instances per zone), or undefined.
+ * Who holds the rule named after `instance`: nobody; someone else (not
+ * made by Skiff: never changed); a live instance of that name in another
+ * zone (firewalls are per project, instances per zone); or this zone's
+ * instance, which may be gone and leave the rule to replace or delete.
  */
-export async function firewallOwnerElsewhere(
+export type RuleHolder =
+  | { kind: 'none' }
+  | { kind: 'foreign' }
+  | { kind: 'elsewhere'; zone: string }
+  | { kind: 'ours' };
+
+async function instanceExists(
   ctx: GcpContext,
   instance: string,
-): Promise<string | undefined> {
-  const name = firewallName(instance);
+  zone: string,
+): Promise<boolean> {
   try {
-    const [rule] = await ctx.clients.firewalls.get({
+    await ctx.clients.instances.get({
+      project: ctx.settings.projectId,
+      zone,
+      instance,
+    });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw gcpError(err, `looking up instance ${instance} in ${zone}`);
+  }
+}
+
+export async function ruleHolder(
+  ctx: GcpContext,
+  instance: string,
+): Promise<RuleHolder> {
+  const name = firewallName(instance);
+  let rule: { description?: string | null };
+  try {
+    [rule] = await ctx.clients.firewalls.get({
       project: ctx.settings.projectId,
       firewall: name,
     });
-    const zone = zoneOf(rule);
-    return zone && zone !== ctx.settings.zone ? zone : undefined;
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (isNotFound(err)) return { kind: 'none' };
     throw gcpError(err, `looking up firewall rule ${name}`);
   }
-}
-
-/** Fails before anything is created if the name is taken in another zone. */
-export async function checkFirewallFree(
-  ctx: GcpContext,
-  instance: string,
-): Promise<void> {
-  const zone = await firewallOwnerElsewhere(ctx, instance);
-  if (zone) {
-    throw new UserError(
-      'INSTANCE_NAME_IN_USE',
-      `an instance named ${instance} in ${zone} already owns firewall rule ${firewallName(instance)} (rules are per project)`,
-      { hint: 'choose another --instance-name' },
-    );
+  if (!rule.description?.startsWith(DESCRIPTION)) return { kind: 'foreign' };
+  const zone = zoneOf(rule);
+  // The description only says where the instance was: a rule whose
+  // instance is gone there is an orphan, not a reason to refuse the name.
+  if (
+    zone &&
+    zone !== ctx.settings.zone &&
+    (await instanceExists(ctx, instance, zone))
+  ) {
+    return { kind: 'elsewhere', zone };
   }
+  return { kind: 'ours' };
 }
 
-/**
- * Deletes the instance's rule by its exact name; absent is fine, and a
- * rule of a same-named instance in another zone is left alone.
- */
-export async function deleteFirewall(
-  ctx: GcpContext,
-  instance: string,
-): Promise<boolean> {
-  const name = firewallName(instance);
+async function removeRule(ctx: GcpContext, name: string): Promise<boolean> {
   const step = `deleting firewall rule ${name}`;
-  const elsewhere = await firewallOwnerElsewhere(ctx, instance);
-  if (elsewhere) {
-    ctx.logger.debug(`kept ${name}: it belongs to ${instance} in ${elsewhere}`);
-    return false;
-  }
   let response: unknown;
   try {
     response = await ctx.clients.firewalls.delete({
@@ -140,9 +151,59 @@ export async function deleteFirewall(
 }
 
 /**
- * Opens `ports` to the instance. A rule left by an earlier instance of the
- * same name is replaced: the name is derived from this instance only.
+ * Before an instance is created (its name is known to be free in this
+ * zone): fails if the rule belongs to someone else, and removes a rule
+ * left by an earlier instance of the name, so it opens no stale ports.
  */
+export async function prepareFirewall(
+  ctx: GcpContext,
+  instance: string,
+): Promise<void> {
+  const name = firewallName(instance);
+  const holder = await ruleHolder(ctx, instance);
+  if (holder.kind === 'elsewhere') {
+    throw new UserError(
+      'INSTANCE_NAME_IN_USE',
+      `instance ${instance} in ${holder.zone} already owns firewall rule ${name} (rules are per project)`,
+      { hint: 'choose another --instance-name' },
+    );
+  }
+  if (holder.kind === 'foreign') {
+    throw new UserError(
+      'GCP_FIREWALL_NOT_SKIFF',
+      `firewall rule ${name} exists and was not made by Skiff; not replacing it`,
+      {
+        hint: `choose another --instance-name, or delete the rule: \`gcloud compute firewall-rules delete ${name}\``,
+      },
+    );
+  }
+  if (holder.kind === 'ours' && (await removeRule(ctx, name))) {
+    ctx.logger.debug(`removed leftover firewall rule ${name}`);
+  }
+}
+
+/**
+ * Deletes the instance's rule by its exact name; absent is fine, and the
+ * rule of a live same-named instance in another zone, or one Skiff did
+ * not make, is left alone. True if a rule was deleted.
+ */
+export async function deleteFirewall(
+  ctx: GcpContext,
+  instance: string,
+): Promise<boolean> {
+  const name = firewallName(instance);
+  const holder = await ruleHolder(ctx, instance);
+  if (holder.kind === 'elsewhere') {
+    ctx.logger.debug(
+      `kept ${name}: it belongs to ${instance} in ${holder.zone}`,
+    );
+  } else if (holder.kind === 'foreign') {
+    ctx.logger.debug(`kept ${name}: it was not made by Skiff`);
+  }
+  return holder.kind === 'ours' && (await removeRule(ctx, name));
+}
+
+/** Opens `ports` to the instance, after prepareFirewall. */
 export async function createFirewall(
   ctx: GcpContext,
   instance: string,
@@ -152,9 +213,6 @@ export async function createFirewall(
   const { network, zone } = ctx.settings;
   const resource = firewallResource(instance, ports, network, zone);
   const step = `creating firewall rule ${resource.name}`;
-  if (await deleteFirewall(ctx, instance)) {
-    ctx.logger.debug(`replaced stale firewall rule ${resource.name}`);
-  }
   let response: unknown;
   try {
     response = await ctx.clients.firewalls.insert({

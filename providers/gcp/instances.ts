@@ -5,7 +5,7 @@ import { UserError } from '../../src/errors.js';
 import type { InstanceInfo, InstanceState } from '../types.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
-import { deleteFirewall, networkTag } from './firewall.js';
+import { deleteFirewall, firewallName, networkTag } from './firewall.js';
 import { waitForOperation } from './operations.js';
 import {
   checkResourceName,
@@ -240,12 +240,21 @@ export const startGcpInstance = (ctx: GcpContext, name: string) =>
 export const stopGcpInstance = (ctx: GcpContext, name: string) =>
   act(ctx, 'stop', name);
 
-/** Deletes the instance, then its firewall rule (by exact name). */
+/**
+ * Deletes the instance, then its firewall rule (by exact name). The rule
+ * goes even when the instance is already gone, so it cannot be orphaned.
+ */
 export async function deleteGcpInstance(
   ctx: GcpContext,
   name: string,
 ): Promise<void> {
-  await act(ctx, 'delete', name);
-  await deleteFirewall(ctx, name);
-  ctx.logger.info(`deleted instance ${name}`);
+  const vm = await findVm(ctx, name);
+  if (vm) await act(ctx, 'delete', name);
+  const removed = await deleteFirewall(ctx, name);
+  if (!vm && !removed) throw instanceNotFound(ctx, name);
+  if (!vm) {
+    ctx.logger.info(
+      `instance ${name} was already gone; removed its firewall rule ${firewallName(name)}`,
+    );
+  }
 }

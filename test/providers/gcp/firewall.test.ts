@@ -97,7 +97,10 @@ describe('firewall rules on GCP', () => {
   });
 
   it('replaces a stale rule left with the same name', async () => {
-    env.fake.firewalls.set('skiff-stale-ports', { name: 'skiff-stale-ports' });
+    env.fake.firewalls.set('skiff-stale-ports', {
+      name: 'skiff-stale-ports',
+      description: 'Skiff: ports of instance stale in us-central1-a',
+    });
     await create('stale');
     expect(env.fake.firewalls.get('skiff-stale-ports')!.allowed).toEqual([
       { IPProtocol: 'tcp', ports: ['80'] },
@@ -110,11 +113,24 @@ describe('firewall rules on GCP', () => {
       description: 'Skiff: ports of instance twin in europe-west4-b',
     };
     env.fake.firewalls.set('skiff-twin-ports', other);
+    const twin = {
+      name: 'twin',
+      zone: 'projects/skiff-test/zones/europe-west4-b',
+      labels: { 'managed-by': 'skiff' },
+    };
+    env.fake.instances.set('twin', twin);
     await expect(create('twin')).rejects.toMatchObject({
       code: 'INSTANCE_NAME_IN_USE',
     });
-    expect(env.fake.instances.has('twin')).toBe(false);
+    expect(env.fake.instances.get('twin')).toBe(twin);
     expect(env.fake.firewalls.get('skiff-twin-ports')).toEqual(other);
+
+    const gcp = await env.provider();
+    await expect(gcp.deleteInstance('twin')).rejects.toMatchObject({
+      code: 'INSTANCE_NOT_FOUND',
+    });
+    expect(env.fake.firewalls.get('skiff-twin-ports')).toEqual(other);
+    env.fake.instances.delete('twin');
   });
 
   it('opens the ports before the instance starts', async () => {
