@@ -2,6 +2,7 @@
 // -a appends to Args (or replaces them with argsReplace), -e K=V splits on
 // the first "=", -p and --klib append, every other flag overrides its key.
 import { UserError } from '../errors.js';
+import { memoryProblem } from './memory.js';
 import { parsePortSpec } from './ports.js';
 import { parseSize } from './size.js';
 import type { RawConfig } from './types.js';
@@ -68,15 +69,18 @@ function checkFlags(flags: BuildFlagValues): void {
       throw flagError(`-p ${spec}: ${(err as Error).message}`, 'see --help');
     }
   }
-  for (const [flag, value] of [
-    ['-m/--memory', flags.memory],
-    ['--base-volume-size', flags.baseVolumeSize],
-  ] as const) {
-    if (value === undefined) continue;
+  if (flags.memory !== undefined) {
+    const problem = memoryProblem(flags.memory);
+    if (problem) throw flagError(`-m/--memory: ${problem}`, 'e.g. -m 512m');
+  }
+  if (flags.baseVolumeSize !== undefined) {
     try {
-      parseSize(value);
+      parseSize(flags.baseVolumeSize);
     } catch (err) {
-      throw flagError(`${flag}: ${(err as Error).message}`, 'e.g. 1g');
+      throw flagError(
+        `--base-volume-size: ${(err as Error).message}`,
+        'e.g. 1g',
+      );
     }
   }
   const cpus = flags.cpus;

@@ -8,6 +8,6 @@ export {
   DEFAULT_NAME_SERVERS,
   type ResolveConfigOptions,
 } from './resolve.js';
-export { DEFAULT_MEMORY_BYTES } from './resolve-run.js';
+export { DEFAULT_MEMORY_BYTES, MIN_MEMORY_BYTES } from './memory.js';
 export { parseSize } from './size.js';
 export { validateConfig } from './validate.js';

@@ -1,4 +1,5 @@
 // RunConfig and CloudConfig with defaults filled in.
+import { DEFAULT_MEMORY_BYTES } from './memory.js';
 import { parsePortSpec } from './ports.js';
 import { parseSize } from './size.js';
 import type { Problems } from './resolve-paths.js';
@@ -10,8 +11,6 @@ import type {
   ResolvedRunConfig,
 } from './types.js';
 
-/** Guest memory for local runs when RunConfig.Memory is not set. */
-export const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
 export const DEFAULT_IMAGE_TIMEOUT_SECONDS = 1800;
 
 function ports(run: RawRunConfig): PortForward[] {

@@ -1,6 +1,7 @@
 // The strict zod schema of config.json. Every object rejects unknown keys;
 // the messages here are completed with the key path by validate.ts.
 import { z } from 'zod';
+import { isMemoryTooSmall, MEMORY_TOO_SMALL } from './memory.js';
 import { isPortSpec } from './ports.js';
 import { isSize } from './size.js';
 import type { RawConfig } from './types.js';
@@ -35,9 +36,13 @@ const ipv6 = z.string().refine((s) => s.includes(':'), {
 
 const stringMap = z.record(z.string(), z.string());
 
+const memory = size.refine((s) => !isMemoryTooSmall(s), {
+  error: MEMORY_TOO_SMALL,
+});
+
 export const runConfigShape = {
   CPUs: z.int().min(1).max(256),
-  Memory: size,
+  Memory: memory,
   Ports: z.array(port),
   UDPPorts: z.array(port),
   Accel: z.union([z.boolean(), z.enum(['auto', 'kvm', 'tcg'])], {
