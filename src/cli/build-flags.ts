@@ -2,9 +2,8 @@
 // deploy, pkg load), and the step that turns them into a ResolvedConfig.
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { UserError } from '../errors.js';
 import { applyFlags, type BuildFlagValues } from '../config/flags.js';
-import { readConfigFile } from '../config/read.js';
+import { readConfigChecked } from '../config/read.js';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { CliContext } from './context.js';
@@ -67,19 +66,9 @@ function list(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.map(String) : undefined;
 }
 
-function cpusOf(value: unknown): number | undefined {
+function cpusOf(value: unknown): string | number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UserError(
-      'FLAG_INVALID',
-      `--smp ${String(value)}: expected a whole number >= 1`,
-      {
-        hint: 'e.g. --smp 2',
-      },
-    );
-  }
-  return n;
+  return typeof value === 'number' ? value : String(value);
 }
 
 function rebootOf(value: unknown): BuildFlagValues['rebootOnExit'] {
@@ -129,9 +118,12 @@ export async function resolveBuildConfig(
 ): Promise<ResolvedConfig> {
   const cwd = ctx.io.cwd;
   const flags = buildFlagValues(opts, cwd);
-  const raw = flags.configPath ? await readConfigFile(flags.configPath) : {};
-  const merged = applyFlags(raw, flags);
+  const read = flags.configPath
+    ? await readConfigChecked(flags.configPath)
+    : { config: {}, problems: [] };
+  const merged = applyFlags(read.config, flags);
   const config = await resolveConfig(merged, {
+    problems: read.problems,
     baseDir: flags.configPath ? dirname(flags.configPath) : cwd,
     cwd,
     programArg,

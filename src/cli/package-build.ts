@@ -3,7 +3,7 @@
 // `pkg load` and `image create --package`.
 import { dirname } from 'node:path';
 import { applyFlags } from '../config/flags.js';
-import { readConfigFile } from '../config/read.js';
+import { readConfigChecked } from '../config/read.js';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { preparePackage } from '../pkg/load.js';
@@ -32,10 +32,12 @@ export async function resolvePackageBuild(
   const loadable = await preparePackage(stored);
 
   const flags = buildFlagValues(opts, io.cwd);
-  const user = flags.configPath ? await readConfigFile(flags.configPath) : {};
+  const user = flags.configPath
+    ? await readConfigChecked(flags.configPath)
+    : { config: {}, problems: [] };
   const merged = mergePackageConfig(
     loadable.manifest,
-    applyFlags(user, flags),
+    applyFlags(user.config, flags),
     stored.dir,
   );
   for (const note of merged.notes) logger.warn(note);
@@ -45,6 +47,7 @@ export async function resolvePackageBuild(
     packageRoot: loadable.sysroot,
     env: io.env,
     source: flags.configPath ?? `package ${stored.dirName}`,
+    problems: user.problems,
   });
   if (flags.nanosDir) config.nanosDir = flags.nanosDir;
   return {

@@ -30,8 +30,8 @@ export interface BuildFlagValues {
   imageName?: string;
   /** -m: a size such as 1g. */
   memory?: string;
-  /** --smp. */
-  cpus?: number;
+  /** --smp, as a number or as typed (checked by applyFlags). */
+  cpus?: number | string;
   accel?: 'auto' | 'kvm' | 'tcg';
   /** --klib, repeatable: appended to Klibs. */
   klibs?: string[];
@@ -41,57 +41,86 @@ export interface BuildFlagValues {
   baseVolumeSize?: string;
 }
 
-function flagError(message: string, hint: string): UserError {
-  return new UserError('FLAG_INVALID', message, { hint });
+/** One FLAG_INVALID error for every bad flag at once. */
+function flagsError(problems: { message: string; hint: string }[]) {
+  if (problems.length === 1) {
+    const [{ message, hint }] = problems as [(typeof problems)[0]];
+    return new UserError('FLAG_INVALID', message, { hint });
+  }
+  return new UserError(
+    'FLAG_INVALID',
+    `${problems.length} bad flags:\n` +
+      problems.map((p) => `  - ${p.message} (${p.hint})`).join('\n'),
+    { hint: 'fix the flags listed above (see --help)' },
+  );
+}
+
+function envProblem(item: string) {
+  const eq = item.indexOf('=');
+  if (eq > 0) return undefined;
+  return {
+    message: `-e ${item}: expected NAME=value`,
+    hint: `write -e ${eq === 0 ? 'NAME' : item}=value`,
+  };
 }
 
 /** Splits -e values on the first "=" only: A=b=c sets A to "b=c". */
 export function parseEnvFlags(values: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const item of values) {
+    const problem = envProblem(item);
+    if (problem) throw flagsError([problem]);
     const eq = item.indexOf('=');
-    if (eq <= 0) {
-      throw flagError(
-        `-e ${item}: expected NAME=value`,
-        `write -e ${eq === 0 ? 'NAME' : item}=value`,
-      );
-    }
     env[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return env;
 }
 
+/** Every bad -e, -p, -m, --base-volume-size and --smp, in one error. */
 function checkFlags(flags: BuildFlagValues): void {
+  const problems: { message: string; hint: string }[] = [];
+  for (const item of flags.env ?? []) {
+    const problem = envProblem(item);
+    if (problem) problems.push(problem);
+  }
   for (const spec of flags.ports ?? []) {
     try {
       parsePortSpec(spec);
     } catch (err) {
-      throw flagError(`-p ${spec}: ${(err as Error).message}`, 'see --help');
+      const message = `-p ${spec}: ${(err as Error).message}`;
+      problems.push({ message, hint: 'e.g. -p 8080 or -p 8080:80' });
     }
   }
   if (flags.memory !== undefined) {
     const problem = memoryProblem(flags.memory);
-    if (problem) throw flagError(`-m/--memory: ${problem}`, 'e.g. -m 512m');
+    if (problem) {
+      problems.push({ message: `-m/--memory: ${problem}`, hint: '-m 512m' });
+    }
   }
   if (flags.baseVolumeSize !== undefined) {
     try {
       parseSize(flags.baseVolumeSize);
     } catch (err) {
-      throw flagError(
-        `--base-volume-size: ${(err as Error).message}`,
-        'e.g. 1g',
-      );
+      const message = `--base-volume-size: ${(err as Error).message}`;
+      problems.push({ message, hint: '--base-volume-size 1g' });
     }
   }
   const cpus = flags.cpus;
-  if (cpus !== undefined && (!Number.isInteger(cpus) || cpus < 1)) {
-    throw flagError(`--smp ${cpus}: expected a whole number >= 1`, '--smp 2');
+  if (cpus !== undefined && !isCpuCount(cpus)) {
+    const message = `--smp ${cpus}: expected a whole number >= 1`;
+    problems.push({ message, hint: '--smp 2' });
   }
+  if (problems.length > 0) throw flagsError(problems);
+}
+
+function isCpuCount(value: number | string): boolean {
+  const n = typeof value === 'number' ? value : Number(value);
+  return String(value).trim() !== '' && Number.isInteger(n) && n >= 1;
 }
 
 /**
  * Returns a new RawConfig with the flags applied; the input is unchanged.
- * Throws FLAG_INVALID naming the flag for a bad -e, -p, -m or --smp.
+ * Throws one FLAG_INVALID naming every bad -e, -p, -m or --smp.
  */
 export function applyFlags(raw: RawConfig, flags: BuildFlagValues): RawConfig {
   checkFlags(flags);
@@ -120,7 +149,7 @@ export function applyFlags(raw: RawConfig, flags: BuildFlagValues): RawConfig {
     out.RebootOnExit = mode === 'always' ? 'always' : mode !== false;
   }
   if (flags.memory !== undefined) run.Memory = flags.memory;
-  if (flags.cpus !== undefined) run.CPUs = flags.cpus;
+  if (flags.cpus !== undefined) run.CPUs = Number(flags.cpus);
   if (flags.accel !== undefined) run.Accel = flags.accel;
   if (flags.target !== undefined) cloud.Platform = flags.target;
   if (flags.imageName !== undefined) cloud.ImageName = flags.imageName;

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { describeFsError, UserError } from '../errors.js';
 import type { RawConfig } from './types.js';
-import { validateConfig } from './validate.js';
+import { checkConfig, configError, type CheckedConfig } from './validate.js';
 
 /** 1-based line and column of a character offset. */
 export function lineColumn(
@@ -37,8 +37,12 @@ export function parseJsonText(text: string, source: string): unknown {
   }
 }
 
-/** Reads and validates a config.json file. */
-export async function readConfigFile(path: string): Promise<RawConfig> {
+/**
+ * Reads a config.json file: a syntax error throws, schema problems come
+ * back with the valid part (see checkConfig) to be reported together with
+ * the problems found later.
+ */
+export async function readConfigChecked(path: string): Promise<CheckedConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -52,5 +56,12 @@ export async function readConfigFile(path: string): Promise<RawConfig> {
     }
     throw described;
   }
-  return validateConfig(parseJsonText(text, path), path);
+  return checkConfig(parseJsonText(text, path));
+}
+
+/** Reads and validates a config.json file (CONFIG_INVALID on problems). */
+export async function readConfigFile(path: string): Promise<RawConfig> {
+  const { config, problems } = await readConfigChecked(path);
+  if (problems.length > 0) throw configError(path, problems);
+  return config;
 }

@@ -12,7 +12,7 @@ import {
 import { resolveArgs, resolveProgram } from './resolve-program.js';
 import { resolveCloudConfig, resolveRunConfig } from './resolve-run.js';
 import type { RawConfig, ResolvedConfig } from './types.js';
-import { configError, validateConfig } from './validate.js';
+import { checkConfig, configError } from './validate.js';
 
 export interface ResolveConfigOptions {
   /** Relative paths in the config resolve here: the config's folder. */
@@ -27,6 +27,8 @@ export interface ResolveConfigOptions {
   env?: Record<string, string | undefined>;
   /** Names the config in messages (default "config"). */
   source?: string;
+  /** Problems found earlier (readConfigChecked), listed first. */
+  problems?: string[];
 }
 
 export const DEFAULT_NAME_SERVERS = ['8.8.8.8'];
@@ -50,20 +52,23 @@ function checkMounts(raw: RawConfig, problems: Problems): void {
 }
 
 /**
- * Resolves a validated config. Throws CONFIG_INVALID listing every missing
- * path and bad value, each with its key path.
+ * Checks and resolves a config. Throws CONFIG_INVALID listing every
+ * schema problem, missing path and bad value, each with its key path.
  */
 export async function resolveConfig(
-  raw: RawConfig,
+  input: RawConfig,
   opts: ResolveConfigOptions,
 ): Promise<ResolvedConfig> {
   const source = opts.source ?? 'config';
   const env = opts.env ?? {};
-  validateConfig(raw, source);
+  const checked = checkConfig(input);
+  const problems: Problems = [...(opts.problems ?? []), ...checked.problems];
+  const raw = checked.config;
   const baseDir = resolve(opts.cwd, opts.baseDir);
-  const problems: Problems = [];
 
   const targetRoot = await resolveTargetRoot(raw.TargetRoot, baseDir, problems);
+  // A Program the schema refused is reported already; no "no program".
+  const refused = input.Program !== undefined && raw.Program === undefined;
   const program = await resolveProgram(
     {
       programArg: opts.programArg,
@@ -72,7 +77,7 @@ export async function resolveConfig(
       cwd: opts.cwd,
       baseDir,
     },
-    problems,
+    refused && opts.programArg === undefined ? [] : problems,
   );
   const { dirs, files } = await resolveDirsAndFiles(raw, baseDir, problems);
   const mapDirs = await resolveMapDirs(raw, baseDir, problems);

@@ -121,20 +121,76 @@ export function configError(source: string, problems: string[]): UserError {
   });
 }
 
+/** A config checked against the schema: its valid part and the problems. */
+export interface CheckedConfig {
+  /** The input without the values that broke the schema. */
+  config: RawConfig;
+  problems: string[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Drops what an issue is about, so the rest can still be resolved: one
+ * entry of an object value (RunConfig.Memory, Env.PORT, MapDirs["x"], an
+ * unknown key), or else the whole top-level value (a bad Dirs[1] drops
+ * Dirs: its other entries would change index).
+ */
+function dropIssue(root: Record<string, unknown>, issue: z.core.$ZodIssue) {
+  const { path } = issue;
+  const keys = (issue as { keys?: string[] }).keys ?? [];
+  if (path.length === 0) {
+    for (const key of keys) delete root[key];
+    return;
+  }
+  const top = String(path[0]);
+  const value = root[top];
+  if (!isObject(value)) delete root[top];
+  else if (path.length > 1) delete value[String(path[1])];
+  else if (keys.length > 0) for (const key of keys) delete value[key];
+  else delete root[top];
+}
+
+/**
+ * Checks a parsed config.json and returns every problem with its key path
+ * together with the part that is valid, so that later checks (paths on
+ * disk, the program) can report their problems in the same error.
+ */
+export function checkConfig(value: unknown): CheckedConfig {
+  if (!isObject(value)) {
+    return {
+      config: {},
+      problems: [
+        `the top level must be a JSON object like {"Args": []}, got ` +
+          describe(value),
+      ],
+    };
+  }
+  const first = configSchema.safeParse(value);
+  if (first.success) return { config: first.data as RawConfig, problems: [] };
+  const problems = first.error.issues.flatMap((i) => problemOf(i, value));
+  const rest = structuredClone(value);
+  let issues = first.error.issues;
+  // Dropping a value can expose nothing new; two rounds are enough, the
+  // rest are a guard.
+  for (let round = 0; round < 4; round++) {
+    for (const issue of issues) dropIssue(rest, issue);
+    const again = configSchema.safeParse(rest);
+    if (again.success) return { config: again.data as RawConfig, problems };
+    issues = again.error.issues;
+  }
+  return { config: {}, problems };
+}
+
 /**
  * Checks a parsed config.json. Returns it typed, or throws one UserError
  * (code CONFIG_INVALID) listing every problem with its key path.
  * `source` names where the value came from (a file path) in the message.
  */
 export function validateConfig(value: unknown, source: string): RawConfig {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw configError(source, [
-      `the top level must be a JSON object like {"Args": []}, got ` +
-        describe(value),
-    ]);
-  }
-  const result = configSchema.safeParse(value);
-  if (result.success) return result.data as RawConfig;
-  const problems = result.error.issues.flatMap((i) => problemOf(i, value));
-  throw configError(source, problems);
+  const { config, problems } = checkConfig(value);
+  if (problems.length > 0) throw configError(source, problems);
+  return config;
 }
