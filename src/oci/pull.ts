@@ -9,6 +9,7 @@ import { SkiffError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BlobCache } from './blob-cache.js';
 import type { RegistryCredentials } from './credentials.js';
+import type { RetryOptions } from './http-retry.js';
 import type { LocalImage, LocalLayer } from './local-image.js';
 import {
   parseImageConfig,
@@ -32,6 +33,9 @@ export interface PullOptions {
   fetch?: typeof fetch;
   /** Parallel layer downloads. */
   concurrency?: number;
+  retry?: RetryOptions;
+  /** An attempt that receives nothing for this long is retried. */
+  stallTimeoutMs?: number;
 }
 
 function refFile(refsDir: string, ref: ImageReference): string {
@@ -160,6 +164,10 @@ export async function pullImage(
     logger: options.logger,
     signal: options.signal,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.stallTimeoutMs
+      ? { stallTimeoutMs: options.stallTimeoutMs }
+      : {}),
   });
   const top = await resolveTop(client, ref, options);
   let parsed = parseManifest(

@@ -5,24 +5,29 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import {
-  CloudError,
-  EnvironmentError,
-  SkiffError,
-  UserError,
-} from '../errors.js';
+import { CloudError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { abortError } from './abort.js';
 import type { BlobCache } from './blob-cache.js';
 import type { RegistryCredentials } from './credentials.js';
 import { checkDigest, sha256Digest } from './digest.js';
-import { withRetries, type RetryOptions } from './http-retry.js';
+import {
+  DEFAULT_RETRY,
+  sleep,
+  withRetries,
+  type RetryOptions,
+} from './http-retry.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { registryApiHost } from './reference.js';
 import {
-  parseWwwAuthenticate,
-  type AuthChallenge,
-} from './www-authenticate.js';
+  downloadError,
+  expectOk,
+  isRetryableDownload,
+  networkError,
+} from './registry-errors.js';
+import { DEFAULT_STALL_MS, StallWatch } from './stall-watch.js';
+import { RegistryAuth } from './registry-auth.js';
+import { parseWwwAuthenticate } from './www-authenticate.js';
 
 export interface RegistryClientOptions {
   registry: string;
@@ -33,6 +38,8 @@ export interface RegistryClientOptions {
   logger: Logger;
   fetch?: typeof fetch;
   retry?: RetryOptions;
+  /** An attempt that receives nothing for this long is retried. */
+  stallTimeoutMs?: number;
   signal?: AbortSignal | undefined;
   /** `pull` or `pull,push`. */
   actions?: string;
@@ -49,13 +56,14 @@ interface RequestInitLite {
   headers?: Record<string, string>;
   body?: Buffer | string | Readable;
   contentLength?: number;
+  /** The caller's attempt deadline; the caller then does the retries. */
+  watch?: StallWatch;
 }
 
 const MAX_REDIRECTS = 5;
 
 export class RegistryClient {
-  private token: string | undefined;
-  private basic: string | undefined;
+  private readonly auth: RegistryAuth;
   private readonly base: string;
   private readonly doFetch: typeof fetch;
 
@@ -63,9 +71,10 @@ export class RegistryClient {
     const host = registryApiHost(options.registry);
     this.base = `${options.insecure ? 'http' : 'https'}://${host}`;
     this.doFetch = options.fetch ?? fetch;
-    const c = options.credentials;
-    if (c?.password) options.logger.addSecret(c.password);
-    if (c?.identityToken) options.logger.addSecret(c.identityToken);
+    this.auth = new RegistryAuth({
+      ...options,
+      fetchToken: (url, init) => this.fetchTokenResponse(url, init),
+    });
   }
 
   private get what(): string {
@@ -74,36 +83,35 @@ export class RegistryClient {
 
   /** GET a manifest or index by tag or digest; checks its digest. */
   async getManifest(reference: string): Promise<FetchedManifest> {
-    const res = await this.request(
-      `/v2/${this.options.repository}/manifests/${reference}`,
-      { headers: { Accept: MANIFEST_ACCEPT.join(', ') } },
-    );
-    if (res.status === 404) {
-      await res.body?.cancel();
-      throw new UserError(
-        'IMAGE_NOT_FOUND',
-        `image ${this.what}:${reference} not found in the registry`,
-        { hint: 'check the repository name and tag' },
+    const what = `manifest ${this.refText(reference)}`;
+    const { res, bytes } = await this.withAttempts(what, async (watch) => {
+      const res = await this.request(
+        `/v2/${this.options.repository}/manifests/${reference}`,
+        { headers: { Accept: MANIFEST_ACCEPT.join(', ') }, watch },
       );
-    }
-    const step = `fetching manifest ${this.refText(reference)}`;
-    await this.expectOk(res, step);
-    const bytes = await this.guard(step, async () =>
-      Buffer.from(await res.arrayBuffer()),
-    );
+      if (res.status === 404) {
+        await res.body?.cancel();
+        throw new UserError(
+          'IMAGE_NOT_FOUND',
+          `image ${this.refText(reference)} not found in the registry`,
+          { hint: 'check the repository name and tag' },
+        );
+      }
+      await this.expectOk(res, `fetching ${what}`);
+      return { res, bytes: Buffer.from(await res.arrayBuffer()) };
+    });
     const digest = sha256Digest(bytes);
-    if (reference.startsWith('sha256:')) {
-      checkDigest(reference, digest, `manifest ${this.what}@${reference}`);
-    }
+    if (reference.startsWith('sha256:')) checkDigest(reference, digest, what);
     const header = res.headers.get('docker-content-digest');
-    if (header?.startsWith('sha256:')) {
-      checkDigest(header, digest, `manifest ${this.what}:${reference}`);
-    }
+    if (header?.startsWith('sha256:')) checkDigest(header, digest, what);
     const type = res.headers.get('content-type')?.split(';')[0]?.trim();
     return { bytes, mediaType: type, digest };
   }
 
-  /** Downloads a blob into the cache (unless there) and returns its path. */
+  /**
+   * Downloads a blob into the cache (unless there) and returns its path.
+   * A connection dropped or stalled mid-body starts the blob over.
+   */
   async fetchBlob(
     digest: string,
     cache: BlobCache,
@@ -111,28 +119,67 @@ export class RegistryClient {
   ): Promise<string> {
     if (await cache.has(digest)) return cache.path(digest);
     const what = `blob ${digest} of ${this.what}`;
-    const res = await this.request(
-      `/v2/${this.options.repository}/blobs/${digest}`,
-    );
-    await this.expectOk(res, `fetching ${what}`);
-    if (!res.body) {
-      throw new CloudError('REGISTRY_EMPTY_BODY', `${what}: empty response`);
-    }
-    // Web streams are async iterable in Node: no conversion needed.
-    const body = res.body as unknown as AsyncIterable<Uint8Array>;
-    return this.guard(`fetching ${what}`, () =>
-      cache.write(digest, body, onBytes),
+    let received = 0;
+    const restart = () => {
+      // Progress counted the lost bytes: take them back.
+      onBytes?.(-received);
+      received = 0;
+    };
+    return this.withAttempts(
+      what,
+      async (watch) => {
+        const res = await this.request(
+          `/v2/${this.options.repository}/blobs/${digest}`,
+          { watch },
+        );
+        await this.expectOk(res, `fetching ${what}`);
+        if (!res.body) {
+          throw new CloudError(
+            'REGISTRY_EMPTY_BODY',
+            `${what}: empty response`,
+          );
+        }
+        // Web streams are async iterable in Node: no conversion needed.
+        const body = res.body as unknown as AsyncIterable<Uint8Array>;
+        return cache.write(digest, watch.watch(body), (n) => {
+          received += n;
+          onBytes?.(n);
+        });
+      },
+      restart,
     );
   }
 
-  /** Runs `work`; once the signal fired, its failure is the abort. */
-  private async guard<T>(step: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      const signal = this.options.signal;
-      if (signal?.aborted) throw abortError(signal, step);
-      throw err;
+  /**
+   * Runs `work` up to the retry count, each attempt with its own stall
+   * deadline; transient failures (also mid-body) start it over.
+   */
+  private async withAttempts<T>(
+    what: string,
+    work: (watch: StallWatch) => Promise<T>,
+    onRetry?: () => void,
+  ): Promise<T> {
+    const { attempts, baseDelayMs } = this.options.retry ?? DEFAULT_RETRY;
+    const signal = this.options.signal;
+    const stallMs = this.options.stallTimeoutMs ?? DEFAULT_STALL_MS;
+    for (let i = 1; ; i++) {
+      const watch = new StallWatch(stallMs, what, signal);
+      try {
+        return await work(watch);
+      } catch (err) {
+        if (signal?.aborted) throw abortError(signal, `fetching ${what}`);
+        if (i >= attempts || !isRetryableDownload(err)) {
+          throw downloadError(err, what, i);
+        }
+        const why = err instanceof Error ? err.message : String(err);
+        this.options.logger.debug(`${what}: ${why}; attempt ${i + 1}`);
+        onRetry?.();
+      } finally {
+        watch.stop();
+      }
+      await sleep(baseDelayMs * 2 ** (i - 1), signal).catch(() => {
+        throw abortError(signal!, `fetching ${what}`);
+      });
     }
   }
 
@@ -190,34 +237,8 @@ export class RegistryClient {
     await res.body?.cancel();
   }
 
-  private async expectOk(res: Response, step: string): Promise<void> {
-    if (res.ok) return;
-    const text = (await res.text().catch(() => '')).slice(0, 300);
-    if (res.status === 401 || res.status === 403) {
-      throw new UserError(
-        'REGISTRY_UNAUTHORIZED',
-        `${step}: access denied (HTTP ${res.status})`,
-        {
-          hint: `log in with \`docker login ${this.options.registry}\` or check the image name`,
-        },
-      );
-    }
-    if (res.status === 429) {
-      throw new CloudError(
-        'REGISTRY_RATE_LIMITED',
-        `${step}: the registry's rate limit was reached (HTTP 429)`,
-        {
-          status: 429,
-          retryable: true,
-          hint: `wait, or log in (\`docker login ${this.options.registry}\`) for a higher limit`,
-        },
-      );
-    }
-    throw new CloudError(
-      'REGISTRY_HTTP_ERROR',
-      `${step}: HTTP ${res.status} ${text}`.trim(),
-      { status: res.status, retryable: res.status >= 500 },
-    );
+  private expectOk(res: Response, step: string): Promise<void> {
+    return expectOk(res, step, this.options.registry);
   }
 
   /** One request with auth, manual redirects and retries. */
@@ -232,7 +253,7 @@ export class RegistryClient {
         res.headers.get('www-authenticate'),
       );
       await res.body?.cancel();
-      if (challenge && (await this.authenticate(challenge))) {
+      if (challenge && (await this.auth.answer(challenge))) {
         res = await this.send(url, init, true);
       }
     }
@@ -249,7 +270,7 @@ export class RegistryClient {
       const sameOrigin = url.origin === new URL(this.base).origin;
       const headers: Record<string, string> = { ...init.headers };
       if (withAuth && sameOrigin) {
-        const auth = this.authorization();
+        const auth = this.auth.authorization();
         if (auth) headers.Authorization = auth;
       }
       if (init.contentLength !== undefined) {
@@ -275,132 +296,58 @@ export class RegistryClient {
     init: RequestInitLite,
     headers: Record<string, string>,
   ): Promise<Response> {
-    const attempt = () => {
-      const body =
-        init.body instanceof Readable
-          ? (Readable.toWeb(init.body) as unknown as Buffer | string)
-          : init.body;
+    const streamed = init.body instanceof Readable;
+    const attempt = async (signal: AbortSignal | undefined) => {
+      const body = streamed
+        ? (Readable.toWeb(init.body as Readable) as unknown as Buffer)
+        : init.body;
       return this.doFetch(url, {
         method: init.method ?? 'GET',
         headers,
         body,
         redirect: 'manual',
-        signal: this.options.signal,
+        signal,
         ...(body ? { duplex: 'half' } : {}),
       } as RequestInit);
     };
-    try {
-      // A streamed body cannot be replayed, so uploads are tried once.
-      return init.body instanceof Readable
-        ? await attempt()
-        : await withRetries(attempt, {
-            ...(this.options.retry ?? { attempts: 4, baseDelayMs: 250 }),
-            signal: this.options.signal,
-          });
-    } catch (err) {
-      throw this.networkError(err, url);
-    }
-  }
-
-  private networkError(err: unknown, url: URL): unknown {
     const signal = this.options.signal;
-    if (signal?.aborted) {
-      return abortError(signal, `talking to registry ${url.host}`);
-    }
-    if (err instanceof SkiffError) return err;
-    const cause = (err as { cause?: { code?: string; message?: string } })
-      ?.cause;
-    const code = cause?.code ?? '';
-    const tlsProblem = /SSL|TLS|EPROTO|CERT/i.test(
-      `${code} ${cause?.message ?? ''}`,
-    );
-    return new EnvironmentError(
-      'REGISTRY_UNREACHABLE',
-      `cannot reach registry ${url.host} (${code || (err as Error).message})`,
-      {
-        cause: err,
-        hint:
-          tlsProblem && !this.options.insecure
-            ? 'for a registry without TLS, add --insecure-registry'
-            : 'check the registry address and your network',
-      },
-    );
-  }
-
-  private authorization(): string | undefined {
-    if (this.token) return `Bearer ${this.token}`;
-    return this.basic;
-  }
-
-  /** Answers a challenge; false when there is nothing more to try. */
-  private async authenticate(challenge: AuthChallenge): Promise<boolean> {
-    const creds = this.options.credentials;
-    if (challenge.scheme === 'basic') {
-      if (!creds?.username || this.basic) return false;
-      this.basic = `Basic ${Buffer.from(
-        `${creds.username}:${creds.password ?? ''}`,
-      ).toString('base64')}`;
-      this.options.logger.addSecret(this.basic.slice(6));
-      return true;
-    }
-    // A token seen before may have expired (Docker Hub's last minutes):
-    // a fresh one is fetched; request() retries only once.
-    if (challenge.scheme !== 'bearer') return false;
-    const realm = challenge.params.realm;
-    if (!realm) return false;
-    const scope = `repository:${this.options.repository}:${this.options.actions ?? 'pull'}`;
-    this.token = await this.fetchToken(realm, challenge.params.service, scope);
-    this.options.logger.addSecret(this.token);
-    return true;
-  }
-
-  private async fetchToken(
-    realm: string,
-    service: string | undefined,
-    scope: string,
-  ): Promise<string> {
-    const creds = this.options.credentials;
-    const url = new URL(realm);
-    let res: Response;
-    if (creds?.identityToken) {
-      const form = new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: creds.identityToken,
-        client_id: 'skiff',
-        scope,
-      });
-      if (service) form.set('service', service);
-      res = await this.fetchTokenResponse(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      });
-    } else {
-      if (service) url.searchParams.set('service', service);
-      url.searchParams.set('scope', scope);
-      const headers: Record<string, string> = {};
-      if (creds?.username) {
-        const basic = Buffer.from(
-          `${creds.username}:${creds.password ?? ''}`,
-        ).toString('base64');
-        this.options.logger.addSecret(basic);
-        headers.Authorization = `Basic ${basic}`;
+    try {
+      if (init.watch) {
+        const res = await attempt(init.watch.signal);
+        init.watch.touch();
+        return res;
       }
-      res = await this.fetchTokenResponse(url, { headers });
-    }
-    await this.expectOk(res, `getting a token from ${url.host}`);
-    const body = (await res.json()) as {
-      token?: string;
-      access_token?: string;
-    };
-    const token = body.token ?? body.access_token;
-    if (!token) {
-      throw new CloudError(
-        'REGISTRY_TOKEN_MISSING',
-        `token endpoint ${url.host} returned no token`,
+      // A streamed upload cannot be replayed, and sends for a long time
+      // before any answer: tried once, with no stall deadline.
+      if (streamed) return await attempt(signal);
+      return await withRetries(
+        () => this.timed(`${url.host}`, (s) => attempt(s)),
+        { ...(this.options.retry ?? DEFAULT_RETRY), signal },
       );
+    } catch (err) {
+      throw networkError(err, {
+        url,
+        insecure: this.options.insecure ?? false,
+        signal,
+      });
     }
-    return token;
+  }
+
+  /** One call under a stall deadline that ends when it returns. */
+  private async timed<T>(
+    what: string,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const watch = new StallWatch(
+      this.options.stallTimeoutMs ?? DEFAULT_STALL_MS,
+      what,
+      this.options.signal,
+    );
+    try {
+      return await call(watch.signal);
+    } finally {
+      watch.stop();
+    }
   }
 
   private async fetchTokenResponse(
@@ -408,11 +355,22 @@ export class RegistryClient {
     init: RequestInit,
   ): Promise<Response> {
     try {
-      return await withRetries(() =>
-        this.doFetch(url, { ...init, signal: this.options.signal }),
+      return await withRetries(
+        () =>
+          this.timed(`token from ${url.host}`, (signal) =>
+            this.doFetch(url, { ...init, signal }),
+          ),
+        {
+          ...(this.options.retry ?? DEFAULT_RETRY),
+          signal: this.options.signal,
+        },
       );
     } catch (err) {
-      throw this.networkError(err, url);
+      throw networkError(err, {
+        url,
+        insecure: this.options.insecure ?? false,
+        signal: this.options.signal,
+      });
     }
   }
 }

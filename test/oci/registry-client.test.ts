@@ -2,6 +2,7 @@
 // credentials, manifest negotiation, a blob redirect to another origin,
 // a transient 503, digest checks, and an offline second pull.
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,12 @@ interface Fake {
   corrupt: Set<string>;
   /** Milliseconds before each manifest answer (a slow registry). */
   delay: { manifestMs: number };
+  /**
+   * Blob digests whose next answers stop after half the bytes: the
+   * connection is cut ('drop') or left hanging ('stall'), `times` times.
+   */
+  cut: Map<string, { mode: 'drop' | 'stall'; times: number }>;
+  blobGets: string[];
   close(): Promise<void>;
 }
 
@@ -45,12 +52,23 @@ async function startFake(layout: string, topDigest: string): Promise<Fake> {
   const seen: Fake['seen'] = { blobAuth: [], accept: [], requests: [] };
   const corrupt = new Set<string>();
   const delay = { manifestMs: 0 };
+  const cut: Fake['cut'] = new Map();
+  const blobGets: string[] = [];
   const blob = (d: string) =>
     readFile(join(layout, 'blobs/sha256', d.slice(7)));
   const blobs = createServer(async (req, res) => {
     seen.blobAuth.push(req.headers.authorization);
     const digest = req.url!.split('/').pop()!;
+    blobGets.push(digest);
     const body = await blob(digest);
+    const c = cut.get(digest);
+    if (c && c.times > 0) {
+      c.times--;
+      res.setHeader('content-length', body.length);
+      res.write(body.subarray(0, body.length >> 1));
+      if (c.mode === 'drop') setTimeout(() => res.socket?.destroy(), 20);
+      return;
+    }
     res.end(
       corrupt.has(digest) ? Buffer.concat([body, Buffer.from('x')]) : body,
     );
@@ -115,6 +133,8 @@ async function startFake(layout: string, topDigest: string): Promise<Fake> {
     seen,
     corrupt,
     delay,
+    cut,
+    blobGets,
     close: async () => {
       await new Promise((r) => registry.close(r));
       await new Promise((r) => blobs.close(r));
@@ -271,5 +291,90 @@ describe('pullImage over HTTP', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     // The cached tag is not used as if the registry were down.
     expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  async function layerDigest(): Promise<string> {
+    const probe = await pullImage(
+      parseImageReference(`${fake.host}/team/app:v1`),
+      options(new RecordingLogger()),
+    );
+    await rm(join(dir, 'cache'), { recursive: true, force: true });
+    return probe.layers[0]!.digest;
+  }
+
+  it('starts a blob over when the connection drops mid-body', async () => {
+    const digest = await layerDigest();
+    fake.cut.set(digest, { mode: 'drop', times: 1 });
+    fake.blobGets.length = 0;
+    const img = await pullImage(
+      parseImageReference(`${fake.host}/team/app:v1`),
+      { ...options(new RecordingLogger()), retry: FAST_RETRY },
+    );
+    expect(await layerText(img.layers[0]!.path)).toContain('amd64\n');
+    expect(fake.blobGets.filter((d) => d === digest)).toHaveLength(2);
+  });
+
+  it('starts a blob over when its body stalls', async () => {
+    const digest = await layerDigest();
+    fake.cut.set(digest, { mode: 'stall', times: 1 });
+    const img = await pullImage(
+      parseImageReference(`${fake.host}/team/app:v1`),
+      {
+        ...options(new RecordingLogger()),
+        retry: FAST_RETRY,
+        stallTimeoutMs: 300,
+      },
+    );
+    expect(await layerText(img.layers[0]!.path)).toContain('amd64\n');
+  });
+
+  it('names the blob and the registry when every attempt is cut', async () => {
+    const digest = await layerDigest();
+    fake.cut.set(digest, { mode: 'drop', times: 99 });
+    await expect(
+      pullImage(parseImageReference(`${fake.host}/team/app:v1`), {
+        ...options(new RecordingLogger()),
+        retry: FAST_RETRY,
+      }),
+    ).rejects.toMatchObject({
+      code: 'REGISTRY_DOWNLOAD_FAILED',
+      message: expect.stringMatching(
+        new RegExp(`blob ${digest} of ${fake.host}/team/app .*3 attempts`),
+      ),
+    });
+  });
+});
+
+const FAST_RETRY = { attempts: 3, baseDelayMs: 10 };
+
+describe('a registry that never answers', () => {
+  it('gives up after the stall deadline on each attempt', async () => {
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((s) => sockets.push(s));
+    const port = await listen(silent as unknown as Server);
+    const cacheDir = await mkdtemp(join(tmpdir(), 'skiff-silent-'));
+    const started = Date.now();
+    try {
+      await expect(
+        pullImage(parseImageReference(`127.0.0.1:${port}/team/app:v1`), {
+          cache: new BlobCache(join(cacheDir, 'blobs')),
+          refsDir: join(cacheDir, 'refs'),
+          platform: linuxPlatform('amd64'),
+          insecure: true,
+          logger: new RecordingLogger(),
+          retry: { attempts: 2, baseDelayMs: 10 },
+          stallTimeoutMs: 200,
+        }),
+      ).rejects.toMatchObject({
+        code: 'REGISTRY_UNREACHABLE',
+        message: `registry 127.0.0.1:${port} did not answer within 0.2 s`,
+      });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(sockets.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 });
