@@ -2,7 +2,7 @@
 // positional writes, bounded-buffer streaming of host files (checksummed on
 // the way), then fsync and an atomic rename. Removed on any failure.
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   AbortError,
@@ -49,6 +49,7 @@ export class ImageOutput {
     outPath: string,
     signal?: AbortSignal,
   ): Promise<ImageOutput> {
+    await checkOutputPath(outPath);
     const tempPath = join(
       dirname(outPath),
       `.${basename(outPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
@@ -57,14 +58,7 @@ export class ImageOutput {
       const fh = await open(tempPath, 'wx', 0o644);
       return new ImageOutput(outPath, tempPath, fh, signal);
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') {
-        throw new UserError(
-          'OUTPUT_DIR_MISSING',
-          `cannot write ${outPath}: directory ${dirname(outPath)} does not exist`,
-          { hint: 'create the directory or choose another output path' },
-        );
-      }
-      throw describeFsError(err, 'creating the image', outPath);
+      throw await describeCreateError(err, outPath);
     }
   }
 
@@ -224,6 +218,7 @@ export class ImageOutput {
       this.done = true;
       await rename(this.tempPath, this.outPath);
     } catch (err) {
+      if (errnoCode(err) === 'EISDIR') throw outputIsFolder(this.outPath);
       throw this.wrapWrite(err);
     }
   }
@@ -236,4 +231,61 @@ export class ImageOutput {
     }
     await rm(this.tempPath, { force: true }).catch(() => undefined);
   }
+}
+
+function outputIsFolder(outPath: string): UserError {
+  return new UserError(
+    'OUTPUT_IS_DIR',
+    `cannot write the image to ${outPath}: it is a folder`,
+    { hint: `name a file, e.g. -o ${join(outPath, 'app.img')}` },
+  );
+}
+
+function folderMissing(outPath: string, cause?: unknown): UserError {
+  return new UserError(
+    'OUTPUT_DIR_MISSING',
+    `cannot write ${outPath}: folder ${dirname(outPath)} does not exist`,
+    { hint: 'create the folder or choose another output path', cause },
+  );
+}
+
+/**
+ * Checks, before any work, that an image can go to `outPath`: not an
+ * existing folder, in a folder that exists. Whether the folder is
+ * writable shows when the temp file is created.
+ */
+export async function checkOutputPath(outPath: string): Promise<void> {
+  const [target, folder] = await Promise.all([
+    stat(outPath).catch(() => undefined),
+    stat(dirname(outPath)).catch(() => undefined),
+  ]);
+  if (target?.isDirectory()) throw outputIsFolder(outPath);
+  if (!folder) throw folderMissing(outPath);
+  if (!folder.isDirectory()) {
+    throw new UserError(
+      'OUTPUT_DIR_MISSING',
+      `cannot write ${outPath}: ${dirname(outPath)} is not a folder`,
+      { hint: 'choose another output path' },
+    );
+  }
+}
+
+/** ENOENT from an existing folder (/proc, /sys): it takes no new files. */
+async function describeCreateError(
+  err: unknown,
+  outPath: string,
+): Promise<unknown> {
+  if (errnoCode(err) !== 'ENOENT') {
+    return describeFsError(err, 'creating the image', outPath);
+  }
+  const folder = await stat(dirname(outPath)).catch(() => undefined);
+  if (!folder) return folderMissing(outPath, err);
+  return new UserError(
+    'OUTPUT_NOT_WRITABLE',
+    `cannot create files in ${dirname(outPath)} (for ${outPath})`,
+    {
+      hint: 'write the image to an ordinary folder (-o)',
+      cause: err,
+    },
+  );
 }

@@ -6,9 +6,9 @@ import { type Command, Option } from 'commander';
 import { artifactWriterFor } from '../../build/artifact.js';
 // Registers the `-t gcp` artifact writer (tar.gz); loads no cloud SDK.
 import '../../../providers/gcp/build-artifact.js';
-import '../../../providers/gcp/build-artifact.js';
 import { buildImage } from '../../build/pipeline.js';
 import { describeFsError } from '../../errors.js';
+import { checkOutputPath } from '../../image/output.js';
 import { formatBytes } from '../../log.js';
 import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
 import { nanosDirOf } from '../nanos-dir.js';
@@ -39,6 +39,8 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     const name = basename(config.programImagePath) || 'program';
     const ext = target === 'qemu' ? 'img' : 'tar.gz';
     const outPath = resolve(io.cwd, opts.output ?? `${name}.${ext}`);
+    // A folder or a missing one is known now, not after a long build.
+    await checkOutputPath(outPath);
     const request = {
       config,
       localRun: target === 'qemu',
