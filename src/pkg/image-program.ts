@@ -70,12 +70,26 @@ export async function lookupExecutable(
   return undefined;
 }
 
-function isShellForm(argv: string[]): boolean {
-  return (
-    argv.length >= 3 &&
-    (argv[0] === '/bin/sh' || argv[0] === 'sh') &&
-    argv[1] === '-c'
-  );
+/** Shells a Dockerfile's SHELL may name; busybox runs them as applets. */
+const SHELLS = new Set(['sh', 'ash', 'bash', 'dash', 'ksh', 'mksh', 'zsh']);
+
+/**
+ * The command a shell form runs (`sh -c CMD`, `bash -o pipefail -c CMD`,
+ * `/bin/busybox sh -ec CMD`), or undefined for an exec form.
+ */
+export function shellCommand(argv: string[]): string | undefined {
+  let rest = argv;
+  if (posix.basename(rest[0] ?? '') === 'busybox') rest = rest.slice(1);
+  if (!SHELLS.has(posix.basename(rest[0] ?? ''))) return undefined;
+  for (let i = 1; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--' || !/^[-+][A-Za-z]+$/.test(arg)) return undefined;
+    // A cluster such as -ec or -xc holds -c.
+    if (/^-[A-Za-z]*c/.test(arg)) return rest.slice(i + 1).join(' ');
+    // -o / -O (also ending a cluster: -eo pipefail) take a value.
+    if (/[oO]$/.test(arg)) i++;
+  }
+  return undefined;
 }
 
 interface CommandParts {
@@ -111,6 +125,14 @@ async function resolveProgramArgv(
     origin,
     kind: await kindOf(hit.found.hostPath),
   };
+}
+
+function shellForm(command: string) {
+  return new UserError(
+    'PROGRAM_SHELL_FORM',
+    `the image runs a shell command (${command}), which Nanos cannot run`,
+    { hint: 'name the executable with -f, e.g. -f php' },
+  );
 }
 
 function notElf(p: { written: string; realImagePath: string }, kind: string) {
@@ -155,13 +177,8 @@ export async function chooseImageProgram(
       { hint: 'name the program with -f, e.g. -f php' },
     );
   }
-  if (isShellForm(argv)) {
-    throw new UserError(
-      'PROGRAM_SHELL_FORM',
-      `the image runs a shell command (${argv.slice(2).join(' ')}), which Nanos cannot run`,
-      { hint: 'name the executable with -f, e.g. -f php' },
-    );
-  }
+  const shell = shellCommand(argv);
+  if (shell !== undefined) throw shellForm(shell);
   // As in Docker: ENTRYPOINT is the command, CMD its default arguments;
   // without an ENTRYPOINT, CMD's first word is the command.
   const parts = entry.length
@@ -175,7 +192,9 @@ export async function chooseImageProgram(
     entry.length ? 'entrypoint' : 'cmd',
   );
   if (p.kind === 'elf') return p;
-  if (entry.length > 0 && cmd.length > 0 && !isShellForm(cmd)) {
+  const cmdShell = shellCommand(cmd);
+  if (entry.length > 0 && cmdShell !== undefined) throw shellForm(cmdShell);
+  if (entry.length > 0 && cmd.length > 0) {
     const c = await resolveProgramArgv(
       root,
       { fixed: cmd.slice(0, 1), defaults: cmd.slice(1) },

@@ -200,6 +200,20 @@ describe('packageFromDocker', () => {
     expect(storeEntries(store)).toEqual([]);
   });
 
+  it('refuses the shell form of a custom SHELL', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run, store } = await fromImage([
+      helloImage(staticElf, {
+        Cmd: ['/bin/bash', '-o', 'pipefail', '-c', 'hello | tee log'],
+      }),
+    ]);
+    await expect(run()).rejects.toMatchObject({
+      code: 'PROGRAM_SHELL_FORM',
+      message: expect.stringContaining('(hello | tee log)'),
+    });
+    expect(storeEntries(store)).toEqual([]);
+  });
+
   it('refuses a script entrypoint when CMD is no ELF either', async (t) => {
     if (!staticElf) return t.skip();
     const { run } = await fromImage([
