@@ -54,11 +54,13 @@ async function insertInstance(
 ): Promise<void> {
   const step = `creating instance ${plan.name} from image ${plan.imageName}`;
   ctx.logger.info(`${step} (${plan.flavor}, ${plan.diskSizeGb} GB disk)`);
+  const resource = instanceResource(ctx.settings, plan);
+  ctx.logger.debug(`gcp: instances.insert ${JSON.stringify(resource)}`);
   let response: unknown;
   try {
     response = await ctx.clients.instances.insert({
       ...zonal(ctx),
-      instanceResource: instanceResource(ctx.settings, plan),
+      instanceResource: resource,
     });
   } catch (err) {
     throw gcpError(err, step);

@@ -67,6 +67,7 @@ function waitOptions(ctx: GcpContext, step: string) {
     timeoutMs: ctx.tuning.instanceTimeoutMs,
     pollIntervalMs: ctx.tuning.pollIntervalMs,
     signal: ctx.signal,
+    logger: ctx.logger,
   };
 }
 
@@ -213,6 +214,7 @@ export async function createFirewall(
   const { network, zone } = ctx.settings;
   const resource = firewallResource(instance, ports, network, zone);
   const step = `creating firewall rule ${resource.name}`;
+  ctx.logger.debug(`gcp: firewalls.insert ${JSON.stringify(resource)}`);
   let response: unknown;
   try {
     response = await ctx.clients.firewalls.insert({

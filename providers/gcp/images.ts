@@ -77,6 +77,7 @@ async function removeImage(ctx: GcpContext, name: string): Promise<void> {
     timeoutMs: ctx.tuning.instanceTimeoutMs,
     pollIntervalMs: ctx.tuning.pollIntervalMs,
     signal: ctx.signal,
+    logger: ctx.logger,
   });
 }
 
@@ -170,16 +171,18 @@ async function insertImage(
 ): Promise<void> {
   const step = `creating image ${opts.name} from ${source}`;
   ctx.logger.info(`${step} (this can take minutes)`);
+  const resource = imageResource(
+    opts.name,
+    source,
+    opts.image,
+    ctx.settings.labels,
+  );
+  ctx.logger.debug(`gcp: images.insert ${JSON.stringify(resource)}`);
   let response: unknown;
   try {
     response = await ctx.clients.images.insert({
       project: ctx.settings.projectId,
-      imageResource: imageResource(
-        opts.name,
-        source,
-        opts.image,
-        ctx.settings.labels,
-      ),
+      imageResource: resource,
     });
   } catch (err) {
     throw gcpError(err, step);
@@ -191,6 +194,7 @@ async function insertImage(
     timeoutKey: 'CloudConfig.ImageTimeoutSeconds',
     pollIntervalMs: ctx.tuning.pollIntervalMs,
     signal: ctx.signal,
+    logger: ctx.logger,
   });
 }
 

@@ -149,6 +149,7 @@ export function waitOptions(ctx: GcpContext, step: string) {
     timeoutMs: ctx.tuning.instanceTimeoutMs,
     pollIntervalMs: ctx.tuning.pollIntervalMs,
     signal: ctx.signal,
+    logger: ctx.logger,
   };
 }
 

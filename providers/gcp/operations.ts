@@ -2,6 +2,7 @@
 // marks failed operations DONE too, with the reason in error.errors[].
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError, CloudError } from '../../src/errors.js';
+import type { Logger } from '../../src/log.js';
 import type { GcpClients } from './clients.js';
 import { gcpError } from './errors.js';
 
@@ -24,6 +25,8 @@ export interface WaitOptions {
   timeoutKey?: string;
   pollIntervalMs: number;
   signal?: AbortSignal;
+  /** Gets a debug line when the operation ends. */
+  logger?: Logger;
 }
 
 /** The Operation inside what `insert()`/`delete()` resolve to. */
@@ -83,7 +86,8 @@ export async function waitForOperation(
 ): Promise<void> {
   let op = operationOf(response);
   const name = op.name ?? '';
-  const deadline = Date.now() + options.timeoutMs;
+  const begun = Date.now();
+  const deadline = begun + options.timeoutMs;
 
   while (op.status !== 'DONE') {
     if (options.signal?.aborted) {
@@ -123,6 +127,9 @@ export async function waitForOperation(
   }
 
   const failure = op.error?.errors?.[0];
+  options.logger?.debug(
+    `gcp: operation ${name} done after ${Date.now() - begun} ms${failure ? ` with ${failure.code}` : ''}`,
+  );
   if (failure) {
     const code = failure.code ?? 'OPERATION_FAILED';
     throw new CloudError(
