@@ -17,6 +17,8 @@ import { resolveInRoot, type ImageSymlink } from '../elf/rooted-path.js';
 
 export class SysrootWriter {
   private readonly seen = new Set<string>();
+  /** Real folders already walked whole (links may lead to them again). */
+  private readonly trees = new Set<string>();
   files = 0;
   symlinks = 0;
   /** Real image paths of folders that trees leave out (Python's tests). */
@@ -83,8 +85,13 @@ export class SysrootWriter {
     this.symlinks++;
   }
 
-  /** A real folder, recursively; symlinks inside bring their targets. */
+  /**
+   * A real folder, recursively; symlinks inside bring their targets, a
+   * folder's whole tree (/opt/app/data -> /srv/data brings /srv/data/*).
+   */
   private async addTree(realDir: string): Promise<void> {
+    if (this.trees.has(realDir)) return;
+    this.trees.add(realDir);
     await mkdir(this.host(realDir), { recursive: true });
     const names = await readdir(join(this.root, realDir));
     for (const name of names.sort()) {
@@ -99,7 +106,7 @@ export class SysrootWriter {
           imagePath,
           await readlink(join(this.root, imagePath)),
         );
-        if (!(await this.addPath(imagePath))) {
+        if (!(await this.addPath(imagePath, { tree: true }))) {
           this.logger.debug(`dangling symlink kept: ${imagePath}`);
         }
       }

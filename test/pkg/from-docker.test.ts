@@ -256,6 +256,28 @@ describe('packageFromDocker', () => {
     expect(existsSync(join(added.pkg.dir, 'sysroot/bin/sh'))).toBe(false);
   });
 
+  it('brings the files of folders linked from an --add-file tree', async (t) => {
+    if (!staticElf) return t.skip();
+    const img = helloImage(staticElf, { Cmd: ['hello'] }, [
+      { type: 'file', path: 'opt/app/main.conf', data: 'main\n' },
+      { type: 'symlink', path: 'opt/app/data', target: '/srv/data' },
+      { type: 'symlink', path: 'opt/app/shared', target: '../shared' },
+      { type: 'file', path: 'srv/data/a.txt', data: 'a\n' },
+      { type: 'file', path: 'srv/data/deep/b.txt', data: 'b\n' },
+      { type: 'file', path: 'opt/shared/c.txt', data: 'c\n' },
+      // A link back up must not loop.
+      { type: 'symlink', path: 'srv/data/deep/up', target: '../..' },
+    ]);
+    const r = await (await fromImage([img], { addFiles: ['/opt/app'] })).run();
+    const sysroot = join(r.pkg.dir, 'sysroot');
+    expect(readlinkSync(join(sysroot, 'opt/app/data'))).toBe('/srv/data');
+    expect(readFileSync(join(sysroot, 'srv/data/a.txt'), 'utf8')).toBe('a\n');
+    expect(readFileSync(join(sysroot, 'srv/data/deep/b.txt'), 'utf8')).toBe(
+      'b\n',
+    );
+    expect(readFileSync(join(sysroot, 'opt/shared/c.txt'), 'utf8')).toBe('c\n');
+  });
+
   it('takes the amd64 image from a multi-platform index', async (t) => {
     if (!staticElf) return t.skip();
     const arm = helloImage(
