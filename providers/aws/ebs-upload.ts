@@ -140,6 +140,15 @@ export async function uploadSnapshotEbs(
   }
 }
 
+/**
+ * StartSnapshot's Timeout: how long the snapshot may stay pending before
+ * EBS gives up on it. ImageTimeoutSeconds, in the 10-4320 minutes EBS
+ * accepts (EBS direct API reference, StartSnapshot).
+ */
+export function snapshotTimeoutMinutes(timeoutMs: number): number {
+  return Math.min(4320, Math.max(10, Math.ceil(timeoutMs / 60_000)));
+}
+
 async function upload(
   o: EbsUploadOptions,
   t: EbsUploadTimings,
@@ -170,7 +179,7 @@ async function upload(
             Description: o.description,
             Tags: toAwsTags(o.tags),
             ClientToken: clientToken,
-            Timeout: 60,
+            Timeout: snapshotTimeoutMinutes(o.timeoutMs),
             ...(o.kmsKey ? { Encrypted: true, KmsKeyArn: o.kmsKey } : {}),
           }),
           { abortSignal },

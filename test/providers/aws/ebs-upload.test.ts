@@ -409,4 +409,25 @@ describe('EBS direct upload', () => {
     expect(ec2.calls()).toHaveLength(0);
     expect(ebs.calls()).toHaveLength(0);
   });
+
+  it('gives the snapshot the ImageTimeoutSeconds, within what EBS takes', async () => {
+    const timeouts: number[] = [];
+    for (const seconds of [30, 7200, 10 ** 6]) {
+      mockHappyPath();
+      const aws = await createAwsProvider(
+        makeCtx(),
+        makeCloud({ imageTimeoutSeconds: seconds }),
+        FAST,
+      );
+      await aws.createImage({
+        name: 'sf-console',
+        image: fixture.image,
+        config: makeConfig(),
+      });
+      const start = ebs.commandCalls(StartSnapshotCommand).at(-1);
+      timeouts.push(start!.args[0].input.Timeout!);
+    }
+    // Minutes: EBS accepts 10 to 4320.
+    expect(timeouts).toEqual([10, 120, 4320]);
+  });
 });
