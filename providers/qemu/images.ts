@@ -1,6 +1,7 @@
 // The QEMU adapter's images: raw disks kept by name in the data folder.
 import type { SkiffPaths } from '../../src/paths.js';
-import { UserError } from '../../src/errors.js';
+import { SkiffError, UserError } from '../../src/errors.js';
+import { StateFileError } from '../../src/state/atomic.js';
 import {
   imageDiskPath,
   listImageRecords,
@@ -40,9 +41,17 @@ export async function requireImage(
   paths: SkiffPaths,
   name: string,
 ): Promise<ImageRecord> {
-  const record = await readImageRecord(paths, name);
+  const record = await readImageRecord(paths, name).catch((err: unknown) => {
+    if (!(err instanceof StateFileError)) throw err;
+    throw new UserError(err.code, `image ${name}: ${err.message}`, {
+      cause: err,
+      hint: `\`skiff image delete ${name}\` removes it`,
+    });
+  });
   if (record) return record;
-  const names = (await listImageRecords(paths)).map((r) => r.name);
+  const names = (await listImageRecords(paths, () => undefined)).map(
+    (r) => r.name,
+  );
   throw new UserError(
     'IMAGE_NOT_FOUND',
     `no local image named "${name}"; images: ${listNames(names)}`,
@@ -78,8 +87,22 @@ export async function createImage(
 }
 
 export async function listImages(ctx: QemuContext): Promise<ImageInfo[]> {
-  const records = await listImageRecords(ctx.paths);
-  return records.map((r) => toInfo(ctx.paths, r));
+  const broken: ImageInfo[] = [];
+  const records = await listImageRecords(ctx.paths, (name, err) => {
+    ctx.logger.warn(
+      `image ${name} is broken: ${err.message}; ` +
+        `\`skiff image delete ${name}\` removes it`,
+    );
+    broken.push({
+      name,
+      target: 'qemu',
+      status: 'broken',
+      details: { error: err.message },
+    });
+  });
+  return [...records.map((r) => toInfo(ctx.paths, r)), ...broken].sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
 }
 
 /**
@@ -91,7 +114,14 @@ export async function deleteImage(
   name: string,
   opts: DeleteImageOptions = {},
 ): Promise<void> {
-  await requireImage(ctx.paths, name);
+  try {
+    await requireImage(ctx.paths, name);
+  } catch (err) {
+    // A record that does not parse is removed like any other.
+    if (!(err instanceof SkiffError && err.code === 'STATE_CORRUPT')) {
+      throw err;
+    }
+  }
   const users = (await listInstanceInfos(ctx))
     .filter((i) => i.image === name && i.state === 'running')
     .map((i) => i.name);

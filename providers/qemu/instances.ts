@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import { copyFile, open, stat } from 'node:fs/promises';
 import { UserError } from '../../src/errors.js';
 import type { PortForward } from '../../src/config/types.js';
+import { StateFileError } from '../../src/state/atomic.js';
 import { imageDiskPath } from '../../src/state/images.js';
 import {
   createInstanceDir,
@@ -36,26 +37,45 @@ function notFound(name: string, names: string[]): UserError {
   );
 }
 
+/** The instance's record; a broken instance.json says how to remove it. */
+async function readRecord(
+  ctx: QemuContext,
+  name: string,
+): Promise<InstanceRecord | undefined> {
+  try {
+    return await readInstanceRecord(ctx.paths, name);
+  } catch (err) {
+    if (!(err instanceof StateFileError)) throw err;
+    throw new UserError(err.code, `instance ${name}: ${err.message}`, {
+      cause: err,
+      hint: `\`skiff instance delete ${name}\` removes it`,
+    });
+  }
+}
+
 async function requireRecord(
   ctx: QemuContext,
   name: string,
 ): Promise<InstanceRecord> {
-  const record = await readInstanceRecord(ctx.paths, name);
+  const record = await readRecord(ctx, name);
   if (record) return record;
   throw notFound(name, await listInstanceNames(ctx.paths));
 }
 
-/** Runs `fn` holding the instance's lock; a vanished one is not found. */
-async function withInstance<T>(
+/**
+ * Runs `fn` holding the lock of the instance folder `name`, whatever
+ * state its files are in; a folder that vanished is not found.
+ */
+async function withInstanceDir<T>(
   ctx: QemuContext,
   name: string,
-  fn: (record: InstanceRecord, files: InstanceFiles) => Promise<T>,
+  fn: (files: InstanceFiles) => Promise<T>,
 ): Promise<T> {
-  await requireRecord(ctx, name);
+  validateName('instance', name);
   const files = instanceFiles(ctx.paths, name);
   try {
-    return await withLock(files.lock, { what: `instance ${name}` }, async () =>
-      fn(await requireRecord(ctx, name), files),
+    return await withLock(files.lock, { what: `instance ${name}` }, () =>
+      fn(files),
     );
   } catch (err) {
     if (err instanceof LockTargetGoneError) {
@@ -65,15 +85,48 @@ async function withInstance<T>(
   }
 }
 
+/** Runs `fn` holding the instance's lock; a vanished one is not found. */
+async function withInstance<T>(
+  ctx: QemuContext,
+  name: string,
+  fn: (record: InstanceRecord, files: InstanceFiles) => Promise<T>,
+): Promise<T> {
+  await requireRecord(ctx, name);
+  return withInstanceDir(ctx, name, async (files) =>
+    fn(await requireRecord(ctx, name), files),
+  );
+}
+
+/** An instance whose state files do not parse: listed, not hidden. */
+function brokenInfo(name: string, err: StateFileError): InstanceInfo {
+  return {
+    name,
+    target: 'qemu',
+    image: '-',
+    state: 'unknown',
+    ports: [],
+    details: { error: err.message },
+  };
+}
+
 export async function listInstanceInfos(
   ctx: QemuContext,
 ): Promise<InstanceInfo[]> {
   const names = await listInstanceNames(ctx.paths);
   const infos = await Promise.all(
     names.map(async (name) => {
-      const record = await readInstanceRecord(ctx.paths, name);
-      if (!record) return undefined;
-      return describeInstance(record, instanceFiles(ctx.paths, name));
+      try {
+        const record = await readInstanceRecord(ctx.paths, name);
+        if (!record) return undefined;
+        return await describeInstance(record, instanceFiles(ctx.paths, name));
+      } catch (err) {
+        if (!(err instanceof StateFileError)) throw err;
+        ctx.logger.warn(
+          `instance ${name} is broken: ${err.message}; ` +
+            `\`skiff instance delete ${name}\` removes it`,
+        );
+        return brokenInfo(name, err);
+      }
     }),
   );
   return infos.filter((i): i is InstanceInfo => i !== undefined);
@@ -129,7 +182,7 @@ export async function createInstance(
 ): Promise<InstanceInfo> {
   validateName('instance', opts.name);
   const image = await requireImage(ctx.paths, opts.imageName);
-  if (await readInstanceRecord(ctx.paths, opts.name)) {
+  if (await readRecord(ctx, opts.name)) {
     throw instanceExists(opts.name);
   }
   await ctx.qemuPath();
@@ -204,14 +257,23 @@ export async function stopInstance(
   });
 }
 
-/** Stops it at once if running (its disk goes too), then removes it. */
+/**
+ * Stops it at once if running (its disk goes too), then removes it. An
+ * instance whose files are broken is removed all the same.
+ */
 export async function deleteInstance(
   ctx: QemuContext,
   name: string,
 ): Promise<void> {
-  await withInstance(ctx, name, async (_record, files) => {
-    const state = await readRunState(files);
-    if (state.running && state.run) {
+  const names = await listInstanceNames(ctx.paths);
+  if (!names.includes(name)) throw notFound(name, names);
+  await withInstanceDir(ctx, name, async (files) => {
+    const state = await readRunState(files).catch((err: unknown) => {
+      if (!(err instanceof StateFileError)) throw err;
+      ctx.logger.warn(`${err.message}: cannot tell whether QEMU runs`);
+      return undefined;
+    });
+    if (state?.running && state.run) {
       await stopRun(files, state.run, { logger: ctx.logger, graceMs: 0 });
     }
     await removeInstanceDir(ctx.paths, name);

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { errnoCode } from '../errors.js';
+import { errnoCode, UserError } from '../errors.js';
 
 /** A sibling temp name, unique per call (pid + random). */
 export function tempPathFor(path: string): string {
@@ -29,7 +29,24 @@ export async function writeJsonAtomic(
   }
 }
 
-/** Parsed JSON from `path`, or undefined when the file does not exist. */
+/** A state file that is not the JSON Skiff wrote (edited, disk trouble). */
+export class StateFileError extends UserError {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(
+      'STATE_CORRUPT',
+      `${path} is not valid JSON: ${(cause as Error).message}`,
+      { cause, hint: 'fix or remove that file' },
+    );
+  }
+}
+
+/**
+ * Parsed JSON from `path`, or undefined when the file does not exist.
+ * Throws StateFileError naming the file when it does not parse.
+ */
 export async function readJsonFile<T>(path: string): Promise<T | undefined> {
   let text: string;
   try {
@@ -40,5 +57,9 @@ export async function readJsonFile<T>(path: string): Promise<T | undefined> {
     }
     throw err;
   }
-  return JSON.parse(text) as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new StateFileError(path, err);
+  }
 }

@@ -14,7 +14,12 @@ import { join } from 'node:path';
 import type { PortForward } from '../config/types.js';
 import { errnoCode, UserError } from '../errors.js';
 import type { SkiffPaths } from '../paths.js';
-import { readJsonFile, tempPathFor, writeJsonAtomic } from './atomic.js';
+import {
+  readJsonFile,
+  StateFileError,
+  tempPathFor,
+  writeJsonAtomic,
+} from './atomic.js';
 
 export interface ImageRecord {
   version: 1;
@@ -121,9 +126,13 @@ export async function readImageRecord(
   return record;
 }
 
-/** Every complete image, sorted by name. */
+/**
+ * Every complete image, sorted by name. A record that does not parse is
+ * passed to `onBroken` (or thrown) instead of hiding the others.
+ */
 export async function listImageRecords(
   paths: SkiffPaths,
+  onBroken?: (name: string, err: StateFileError) => void,
 ): Promise<ImageRecord[]> {
   let entries: string[];
   try {
@@ -137,7 +146,13 @@ export async function listImageRecords(
     .map((e) => e.slice(0, -'.json'.length))
     .sort();
   const records = await Promise.all(
-    names.map((n) => readImageRecord(paths, n)),
+    names.map((n) =>
+      readImageRecord(paths, n).catch((err: unknown) => {
+        if (!(err instanceof StateFileError) || !onBroken) throw err;
+        onBroken(n, err);
+        return undefined;
+      }),
+    ),
   );
   return records.filter((r): r is ImageRecord => r !== undefined);
 }
