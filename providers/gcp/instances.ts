@@ -55,9 +55,14 @@ export function instanceResource(settings: GcpSettings, plan: InstancePlan) {
         accessConfigs: [{ type: 'ONE_TO_ONE_NAT', name: 'External NAT' }],
       },
     ],
-    // Read back by list/get to show the ports; harmless for the guest.
+    // skiff-ports is read back by list/get to show the ports. The serial
+    // console is switched on for `gcloud compute connect-to-serial-port`;
+    // getSerialPortOutput works without it (peers-and-clouds §3.1).
     metadata: {
-      items: [{ key: PORTS_KEY, value: formatPorts(plan.ports) }],
+      items: [
+        { key: PORTS_KEY, value: formatPorts(plan.ports) },
+        { key: 'serial-port-enable', value: 'TRUE' },
+      ],
     },
     ...(plan.serviceAccount
       ? {

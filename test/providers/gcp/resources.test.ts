@@ -55,6 +55,10 @@ describe('instanceResource', () => {
       'managed-by': 'skiff',
       'skiff-image': 'app',
     });
+    expect(body.metadata.items).toContainEqual({
+      key: 'serial-port-enable',
+      value: 'TRUE',
+    });
     const info = toInstanceInfo({ ...body, status: 'STAGING' });
     expect(info.ports).toEqual([
       { protocol: 'udp', hostPort: 53, guestPort: 53 },
