@@ -7,7 +7,11 @@ import { basename, join } from 'node:path';
 import { describeFsError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { flattenLayers } from '../oci/flatten.js';
-import { MANIFEST_FILE, readPackageManifest } from './manifest-file.js';
+import {
+  MANIFEST_FILE,
+  readPackageManifest,
+  writePackageManifest,
+} from './manifest-file.js';
 import { normalizeOpsLayout } from './load.js';
 import { parsePackageSpec, splitPackageDir, type PackageId } from './names.js';
 import type { PackageStore, StoredPackage } from './store.js';
@@ -75,8 +79,14 @@ export async function addPackage(
       ownName =
         found.dirName ?? basename(opts.source).replace(/\.(tar\.gz|tgz)$/, '');
     }
-    const manifest = await readPackageManifest(pkgDir);
-    const id = packageId(opts.name, ownName, manifest.Version);
+    const read = await readPackageManifest(pkgDir);
+    const id = packageId(opts.name, ownName, read.Version);
+    // The store splits <name>_<version> by the manifest's Version: it
+    // must say the version the package is stored under (--name N:V).
+    const manifest = { ...read, Version: id.version };
+    if (read.Version !== id.version) {
+      await writePackageManifest(pkgDir, manifest);
+    }
     await normalizeOpsLayout(pkgDir, ownName, manifest);
     return await opts.store.install(pkgDir, id);
   } finally {

@@ -82,6 +82,26 @@ describe('addPackage', () => {
     expect((await preparePackage(p)).manifest.Program).toBe('/hello');
   });
 
+  it('stores --name N:V with that version in the manifest', async () => {
+    const archive = await targz([
+      { type: 'file', path: 'hello_1.0/package.manifest', data: OPS_MANIFEST },
+      { type: 'file', path: 'hello_1.0/hello', data: 'ELF?', mode: 0o755 },
+    ]);
+    const p = await addPackage({
+      source: archive,
+      name: 'greeter:2.5',
+      store,
+      logger: new RecordingLogger(),
+    });
+    expect([p.name, p.version]).toEqual(['greeter', '2.5']);
+    expect((await preparePackage(p)).manifest.Version).toBe('2.5');
+    const listed = await store.list();
+    expect(listed.map((l) => [l.name, l.version])).toEqual([
+      ['greeter', '2.5'],
+    ]);
+    expect((await store.find('greeter:2.5')).dir).toBe(p.dir);
+  });
+
   it('adds a folder', async () => {
     const src = join(dir, 'tool_2');
     await mkdir(join(src, 'sysroot/usr/bin'), { recursive: true });
