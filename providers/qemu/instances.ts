@@ -233,7 +233,8 @@ export async function startInstance(
 ): Promise<void> {
   await withInstance(ctx, name, async (record, files) => {
     if ((await readRunState(files)).running) {
-      ctx.logger.info(`instance ${name} was already running`);
+      // Started meanwhile by another command: nothing to do.
+      ctx.logger.debug(`instance ${name} was already running`);
       return;
     }
     await start(ctx, record, files);

@@ -20,6 +20,14 @@ export function registerInstanceStart(
   cmd.action(async (name: string, opts: TargetFlags) => {
     const config = await resolveRunOnlyConfig(ctx, opts);
     const provider = await providerFor(ctx, opts, config);
+    if ((await provider.getInstance(name)).state === 'running') {
+      if (ctx.json) {
+        ctx.logger.result(JSON.stringify({ name, state: 'running' }));
+        return;
+      }
+      ctx.logger.info(`instance ${name} is already running`);
+      return;
+    }
     await provider.startInstance(name);
     if (ctx.json) {
       ctx.logger.result(JSON.stringify({ name, state: 'started' }));

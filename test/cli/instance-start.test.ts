@@ -1,0 +1,67 @@
+// `skiff instance start` on an instance that runs already says so once and
+// does not claim to have started it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolvePaths } from '../../src/paths.js';
+import { writeJsonAtomic } from '../../src/state/atomic.js';
+import { createInstanceDir } from '../../src/state/instances.js';
+import { identifyProcess } from '../../src/state/process.js';
+import { runCli } from '../helpers/cli-run.js';
+
+let dir: string;
+let stand: ChildProcess;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'skiff-start-'));
+  const paths = resolvePaths({ SKIFF_HOME: dir });
+  // A live process stands in for the instance's QEMU and supervisor.
+  stand = spawn('sleep', ['60'], { stdio: 'ignore' });
+  const me = await identifyProcess(stand.pid!);
+  const files = await createInstanceDir(
+    paths,
+    {
+      version: 1,
+      name: 'web1',
+      image: 'web',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      ports: [],
+      cpus: 1,
+      memoryBytes: 256 << 20,
+      accel: 'tcg',
+      rebootOnExit: false,
+      uefi: false,
+      publishAddress: '',
+    },
+    async () => undefined,
+  );
+  await writeJsonAtomic(files.run, {
+    runId: 'r1',
+    qemu: me,
+    supervisor: me,
+    startedAt: '2026-01-01T00:00:01.000Z',
+  });
+});
+afterEach(async () => {
+  stand.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('instance start on a running instance', () => {
+  it('says it is already running, and only that', async () => {
+    const r = await runCli(['instance', 'start', 'web1'], {
+      env: { SKIFF_HOME: dir },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('instance web1 is already running\n');
+  });
+
+  it('prints its state with --json', async () => {
+    const r = await runCli(['--json', 'instance', 'start', 'web1'], {
+      env: { SKIFF_HOME: dir },
+    });
+    expect(JSON.parse(r.stdout)).toEqual({ name: 'web1', state: 'running' });
+  });
+});
