@@ -1,6 +1,7 @@
 // `skiff instance create <image>`: start an instance of a named image in
 // the background.
 import { Option, type Command } from 'commander';
+import type { PortForward } from '../../config/types.js';
 import { validateName } from '../../state/names.js';
 import type { CliContext } from '../context.js';
 import { formatInstanceTable } from './instance-format.js';
@@ -21,6 +22,21 @@ const collect = (value: string, previous: string[] = []): string[] => [
   ...previous,
   value,
 ];
+
+/** A cloud instance has its own address: only the guest port counts. */
+function warnHostPorts(
+  ctx: CliContext,
+  target: string,
+  ports: PortForward[],
+): void {
+  for (const p of ports) {
+    if (p.hostPort === p.guestPort) continue;
+    const udp = p.protocol === 'udp' ? '/udp' : '';
+    ctx.logger.warn(
+      `-p ${p.hostPort}:${p.guestPort}${udp}: a ${target} instance has its own address, so this opens port ${p.guestPort}; the host port ${p.hostPort} is ignored`,
+    );
+  }
+}
 
 export function registerInstanceCreate(
   instance: Command,
@@ -62,6 +78,9 @@ export function registerInstanceCreate(
       `${image}-${Math.floor(Date.now() / 1000)}`;
     validateName('instance', name);
     const provider = await providerFor(ctx, opts, config);
+    if (provider.target !== 'qemu') {
+      warnHostPorts(ctx, provider.target, config.run.ports);
+    }
 
     const info = await provider.createInstance({
       name,

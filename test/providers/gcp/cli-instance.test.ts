@@ -1,0 +1,62 @@
+// What `skiff instance ... -t gcp` prints, through main() against the fake:
+// port warnings, the cloud table, one line per delete.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempHome } from '../../helpers/cli-run.js';
+import { setupGcp, type GcpTestEnv } from './setup.js';
+
+let gcp: GcpTestEnv;
+let home: Awaited<ReturnType<typeof tempHome>>;
+
+const cli = (...argv: string[]) =>
+  runCli([...argv, '-t', 'gcp', '-c', 'config.json'], {
+    cwd: home.dir,
+    env: {
+      ...home.env,
+      STORAGE_EMULATOR_HOST: gcp.fake.url,
+      SKIFF_GCP_COMPUTE_ENDPOINT: gcp.fake.url,
+    },
+  });
+
+beforeAll(async () => {
+  gcp = await setupGcp();
+  gcp.fake.images.set('app', {
+    name: 'app',
+    diskSizeGb: '1',
+    labels: { 'managed-by': 'skiff' },
+  });
+  home = await tempHome();
+  await writeFile(
+    join(home.dir, 'config.json'),
+    JSON.stringify({
+      CloudConfig: { ProjectID: 'skiff-test', Zone: 'us-central1-a' },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await home?.cleanup();
+  await gcp?.close();
+});
+
+describe('skiff instance -t gcp output', () => {
+  it('says that the host part of -p 8080:80 does not apply', async () => {
+    const run = await cli(
+      'instance',
+      'create',
+      'app',
+      '-n',
+      'web',
+      ...['-p', '8080:80', '-p', '443'],
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /warning: -p 8080:80: .*opens port 80.*8080 is ignored/,
+    );
+    expect(run.stderr).not.toContain('-p 443');
+    expect(gcp.fake.firewalls.get('skiff-web-ports')!.allowed).toEqual([
+      { IPProtocol: 'tcp', ports: ['80', '443'] },
+    ]);
+  });
+});
