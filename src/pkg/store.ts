@@ -139,7 +139,12 @@ export class PackageStore {
     const dirName = packageDirName(id);
     const dest = join(this.root, dirName);
     await mkdir(dirname(dest), { recursive: true });
-    const old = `${dest}.old-${randomBytes(4).toString('hex')}`;
+    // Hidden like a temp folder: if Skiff dies before the swap is done,
+    // the old copy is not listed as a package and is cleaned up later.
+    const old = join(
+      this.root,
+      `${TEMP_PREFIX}old-${randomBytes(4).toString('hex')}`,
+    );
     const existed = await rename(dest, old).then(
       () => true,
       () => false,
