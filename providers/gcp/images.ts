@@ -141,7 +141,11 @@ export async function createGcpImage(
     let keep = keepUpload;
     try {
       if (existing) {
-        logger.info(`replacing image ${opts.name}`);
+        // Names are unique and images cannot be renamed, so there is no
+        // way to create the new one first.
+        logger.warn(
+          `replacing image ${opts.name}: the old image ${opts.name} is deleted before the new one is created, so if the import fails there is no image of that name`,
+        );
         await removeImage(ctx, opts.name);
       }
       await insertImage(ctx, opts, source);

@@ -120,6 +120,23 @@ describe('GCP image create', () => {
     expect(env.fake.images.get('twice')!.id).not.toBe(before);
   }, 60_000);
 
+  it('warns that a forced replacement whose import fails leaves no image', async () => {
+    await create('redo')();
+    env.fake.failNextImage = {
+      code: 'INVALID_IMAGE_TAR',
+      message: 'cannot read the tar.gz',
+    };
+    const logger = new RecordingLogger();
+    await expect(create('redo')(logger, true)).rejects.toMatchObject({
+      code: 'GCP_INVALID_IMAGE_TAR',
+    });
+    expect(env.fake.images.has('redo')).toBe(false);
+    const warnings = logger.lines.filter((l) => l.level === 'warn');
+    expect(warnings.map((l) => l.message)).toContainEqual(
+      expect.stringMatching(/old image redo is deleted before .* no image/),
+    );
+  }, 60_000);
+
   it('never replaces an image Skiff did not make, even with force', async () => {
     env.fake.images.set('theirs', { name: 'theirs', labels: {} });
     await expect(
