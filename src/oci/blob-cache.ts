@@ -1,7 +1,7 @@
 // The content-addressed blob store (cacheDir/blobs/sha256/<hex>): a blob
 // lands there only after its bytes hashed to its digest, so a cached blob
 // is trusted and a second pull needs no network.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { describeFsError } from '../errors.js';
 import { checkDigest, digestHex } from './digest.js';
+import { ownedTempName, removeStaleTemps } from './owned-temp.js';
 
 export class BlobCache {
+  private cleaned = false;
+
   constructor(readonly dir: string) {}
 
   path(digest: string): string {
@@ -36,11 +39,16 @@ export class BlobCache {
   ): Promise<string> {
     const dest = this.path(digest);
     const dir = join(this.dir, 'sha256');
-    const tmp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    const tmp = join(dir, ownedTempName('blob'));
     try {
       await mkdir(dir, { recursive: true });
     } catch (err) {
       throw describeFsError(err, 'creating the blob cache', dir);
+    }
+    if (!this.cleaned) {
+      // Partial downloads of runs that were killed.
+      this.cleaned = true;
+      await removeStaleTemps(dir);
     }
     const hash = createHash('sha256');
     const out = createWriteStream(tmp);

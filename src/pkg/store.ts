@@ -1,11 +1,11 @@
 // The local package store: dataDir/packages/<arch>/<name>_<version>/, one
 // folder a package. Packages appear by a rename of a finished folder, so
 // an interrupted build never leaves a package behind.
-import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describeFsError, UserError } from '../errors.js';
 import type { RawConfig } from '../config/types.js';
+import { ownedTempName, removeStaleTemps } from '../oci/owned-temp.js';
 import type { SkiffPaths } from '../paths.js';
 import { MANIFEST_FILE, readPackageManifest } from './manifest-file.js';
 import {
@@ -27,9 +27,6 @@ export interface ListedPackage extends StoredPackage {
   /** Why the manifest could not be read, when it could not. */
   problem?: string;
 }
-
-const TEMP_PREFIX = '.tmp-';
-const STALE_MS = 24 * 3600 * 1000;
 
 /** ops' arch folder names. */
 export function storeArch(arch: string): string {
@@ -122,11 +119,8 @@ export class PackageStore {
     await mkdir(this.root, { recursive: true }).catch((err) => {
       throw describeFsError(err, 'creating the package store', this.root);
     });
-    await this.removeStaleTemps();
-    const dir = join(
-      this.root,
-      `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`,
-    );
+    await removeStaleTemps(this.root);
+    const dir = join(this.root, ownedTempName('work'));
     await mkdir(dir);
     return dir;
   }
@@ -141,10 +135,7 @@ export class PackageStore {
     await mkdir(dirname(dest), { recursive: true });
     // Hidden like a temp folder: if Skiff dies before the swap is done,
     // the old copy is not listed as a package and is cleaned up later.
-    const old = join(
-      this.root,
-      `${TEMP_PREFIX}old-${randomBytes(4).toString('hex')}`,
-    );
+    const old = join(this.root, ownedTempName('old'));
     const existed = await rename(dest, old).then(
       () => true,
       () => false,
@@ -162,22 +153,8 @@ export class PackageStore {
   async remove(pkg: StoredPackage): Promise<void> {
     // Renamed away first so a half-deleted folder is never seen as a
     // package.
-    const trash = join(
-      this.root,
-      `${TEMP_PREFIX}del-${randomBytes(4).toString('hex')}`,
-    );
+    const trash = join(this.root, ownedTempName('del'));
     await rename(pkg.dir, trash);
     await rm(trash, { recursive: true, force: true });
-  }
-
-  private async removeStaleTemps(): Promise<void> {
-    const names = await readdir(this.root).catch(() => [] as string[]);
-    for (const name of names) {
-      if (!name.startsWith(TEMP_PREFIX)) continue;
-      const st = await stat(join(this.root, name)).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > STALE_MS) {
-        await rm(join(this.root, name), { recursive: true, force: true });
-      }
-    }
   }
 }

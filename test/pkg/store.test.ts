@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { packageDirName, splitPackageDir } from '../../src/pkg/names.js';
 import { PackageStore } from '../../src/pkg/store.js';
+import { deadPid, tempNameOf } from '../fixtures/oci/dead-pid.js';
 
 let dir: string;
 let store: PackageStore;
@@ -106,6 +107,17 @@ describe('PackageStore', () => {
     await store.remove(only!);
     expect(await store.list()).toEqual([]);
     expect(readdirSync(store.root)).toEqual([]);
+  });
+
+  it('removes the temp folders of killed runs at once', async () => {
+    const killed = tempNameOf('work', deadPid());
+    const running = tempNameOf('work', process.pid);
+    for (const n of [killed, running]) {
+      await mkdir(join(store.root, n, 'pkg'), { recursive: true });
+    }
+    await store.createTemp();
+    expect(existsSync(join(store.root, killed))).toBe(false);
+    expect(existsSync(join(store.root, running))).toBe(true);
   });
 
   it('ignores temp folders and lists a broken manifest with its problem', async () => {

@@ -1,0 +1,54 @@
+// Temp names that say who made them: `.tmp-<kind>-<host>-<pid>-<random>`.
+// A temp whose maker is gone (SIGKILL, a crash) is removed by the next
+// run on the same host; one made elsewhere, or in an older format, only
+// once it is a day old.
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+export const TEMP_PREFIX = '.tmp-';
+const STALE_MS = 24 * 3600 * 1000;
+const OWNED = /^\.tmp-[a-z]+-([0-9a-f]{8})-(\d+)-[0-9a-f]+$/;
+
+function hostTag(): string {
+  return createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+}
+
+/** A fresh temp name for this process, e.g. `.tmp-work-1a2b3c4d-4242-…`. */
+export function ownedTempName(kind: string): string {
+  const rand = randomBytes(6).toString('hex');
+  return `${TEMP_PREFIX}${kind}-${hostTag()}-${process.pid}-${rand}`;
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** True when a temp entry can be removed: its maker is gone, or it is old. */
+export function isStaleTemp(name: string, mtimeMs: number): boolean {
+  if (!name.startsWith(TEMP_PREFIX)) return false;
+  const m = OWNED.exec(name);
+  if (m && m[1] === hostTag()) return !alive(Number(m[2]));
+  return Date.now() - mtimeMs > STALE_MS;
+}
+
+/** Removes the stale temp entries (files or folders) directly in `dir`. */
+export async function removeStaleTemps(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(TEMP_PREFIX)) continue;
+    const path = join(dir, name);
+    const st = await stat(path).catch(() => undefined);
+    if (st && isStaleTemp(name, st.mtimeMs)) {
+      await rm(path, { recursive: true, force: true });
+    }
+  }
+}
