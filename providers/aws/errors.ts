@@ -3,6 +3,8 @@
 import {
   AbortError,
   CloudError,
+  EnvironmentError,
+  errnoCode,
   SkiffError,
   UserError,
 } from '../../src/errors.js';
@@ -60,6 +62,15 @@ const NETWORK_ERRNO = new Set([
   'ECONNREFUSED',
   'ETIMEDOUT',
   'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
+
+/** Nothing answered at the endpoint: a setting, not a cloud failure. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
   'EAI_AGAIN',
   'ENETUNREACH',
   'EHOSTUNREACH',
@@ -134,6 +145,21 @@ export function wrapAwsError(
   const message = shape(err).message ?? String(err);
   if (name === 'AbortError' && !isTransientAwsError(err)) {
     return new AbortError(`${step}: interrupted`, { cause: err });
+  }
+  const errno = errnoCode(err);
+  if (errno && UNREACHABLE.has(errno)) {
+    const { address, port } = err as { address?: string; port?: number };
+    const at = address ? ` at ${address}${port ? `:${port}` : ''}` : '';
+    return new EnvironmentError(
+      'AWS_UNREACHABLE',
+      `${step}: cannot reach the AWS endpoint${at} (${errno})`,
+      {
+        cause: err,
+        hint:
+          'check the network and the region, or AWS_ENDPOINT_URL / ' +
+          'AWS_ENDPOINT_URL_<SERVICE> if set',
+      },
+    );
   }
   if (isAccessDenied(err)) {
     const denied = deniedAction(message) ?? action;

@@ -14,10 +14,20 @@ import {
 import { IdempotencyStrategy, Storage } from '@google-cloud/storage';
 import { errnoCode, UserError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
-import { gcpError } from './errors.js';
+import { describeGcpFailure, gcpError } from './errors.js';
 import type { GcpSettings } from './settings.js';
 
 const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+]);
+
+function isNetwork(err: unknown): boolean {
+  return NETWORK.has(errnoCode(err) ?? '');
+}
 
 export interface GcpClients {
   storage: Storage;
@@ -107,6 +117,19 @@ export function createGcpClients(
               {
                 cause: err,
                 hint: 'point it at a service-account key file, or unset it to use `gcloud auth application-default login`',
+              },
+            );
+          }
+          const failure = describeGcpFailure(err);
+          // Parsing or signing with the key fails locally, with no HTTP
+          // status (e.g. "error:1E08010C:DECODER routines::unsupported").
+          if (settings.keyFilename && !failure.status && !isNetwork(err)) {
+            throw new UserError(
+              'GCP_KEY_FILE_INVALID',
+              `GOOGLE_APPLICATION_CREDENTIALS names ${settings.keyFilename}, which cannot be used: ${failure.message}`,
+              {
+                cause: err,
+                hint: 'point GOOGLE_APPLICATION_CREDENTIALS at a service-account JSON key (`gcloud iam service-accounts keys create`), or unset it to use `gcloud auth application-default login`',
               },
             );
           }

@@ -137,7 +137,9 @@ export async function waitForOperation(
       `${options.step} failed: ${code}: ${failure.message ?? 'no message'}`,
       code === 'INVALID_IMAGE_TAR'
         ? {
-            hint: 'GCE wants disk.raw alone in a GNU-format tar.gz: build it with `skiff build -t gcp`',
+            // Skiff wrote the archive (disk.raw alone, OLDGNU, gzip), so a
+            // refusal is Skiff's fault, not something the user can rebuild.
+            hint: 'Skiff wrote this archive, so this is a bug in Skiff: please report it with the output of the same command run with -v',
           }
         : {},
     );

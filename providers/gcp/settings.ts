@@ -133,7 +133,7 @@ export function resolveGcpSettings(
 /** BucketName is needed only to create images. */
 export function requireBucket(settings: { bucketName?: string }): string {
   if (!settings.bucketName) {
-    throw missing('BucketName', 'my-skiff-images');
+    throw missing('BucketName', 'my-skiff-images', '--bucketname');
   }
   return settings.bucketName;
 }

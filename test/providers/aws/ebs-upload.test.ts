@@ -400,6 +400,7 @@ describe('EBS direct upload', () => {
       aws.createImage({ ...base, options: { upload: 's3' } }),
     ).rejects.toMatchObject({
       code: 'AWS_BUCKET_REQUIRED',
+      hint: expect.stringContaining('--bucketname'),
     });
     await expect(aws.createImage({ ...base, name: 'x' })).rejects.toMatchObject(
       {

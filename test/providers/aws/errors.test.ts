@@ -18,6 +18,21 @@ function err(name: string, status: number, message = name) {
 }
 
 describe('wrapAwsError', () => {
+  it('names the endpoint settings when nothing answers', () => {
+    const refused = Object.assign(
+      new Error('connect ECONNREFUSED 127.0.0.1:4566'),
+      { code: 'ECONNREFUSED', address: '127.0.0.1', port: 4566 },
+    );
+    const e = wrapAwsError(refused, 'listing AMIs', 'ec2:DescribeImages');
+    expect(e).toMatchObject({
+      code: 'AWS_UNREACHABLE',
+      message: expect.stringContaining(
+        'listing AMIs: cannot reach the AWS endpoint at 127.0.0.1:4566',
+      ),
+      hint: expect.stringContaining('AWS_ENDPOINT_URL'),
+    });
+  });
+
   it('reads the denied action out of an AccessDenied message', () => {
     const e = wrapAwsError(
       err(

@@ -1,4 +1,6 @@
 // Without any credentials the user gets a clear error and the fix.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupGcp, type GcpTestEnv } from './setup.js';
 
@@ -32,5 +34,28 @@ describe('GCP credentials', () => {
       code: 'GCP_KEY_FILE_MISSING',
       message: expect.stringContaining('/nonexistent/sa.json'),
     });
+  });
+
+  it('names a key file that cannot be used', async () => {
+    const key = join(env.dir, 'broken-sa.json');
+    await writeFile(
+      key,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'skiff-test',
+        client_email: 'ci@skiff-test.iam.gserviceaccount.com',
+        private_key:
+          '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n',
+      }),
+    );
+    const gcp = await env.provider(undefined, undefined, {
+      GOOGLE_APPLICATION_CREDENTIALS: key,
+    });
+    await expect(gcp.listInstances()).rejects.toMatchObject({
+      code: 'GCP_KEY_FILE_INVALID',
+      message: expect.stringContaining(key),
+      hint: expect.stringContaining('GOOGLE_APPLICATION_CREDENTIALS'),
+    });
+    expect(env.fake.requests).toEqual([]);
   });
 });

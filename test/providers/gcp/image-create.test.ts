@@ -60,7 +60,9 @@ describe('GCP image create', () => {
     expect(text).toContain(
       'INVALID_IMAGE_TAR: The tar archive is not a valid image.',
     );
-    expect(text).toContain('skiff build -t gcp');
+    // Skiff wrote the archive: the hint says to report it, not to rebuild.
+    expect(text).toContain('a bug in Skiff');
+    expect(text).not.toContain('build it with');
     // The uploaded archive is removed even on failure.
     expect(env.fake.objects.size).toBe(0);
   }, 30_000);
@@ -166,6 +168,7 @@ describe('GCP image create', () => {
     ).rejects.toMatchObject({
       code: 'GCP_CONFIG_MISSING',
       message: expect.stringContaining('BucketName'),
+      hint: expect.stringContaining('--bucketname'),
     });
     await expect(create('Bad_Name')()).rejects.toMatchObject({
       code: 'GCP_NAME_INVALID',
