@@ -1,6 +1,7 @@
 // The QEMU adapter's images: raw disks kept by name in the data folder.
 import type { SkiffPaths } from '../../src/paths.js';
 import { SkiffError, UserError } from '../../src/errors.js';
+import { hasDebugExit } from '../../src/manifest/manifest-keys.js';
 import { StateFileError } from '../../src/state/atomic.js';
 import {
   imageDiskPath,
@@ -78,6 +79,8 @@ export async function createImage(
     cpus: config.run.cpus,
     memoryBytes: config.run.memoryBytes,
     nanosVersion: config.nanosVersion,
+    // Images for qemu are built as local runs (image create -t qemu).
+    debugExit: hasDebugExit(config, true),
   };
   await storeImage(ctx.paths, image.path, record, opts.force === true);
   ctx.logger.debug(

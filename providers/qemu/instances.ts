@@ -203,6 +203,7 @@ export async function createInstance(
     rebootOnExit: image.rebootOnExit,
     uefi: image.uefi,
     publishAddress: typeof publish === 'string' ? publish : '',
+    debugExit: image.debugExit ?? true,
   };
 
   const files = await createInstanceDir(ctx.paths, record, async (tmp) => {

@@ -126,7 +126,9 @@ export async function launchInstance(
   ctx.logger.debug(`qemu: ${[ctx.qemuPath, ...argv].join(' ')}`);
 
   await Promise.all(
-    [files.run, files.exit, files.qmpSocket].map((f) => rm(f, { force: true })),
+    [files.run, files.exit, files.stop, files.qmpSocket].map((f) =>
+      rm(f, { force: true }),
+    ),
   );
   await writeFile(files.qemuLog, '', { mode: 0o600 });
   const runId = randomUUID();

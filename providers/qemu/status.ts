@@ -1,10 +1,12 @@
 // An instance's state from its files: the supervisor's run and exit
 // records, checked against the live process table, so a QEMU that was
 // killed (or a PID that was reused) is never reported as running.
-import { decodeQemuExit } from '../../src/qemu/exit-status.js';
+import { constants } from 'node:os';
+import { caughtSignal, decodeQemuExit } from '../../src/qemu/exit-status.js';
 import {
   readExitRecord,
   readRunRecord,
+  readStopRecord,
   type ExitRecord,
   type InstanceFiles,
   type InstanceRecord,
@@ -12,7 +14,7 @@ import {
 } from '../../src/state/instances.js';
 import { isLockHeld } from '../../src/state/lock.js';
 import { isProcessAlive } from '../../src/state/process.js';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { InstanceInfo } from '../types.js';
 import { queryStatus } from './qmp.js';
 import { pollUntil } from './wait.js';
@@ -51,27 +53,60 @@ async function fileSize(path: string): Promise<number> {
   }
 }
 
-/** How the run ended, for `instance list`: exit code or signal. */
+/** QEMU's own messages: a few lines at most, read whole. */
+async function readQemuLog(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).slice(-16_384);
+  } catch {
+    return '';
+  }
+}
+
+function signalName(signo: number): string {
+  const found = Object.entries(constants.signals).find(([, n]) => n === signo);
+  return found ? found[0] : `signal ${signo}`;
+}
+
+/**
+ * How the run ended, for `instance list`: the app's exit code, or the
+ * signal, or why there is none (QEMU failed, the guest reset, a stop that
+ * had to quit QEMU).
+ */
 async function describeExit(
+  record: InstanceRecord,
   files: InstanceFiles,
   exit: ExitRecord,
 ): Promise<Pick<InstanceInfo, 'exitCode' | 'details'>> {
+  const stop = await readStopRecord(files);
+  const stoppedBy = stop?.runId === exit.runId ? stop.method : undefined;
   if (exit.status === null) {
-    return { details: { signal: exit.signal, exitedAt: exit.exitedAt } };
+    return {
+      details: { signal: exit.signal, exitedAt: exit.exitedAt, stoppedBy },
+    };
   }
   const consoleWritten = (await fileSize(files.serialLog)) > 0;
-  const qemuComplained = (await fileSize(files.qemuLog)) > 0;
-  const decoded = decodeQemuExit(
-    exit.status,
-    !consoleWritten && qemuComplained,
-  );
-  const details = {
+  const qemuOutput = await readQemuLog(files.qemuLog);
+  const decoded = decodeQemuExit(exit.status, {
+    qemuFailed: !consoleWritten && qemuOutput !== '',
+    debugExit: record.debugExit !== false,
+    qemuOutput,
+  });
+  let exitKind: string = decoded.kind;
+  // QMP quit after the power button went unanswered: a stop, no crash.
+  if (decoded.kind === 'reset' && stoppedBy) exitKind = 'stopped';
+  const details: Record<string, unknown> = {
     qemuStatus: exit.status,
-    exitKind: decoded.kind,
+    exitKind,
     exitedAt: exit.exitedAt,
+    stoppedBy,
   };
-  if (decoded.kind === 'qemu-error') return { details };
-  return { exitCode: decoded.appExitCode, details };
+  if (decoded.kind === 'signal') {
+    details.signal = signalName(caughtSignal(qemuOutput)!);
+  }
+  if (decoded.kind === 'app' || decoded.kind === 'poweroff') {
+    return { exitCode: decoded.appExitCode, details };
+  }
+  return { details };
 }
 
 /** The InstanceInfo `instance list` shows. */
@@ -101,7 +136,7 @@ export async function describeInstance(
     return info;
   }
   if (state.exit) {
-    const ended = await describeExit(files, state.exit);
+    const ended = await describeExit(record, files, state.exit);
     info.exitCode = ended.exitCode;
     info.details = { ...info.details, ...ended.details };
   } else if (!state.run && (await isLockHeld(files.lock))) {

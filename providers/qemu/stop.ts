@@ -3,7 +3,12 @@
 // supervisor has recorded the exit and is gone.
 import { errnoCode } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
-import type { InstanceFiles, RunRecord } from '../../src/state/instances.js';
+import {
+  writeStopRecord,
+  type InstanceFiles,
+  type RunRecord,
+  type StopRecord,
+} from '../../src/state/instances.js';
 import {
   isProcessAlive,
   type ProcessIdentity,
@@ -53,20 +58,31 @@ export async function stopRun(
   opts: StopOptions,
 ): Promise<void> {
   const { logger } = opts;
+  // Recorded before each step, so `instance list` can tell a stop from a
+  // crash and say how far the stop had to go.
+  const step = async (method: StopRecord['method']) => {
+    logger.debug(`qemu ${run.qemu.pid}: ${method}`);
+    const at = new Date().toISOString();
+    await writeStopRecord(files, { runId: run.runId, method, at }).catch(
+      () => undefined,
+    );
+  };
   const graceEnd = Date.now() + opts.graceMs;
+  let pressed = false;
   while (Date.now() < graceEnd && (await isProcessAlive(run.qemu))) {
     // Pressed again every 300 ms: a press while the guest is still in the
     // firmware or rebooting (RebootOnExit) is lost.
-    logger.debug(`qemu ${run.qemu.pid}: system_powerdown`);
+    if (!pressed) await step('powerdown');
+    pressed = true;
     if (!(await tryQmp(files, 'system_powerdown'))) break;
     await waitDead(run.qemu, Math.min(300, graceEnd - Date.now()));
   }
   if (await isProcessAlive(run.qemu)) {
-    logger.debug(`qemu ${run.qemu.pid}: quit`);
+    await step('quit');
     if (await tryQmp(files, 'quit')) await waitDead(run.qemu, 3000);
   }
   if (await isProcessAlive(run.qemu)) {
-    logger.debug(`qemu ${run.qemu.pid}: SIGKILL`);
+    await step('kill');
     await sigkill(run.qemu);
     await waitDead(run.qemu, 3000);
   }

@@ -39,6 +39,20 @@ function networkKeys(config: ResolvedConfig, keys: Map<string, TfsValue>) {
   if (run.ipv6Address) keys.set('ip6addr', run.ipv6Address);
 }
 
+/**
+ * Whether the manifest built for `config` has debug_exit (so QEMU's status
+ * carries the app's exit code): local runs add it, ManifestPassthrough
+ * may set or remove it.
+ */
+export function hasDebugExit(
+  config: Pick<ResolvedConfig, 'manifestPassthrough'>,
+  localRun: boolean,
+): boolean {
+  const pass = config.manifestPassthrough;
+  if (!Object.hasOwn(pass, 'debug_exit')) return localRun;
+  return toTfsValue(pass.debug_exit, 'debug_exit') !== undefined;
+}
+
 /** Builds the manifest; ManifestPassthrough comes last and overrides. */
 export function manifestKeys(
   config: ResolvedConfig,

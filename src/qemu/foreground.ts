@@ -2,7 +2,7 @@
 // arrives, the app's exit code decoded from QEMU's status, and Ctrl-C (the
 // abort signal) stopping the VM: SIGTERM, a grace period, then SIGKILL.
 import { spawn } from 'node:child_process';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, SkiffError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { decodeQemuExit, type QemuExitKind } from './exit-status.js';
 import { QEMU_INSTALL_HINT } from './find-qemu.js';
@@ -14,6 +14,11 @@ export interface ForegroundOptions {
   timeoutMs?: number;
   /** Between SIGTERM and SIGKILL. */
   graceMs?: number;
+  /**
+   * The image has debug_exit, so every app exit is an odd status and a
+   * status of 0 means the guest reset or powered off on its own.
+   */
+  debugExit?: boolean;
 }
 
 export interface ForegroundResult {
@@ -61,8 +66,10 @@ export function runQemuForeground(
     let stderr = '';
     let reason: 'interrupted' | 'timeout' | undefined;
 
+    const tail = new ConsoleTail();
     child.stdout!.on('data', (chunk: Buffer) => {
       sawConsole = true;
+      tail.add(chunk);
       logger.stream(chunk);
     });
     child.stderr!.setEncoding('utf8');
@@ -123,9 +130,21 @@ export function runQemuForeground(
         );
         return;
       }
-      const decoded = decodeQemuExit(status, !sawConsole && stderr !== '');
+      const decoded = decodeQemuExit(status, {
+        qemuFailed: !sawConsole && stderr !== '',
+        debugExit: opts.debugExit,
+        qemuOutput: stderr,
+      });
       if (decoded.kind === 'qemu-error') {
         reject(qemuFailure(stderr));
+        return;
+      }
+      if (decoded.kind === 'signal') {
+        reject(stoppedFromOutside(stderr));
+        return;
+      }
+      if (decoded.kind === 'reset') {
+        reject(guestReset(tail.lastLines(3)));
         return;
       }
       if (decoded.kind === 'unknown') {
@@ -144,6 +163,49 @@ export function runQemuForeground(
       signal?.removeEventListener('abort', onAbort);
     }
   });
+}
+
+/** The end of the console output, for an error about the guest. */
+class ConsoleTail {
+  private text = '';
+
+  add(chunk: Buffer): void {
+    this.text = (this.text + chunk.toString('utf8')).slice(-4096);
+  }
+
+  lastLines(count: number): string[] {
+    return this.text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .slice(-count);
+  }
+}
+
+function guestReset(lastLines: string[]): SkiffError {
+  const said =
+    lastLines.length > 0
+      ? `its last console lines: ${lastLines.map((l) => `"${l}"`).join(', ')}`
+      : 'it printed nothing';
+  return new SkiffError(
+    'VM_RESET',
+    'the VM reset or powered off without reporting an exit code ' +
+      `(the guest crashed?); ${said}`,
+    {
+      hint:
+        'a page fault or "out of memory" needs more memory (-m 1g); ' +
+        'run with -v for the kernel and QEMU output',
+    },
+  );
+}
+
+function stoppedFromOutside(stderr: string): EnvironmentError {
+  const line = /terminating on signal.*/.exec(stderr)?.[0] ?? 'a signal';
+  return new EnvironmentError(
+    'QEMU_KILLED',
+    `QEMU was stopped from outside: ${line}`,
+    { hint: 'something else on this host sent QEMU a signal' },
+  );
 }
 
 function qemuFailure(stderr: string): EnvironmentError {

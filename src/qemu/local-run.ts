@@ -2,6 +2,7 @@
 // then QEMU with the console on the logger.
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
+import { hasDebugExit } from '../manifest/manifest-keys.js';
 import type { SkiffPaths } from '../paths.js';
 import type { BuiltImage } from '../../providers/types.js';
 import { chooseAccel } from './accel.js';
@@ -52,5 +53,8 @@ export async function runImageForeground(
     logger,
     signal: opts.signal,
     timeoutMs: opts.timeoutMs,
+    // Local runs are built with debug_exit unless ManifestPassthrough
+    // removes it.
+    debugExit: hasDebugExit(config, true),
   });
 }

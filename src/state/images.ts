@@ -38,6 +38,8 @@ export interface ImageRecord {
   cpus: number;
   memoryBytes: number;
   nanosVersion?: string;
+  /** The manifest has debug_exit (absent in older records: it had). */
+  debugExit?: boolean;
 }
 
 export function imagesDir(paths: SkiffPaths): string {

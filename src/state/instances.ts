@@ -26,6 +26,11 @@ export interface InstanceRecord {
   uefi: boolean;
   /** Host address forwarded ports listen on ('' = every interface). */
   publishAddress: string;
+  /**
+   * The image's manifest has debug_exit (absent in records written before
+   * it was recorded: local images always had it).
+   */
+  debugExit?: boolean;
 }
 
 /** Written by the supervisor once QEMU is started. */
@@ -47,6 +52,15 @@ export interface ExitRecord {
   exitedAt: string;
 }
 
+/** Written by `instance stop` or `delete` before each step it takes. */
+export interface StopRecord {
+  runId: string;
+  /** The last step: ACPI power button, QMP quit, or SIGKILL. */
+  method: 'powerdown' | 'quit' | 'kill';
+  /** ISO 8601. */
+  at: string;
+}
+
 export interface InstanceFiles {
   dir: string;
   record: string;
@@ -56,6 +70,7 @@ export interface InstanceFiles {
   qemuLog: string;
   run: string;
   exit: string;
+  stop: string;
   lock: string;
   qmpSocket: string;
 }
@@ -83,6 +98,7 @@ export function instanceFiles(paths: SkiffPaths, name: string): InstanceFiles {
     qemuLog: join(dir, 'qemu.log'),
     run: join(dir, 'run.json'),
     exit: join(dir, 'exit.json'),
+    stop: join(dir, 'stop.json'),
     lock: join(dir, 'lock'),
     qmpSocket,
   };
@@ -117,6 +133,19 @@ export async function readExitRecord(
   files: InstanceFiles,
 ): Promise<ExitRecord | undefined> {
   return readJsonFile<ExitRecord>(files.exit);
+}
+
+export async function readStopRecord(
+  files: InstanceFiles,
+): Promise<StopRecord | undefined> {
+  return readJsonFile<StopRecord>(files.stop);
+}
+
+export async function writeStopRecord(
+  files: InstanceFiles,
+  record: StopRecord,
+): Promise<void> {
+  await writeJsonAtomic(files.stop, record);
 }
 
 const STALE_TEMP_MS = 60 * 60 * 1000;

@@ -42,6 +42,41 @@ describe('runQemuForeground', () => {
     expect(err.message).toContain('Could not open');
   });
 
+  it('turns status 0 with debug_exit into a VM_RESET error', async () => {
+    const qemu = await fakeQemu(
+      'printf "boot\\npage fault in kernel\\n"; exit 0',
+    );
+    const err = (await runQemuForeground(qemu, [], {
+      logger: new RecordingLogger(),
+      debugExit: true,
+    }).catch((e) => e)) as SkiffError;
+    expect(err).toBeInstanceOf(SkiffError);
+    expect(err.code).toBe('VM_RESET');
+    expect(err.message).toContain('without reporting an exit code');
+    expect(err.message).toContain('"boot", "page fault in kernel"');
+    expect(err.hint).toContain('-m');
+  });
+
+  it('keeps status 0 as exit 0 without debug_exit', async () => {
+    const qemu = await fakeQemu('exit 0');
+    const r = await runQemuForeground(qemu, [], {
+      logger: new RecordingLogger(),
+    });
+    expect(r).toMatchObject({ exitCode: 0, kind: 'poweroff' });
+  });
+
+  it('names a signal QEMU caught from outside', async () => {
+    const qemu = await fakeQemu(
+      'echo up; echo "qemu: terminating on signal 15 from pid 42" >&2; exit 0',
+    );
+    const err = (await runQemuForeground(qemu, [], {
+      logger: new RecordingLogger(),
+      debugExit: true,
+    }).catch((e) => e)) as SkiffError;
+    expect(err.code).toBe('QEMU_KILLED');
+    expect(err.message).toContain('terminating on signal 15 from pid 42');
+  });
+
   it('stops the VM on abort and returns 130', async () => {
     const qemu = await fakeQemu('echo started; exec sleep 30');
     const ac = new AbortController();

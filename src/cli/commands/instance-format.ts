@@ -21,7 +21,9 @@ function exitColumn(info: InstanceInfo): string {
   if (info.state === 'running') return '-';
   if (info.exitCode !== undefined) return String(info.exitCode);
   const signal = info.details?.signal;
-  return typeof signal === 'string' ? signal : '-';
+  if (typeof signal === 'string') return signal;
+  // The guest reset or crashed without an exit code (qemu).
+  return info.details?.exitKind === 'reset' ? 'reset' : '-';
 }
 
 export function formatInstanceTable(infos: InstanceInfo[]): string {

@@ -81,6 +81,50 @@ describe('describeInstance', () => {
     expect(info.details?.exitKind).toBe('qemu-error');
   });
 
+  it('shows a guest reset under debug_exit without an exit code', async () => {
+    await ended(0);
+    await writeFile(files.serialLog, 'page fault\n');
+    const info = await describeInstance(record, files);
+    expect(info.exitCode).toBeUndefined();
+    expect(info.details?.exitKind).toBe('reset');
+  });
+
+  it('keeps exit code 0 for status 0 of an image without debug_exit', async () => {
+    await ended(0);
+    const info = await describeInstance({ ...record, debugExit: false }, files);
+    expect(info.exitCode).toBe(0);
+    expect(info.details?.exitKind).toBe('poweroff');
+  });
+
+  it('calls status 0 after a stop that had to quit QEMU a stop', async () => {
+    await ended(0);
+    await writeJsonAtomic(files.stop, {
+      runId: 'r1',
+      method: 'quit',
+      at: '2026-01-01T00:00:02.000Z',
+    });
+    const info = await describeInstance(record, files);
+    expect(info.exitCode).toBeUndefined();
+    expect(info.details).toMatchObject({
+      exitKind: 'stopped',
+      stoppedBy: 'quit',
+    });
+  });
+
+  it('names a signal QEMU caught (it then exits 0)', async () => {
+    await ended(0);
+    await writeFile(
+      files.qemuLog,
+      'qemu-system-x86_64: terminating on signal 15 from pid 7 (kill)\n',
+    );
+    const info = await describeInstance(record, files);
+    expect(info.exitCode).toBeUndefined();
+    expect(info.details).toMatchObject({
+      exitKind: 'signal',
+      signal: 'SIGTERM',
+    });
+  });
+
   it('names the signal that killed QEMU', async () => {
     await ended(null, 'SIGKILL');
     const info = await describeInstance(record, files);
