@@ -109,6 +109,13 @@ describe.skipIf(!kernel)('skiff instance: http server', () => {
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ name: 'web1', state: 'stopped' });
     expect(listed[0].pid).toBeUndefined();
+    // Graceful: the power button ended it (Nanos reports SIGTERM's 15),
+    // not QMP quit or SIGKILL.
+    expect(listed[0].details).toMatchObject({
+      stoppedBy: 'powerdown',
+      exitKind: 'app',
+    });
+    expect(listed[0].exitCode).toBe(15);
     expect(await get(url)).toBeUndefined();
     expect(await liveProcesses(resolvePaths(env))).toEqual([]);
 
