@@ -20,6 +20,7 @@ import {
 import {
   buildRegisterImageInput,
   registerImage,
+  rootVolumeGiB,
   waitForImage,
   type RegisterSpec,
 } from './register.js';
@@ -158,14 +159,16 @@ export async function createAwsImage(
     name: opts.name,
     logger,
   });
+  // The root volume, as `image list` shows it; the raw image in details.
+  const volumeGiB = rootVolumeGiB(spec.snapshotSizeGiB, spec.baseVolumeBytes);
   return {
     name: opts.name,
     target: 'aws',
     id: imageId,
     status,
-    sizeBytes,
+    sizeBytes: volumeGiB * GIB,
     createdAt: new Date().toISOString(),
-    details: { snapshotId, route, region: d.region },
+    details: { snapshotId, route, region: d.region, rawSizeBytes: sizeBytes },
   };
 }
 

@@ -91,7 +91,7 @@ export class AwsProvider implements Provider {
       }
     }
     await deleteImageAndSnapshots(ec2, image);
-    this.ctx.logger.info(`deleted AMI ${name} (${image.ImageId})`);
+    this.ctx.logger.debug(`deleted AMI ${name} (${image.ImageId})`);
   }
 
   createInstance(opts: CreateInstanceOptions): Promise<InstanceInfo> {

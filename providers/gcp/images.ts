@@ -269,5 +269,4 @@ export async function deleteGcpImage(
     }
   }
   await removeImage(ctx, name);
-  ctx.logger.info(`deleted image ${name}`);
 }

@@ -98,6 +98,6 @@ export function registerInstanceCreate(
       return;
     }
     ctx.logger.info(`instance ${info.name} is ${info.state}`);
-    ctx.logger.result(formatInstanceTable([info]));
+    ctx.logger.result(formatInstanceTable([info], provider.target));
   });
 }

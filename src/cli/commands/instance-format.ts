@@ -1,6 +1,6 @@
 // How instances look in human output: ports, ages and the list table.
 import type { PortForward } from '../../config/types.js';
-import type { InstanceInfo } from '../../../providers/types.js';
+import type { InstanceInfo, TargetName } from '../../../providers/types.js';
 import { formatTable } from '../table.js';
 
 /** "8080->80/tcp, 53->53/udp", or "-". */
@@ -26,7 +26,33 @@ function exitColumn(info: InstanceInfo): string {
   return info.details?.exitKind === 'reset' ? 'reset' : '-';
 }
 
-export function formatInstanceTable(infos: InstanceInfo[]): string {
+/** Ports of a cloud instance: it has its own address, so no host side. */
+function formatCloudPorts(ports: PortForward[]): string {
+  if (ports.length === 0) return '-';
+  return ports.map((p) => `${p.guestPort}/${p.protocol}`).join(', ');
+}
+
+/**
+ * Local instances show their QEMU PID and exit code; cloud instances have
+ * neither, and show their public address instead.
+ */
+export function formatInstanceTable(
+  infos: InstanceInfo[],
+  target: TargetName,
+): string {
+  if (target !== 'qemu') {
+    return formatTable(
+      ['NAME', 'IMAGE', 'STATE', 'PORTS', 'IP', 'CREATED'],
+      infos.map((i) => [
+        i.name,
+        i.image,
+        i.state,
+        formatCloudPorts(i.ports),
+        i.publicIp ?? i.privateIp ?? '-',
+        formatTime(i.createdAt),
+      ]),
+    );
+  }
   return formatTable(
     ['NAME', 'IMAGE', 'STATE', 'PORTS', 'PID', 'CREATED', 'EXIT'],
     infos.map((i) => [
@@ -34,7 +60,7 @@ export function formatInstanceTable(infos: InstanceInfo[]): string {
       i.image,
       i.state,
       formatPorts(i.ports),
-      i.pid !== undefined ? String(i.pid) : (i.publicIp ?? '-'),
+      i.pid !== undefined ? String(i.pid) : '-',
       formatTime(i.createdAt),
       exitColumn(i),
     ]),

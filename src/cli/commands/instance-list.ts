@@ -23,6 +23,6 @@ export function registerInstanceList(instance: Command, ctx: CliContext): void {
       ctx.logger.result(JSON.stringify(infos, null, 2));
       return;
     }
-    ctx.logger.result(formatInstanceTable(infos));
+    ctx.logger.result(formatInstanceTable(infos, provider.target));
   });
 }

@@ -1,6 +1,8 @@
 // What the user sees through main(): `skiff image list -t aws` and
 // `skiff instance list -t aws`, with EC2 mocked at the SDK.
 import {
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeRegionsCommand,
@@ -72,6 +74,28 @@ describe('skiff with -t aws', () => {
     expect(run.stderr + run.stdout).not.toContain(
       'fake-secret-for-the-cli-test',
     );
+  });
+
+  it('says once that an image was deleted', async () => {
+    ec2.on(DescribeImagesCommand).resolves({
+      Images: [
+        {
+          ImageId: 'ami-0abc',
+          Name: 'sf-console',
+          Tags: [{ Key: 'skiff:managed', Value: 'true' }],
+          BlockDeviceMappings: [{ Ebs: { SnapshotId: 'snap-1' } }],
+        },
+      ],
+    });
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2.on(DeregisterImageCommand).resolves({});
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    const run = await runCli(
+      ['image', 'delete', 'sf-console', '-t', 'aws', '-z', 'us-east-1d'],
+      { env: env() },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr.match(/deleted/g)).toHaveLength(1);
   });
 
   it('rejects a malformed zone before any call', async () => {

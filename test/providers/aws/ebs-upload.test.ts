@@ -96,6 +96,8 @@ describe('EBS direct upload', () => {
       id: 'ami-1',
       status: 'available',
       name: 'sf-console',
+      // The volume, in whole GiB, as `image list` shows it.
+      sizeBytes: 1024 ** 3,
     });
 
     const { blocks, aggregate, sha } = await expectedBlocks(fixture.image.path);

@@ -59,4 +59,30 @@ describe('skiff instance -t gcp output', () => {
       { IPProtocol: 'tcp', ports: ['80', '443'] },
     ]);
   });
+
+  it('lists cloud instances with their address, not a PID or exit code', async () => {
+    const run = await cli('instance', 'list');
+    expect(run.code).toBe(0);
+    const [header, row] = run.stdout.trim().split('\n');
+    expect(header!.split(/\s+/)).toEqual([
+      'NAME',
+      'IMAGE',
+      'STATE',
+      'PORTS',
+      'IP',
+      'CREATED',
+    ]);
+    expect(row).toMatch(
+      /^web\s+app\s+running\s+80\/tcp, 443\/tcp\s+203\.0\.113\.7\s/,
+    );
+  });
+
+  it('says once that an instance or an image was deleted', async () => {
+    const vm = await cli('instance', 'delete', 'web');
+    expect(vm.code).toBe(0);
+    expect(vm.stderr.match(/deleted/g)).toHaveLength(1);
+    const image = await cli('image', 'delete', 'app');
+    expect(image.code).toBe(0);
+    expect(image.stderr.match(/deleted/g)).toHaveLength(1);
+  });
 });
