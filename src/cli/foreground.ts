@@ -1,31 +1,33 @@
 // Build an image and boot it in the foreground: shared by `run` and
 // `pkg load`. Serial output streams live; the exit code is the program's.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { buildImage } from '../build/pipeline.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { findQemu } from '../qemu/find-qemu.js';
+import type { ForegroundResult } from '../qemu/foreground.js';
 import { runImageForeground } from '../qemu/local-run.js';
 import { checkHostPortsFree } from '../qemu/ports.js';
 import type { CliContext } from './context.js';
 import { nanosDirOf } from './nanos-dir.js';
+import { createRunDir, removeRunDir } from './run-dir.js';
 
 export type ForegroundFlags = Record<string, unknown> & {
   publishAddr?: string;
   timeout?: string;
+  keepImage?: boolean;
 };
 
 export interface ForegroundBuild {
   config: ResolvedConfig;
   /** A package's sysroot, copied whole into the image first. */
   packageRoot?: string;
-  /** File name of the image under stateDir/run. */
+  /** File name of the image in this run's own folder under stateDir/run. */
   imageFileName: string;
 }
 
-/** Adds --publish-addr and --timeout. */
+/** Adds --publish-addr, --timeout and --keep-image. */
 export function addForegroundFlags(cmd: Command): Command {
   return cmd
     .addOption(
@@ -34,8 +36,12 @@ export function addForegroundFlags(cmd: Command): Command {
         'host address forwarded ports listen on (default: all)',
       ),
     )
+    .addOption(new Option('--timeout <seconds>', 'stop the VM after this long'))
     .addOption(
-      new Option('--timeout <seconds>', 'stop the VM after this long'),
+      new Option(
+        '--keep-image',
+        'keep the image after the VM exits (its path is printed)',
+      ),
     );
 }
 
@@ -64,30 +70,35 @@ export async function buildAndBoot(
     opts.publishAddr || '0.0.0.0',
   );
 
-  const runDir = join(paths.stateDir, 'run');
-  await mkdir(runDir, { recursive: true });
-  const image = await buildImage({
-    config: build.config,
-    packageRoot: build.packageRoot,
-    outPath: join(runDir, build.imageFileName),
-    localRun: true,
-    nanosDir: nanosDirOf(opts, ctx),
-    paths,
-    logger,
-    signal: io.signal,
-  });
-  logger.debug(`image: ${image.path} (${image.sizeBytes} bytes)`);
+  const runDir = await createRunDir(paths.stateDir, opts.keepImage);
+  let result: ForegroundResult;
+  try {
+    const image = await buildImage({
+      config: build.config,
+      packageRoot: build.packageRoot,
+      outPath: join(runDir, build.imageFileName),
+      localRun: true,
+      nanosDir: nanosDirOf(opts, ctx),
+      paths,
+      logger,
+      signal: io.signal,
+    });
+    logger.debug(`image: ${image.path} (${image.sizeBytes} bytes)`);
+    if (opts.keepImage) logger.info(`image: ${image.path} (kept)`);
 
-  const result = await runImageForeground({
-    qemuPath,
-    image,
-    config: build.config,
-    paths,
-    logger,
-    signal: io.signal,
-    publishAddress: opts.publishAddr,
-    timeoutMs,
-  });
+    result = await runImageForeground({
+      qemuPath,
+      image,
+      config: build.config,
+      paths,
+      logger,
+      signal: io.signal,
+      publishAddress: opts.publishAddr,
+      timeoutMs,
+    });
+  } finally {
+    if (!opts.keepImage) await removeRunDir(runDir);
+  }
   if (result.kind === 'timeout') {
     logger.warn(`stopped the VM after --timeout ${opts.timeout}s`);
   } else if (result.kind === 'interrupted') {

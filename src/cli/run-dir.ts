@@ -1,0 +1,49 @@
+// Each foreground run builds its image in a folder of its own under
+// <state>/run, so two runs of programs with the same name never share (or
+// lock) one file; the folder goes when the VM has exited.
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isProcessAlive } from '../state/process.js';
+
+const STALE_FILE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Removes what runs killed before their clean-up left: folders named
+ * `<pid>-...` whose process is gone, and images of older Skiff versions
+ * (`<program>.img` straight in the folder) not touched for a day.
+ */
+async function sweep(root: string): Promise<void> {
+  const entries = await readdir(root).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const path = join(root, entry);
+    const pid = /^(\d+)-/.exec(entry)?.[1];
+    if (pid !== undefined) {
+      if (!(await isProcessAlive({ pid: Number(pid) }))) {
+        await rm(path, { recursive: true, force: true });
+      }
+      continue;
+    }
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile() && Date.now() - info.mtimeMs > STALE_FILE_MS) {
+      await rm(path, { force: true });
+    }
+  }
+}
+
+/**
+ * A new, empty folder for one run: <state>/run/<pid>-<random>, or with
+ * `keep` (--keep-image) kept-<pid>-<random>, which no sweep removes.
+ */
+export async function createRunDir(
+  stateDir: string,
+  keep = false,
+): Promise<string> {
+  const root = join(stateDir, 'run');
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await sweep(root);
+  return mkdtemp(join(root, `${keep ? 'kept-' : ''}${process.pid}-`));
+}
+
+export async function removeRunDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
