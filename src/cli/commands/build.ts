@@ -39,6 +39,13 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     const name = basename(config.programImagePath) || 'program';
     const ext = target === 'qemu' ? 'img' : 'tar.gz';
     const outPath = resolve(io.cwd, opts.output ?? `${name}.${ext}`);
+    if (writer && !outPath.endsWith(`.${ext}`)) {
+      // GCE takes the archive only from an object named *.tar.gz.
+      const wanted = basename(outPath).replace(/(\.[^.]*)?$/, `.${ext}`);
+      logger.warn(
+        `${basename(outPath)} will hold a tar.gz (GCP's upload artifact); upload it under a .tar.gz name such as ${wanted}`,
+      );
+    }
     // A folder or a missing one is known now, not after a long build.
     await checkOutputPath(outPath);
     const request = {

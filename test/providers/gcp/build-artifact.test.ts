@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { artifactWriterFor } from '../../../src/build/artifact.js';
 import '../../../src/cli/commands/build.js';
 import { RecordingLogger } from '../../../src/log.js';
+import { compileC, runCli, tempHome } from '../../helpers/cli-run.js';
+
+const hello = join(import.meta.dirname, '../../../examples/hello-c/hello.c');
 
 describe('skiff build -t gcp', () => {
   it('has a writer that packs the raw image as a tar.gz', async () => {
@@ -29,4 +32,26 @@ describe('skiff build -t gcp', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it('warns, before building, when -o does not end in .tar.gz', async () => {
+    const home = await tempHome();
+    try {
+      await compileC(hello, join(home.dir, 'hello'));
+      const run = await runCli(
+        ['build', './hello', '-t', 'gcp', '-o', 'server.raw'],
+        // No Nanos release there: the build fails after the warning.
+        { cwd: home.dir, env: { ...home.env, SKIFF_NANOS_DIR: home.dir } },
+      );
+      expect(run.stderr).toMatch(
+        /^warning: server\.raw will hold a tar\.gz .*server\.tar\.gz/m,
+      );
+      const ok = await runCli(
+        ['build', './hello', '-t', 'gcp', '-o', 'server.tar.gz'],
+        { cwd: home.dir, env: { ...home.env, SKIFF_NANOS_DIR: home.dir } },
+      );
+      expect(ok.stderr).not.toContain('warning');
+    } finally {
+      await home.cleanup();
+    }
+  }, 60_000);
 });
