@@ -137,15 +137,17 @@ function manifestFor(
 ): RawConfig {
   const env = imageEnv(opts.config);
   const workDir = opts.config.config?.WorkingDir;
-  // argv[0] is the program's image path, so a loader that adds user Args
-  // can tell it from an argument. CMD's arguments are not here but in
+  // argv[0] is the command as the image wrote it (Docker passes `hl2`,
+  // not the file it links to: busybox-style tools dispatch on it); a
+  // relative path is made absolute. CMD's arguments are not here but in
   // default-args.json: the user's Args replace them (`php -a` must not
   // precede the user's script). -a values are kept like ENTRYPOINT's.
-  const args = [
-    program.realImagePath,
-    ...program.fixedArgs,
-    ...(opts.extraArgs ?? []),
-  ];
+  const { written } = program;
+  const argv0 =
+    written.includes('/') && !written.startsWith('/')
+      ? program.imagePath
+      : written;
+  const args = [argv0, ...program.fixedArgs, ...(opts.extraArgs ?? [])];
   const manifest: RawConfig = {
     Program: program.realImagePath,
     Args: args,

@@ -2,9 +2,11 @@
 // ops' "<name>_<ver>/<binary>" program form into an image path inside the
 // sysroot, and merges the user's config over it.
 import { copyFile, lstat, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { UserError } from '../errors.js';
 import type { RawConfig } from '../config/types.js';
+import { resolveInRoot } from '../elf/rooted-path.js';
+import { lookupExecutable } from './image-program.js';
 import {
   opsProgramBinary,
   readPackageManifest,
@@ -56,6 +58,36 @@ export async function normalizeOpsLayout(
   return fixed;
 }
 
+/**
+ * When argv[0] names the program through a link (`hl2` -> /usr/bin/hello,
+ * `php` -> /usr/bin/php8.2), the program is started through that link,
+ * as Docker would exec it. Then the loader sees that Args[0] names the
+ * program and keeps it as argv[0] instead of adding the program's path.
+ * Returns the link's image path, or undefined when there is none.
+ */
+async function programLink(
+  sysroot: string,
+  manifest: RawConfig,
+): Promise<string | undefined> {
+  const program = manifest.Program!;
+  const argv0 = manifest.Args?.[0];
+  if (!argv0 || argv0 === program || argv0 === posix.basename(program)) {
+    return undefined;
+  }
+  const cwd = manifest.ManifestPassthrough?.cwd;
+  const hit = await lookupExecutable(
+    sysroot,
+    argv0,
+    manifest.Env ?? {},
+    typeof cwd === 'string' ? cwd : '/',
+  );
+  const real = await resolveInRoot(sysroot, program);
+  if (!hit || !real || hit.found.realImagePath !== real.realImagePath) {
+    return undefined;
+  }
+  return hit.imagePath;
+}
+
 export async function preparePackage(
   pkg: StoredPackage,
 ): Promise<LoadablePackage> {
@@ -73,5 +105,9 @@ export async function preparePackage(
   }
   const sysroot = join(pkg.dir, SYSROOT_DIR);
   if (!(await exists(sysroot))) await mkdir(sysroot);
-  return { manifest, sysroot };
+  const link = await programLink(sysroot, manifest);
+  return {
+    manifest: link ? { ...manifest, Program: link } : manifest,
+    sysroot,
+  };
 }

@@ -14,10 +14,13 @@ import {
   writeOciLayout,
   type PlatformImage,
 } from '../../src/oci/image-writer.js';
+import { resolveConfig } from '../../src/config/resolve.js';
 import {
   packageFromDocker,
   type FromDockerOptions,
 } from '../../src/pkg/from-docker.js';
+import { preparePackage } from '../../src/pkg/load.js';
+import { mergePackageConfig } from '../../src/pkg/merge-config.js';
 import {
   compileHello,
   fakeStaticElf,
@@ -76,7 +79,7 @@ describe('packageFromDocker', () => {
     ]);
     const r = await run();
     expect(r.manifest.Program).toBe('/usr/local/bin/hello');
-    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello']);
+    expect(r.manifest.Args).toEqual(['hello']);
     expect(r.defaultArgs).toEqual(['world']);
     expect(r.manifest.Version).toBe('v1');
     expect(r.libraries).toBe(0);
@@ -113,7 +116,7 @@ describe('packageFromDocker', () => {
       { executable: 'hello', extraArgs: ['--extra'] },
     );
     const r = await run();
-    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello', '--extra']);
+    expect(r.manifest.Args).toEqual(['hello', '--extra']);
     expect(r.defaultArgs).toEqual([]);
     expect(existsSync(join(r.pkg.dir, 'default-args.json'))).toBe(false);
   });
@@ -137,7 +140,7 @@ describe('packageFromDocker', () => {
       ),
     ]);
     const r = await run();
-    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello']);
+    expect(r.manifest.Args).toEqual(['hello']);
     const defaults = join(r.pkg.dir, 'default-args.json');
     expect(JSON.parse(readFileSync(defaults, 'utf8'))).toEqual(['-a']);
   });
@@ -151,7 +154,7 @@ describe('packageFromDocker', () => {
       }),
     ]);
     const r = await run();
-    expect(r.manifest.Args).toEqual(['/usr/local/bin/hello', '--serve']);
+    expect(r.manifest.Args).toEqual(['hello', '--serve']);
     expect(r.defaultArgs).toEqual(['--port', '80']);
   });
 
@@ -164,6 +167,36 @@ describe('packageFromDocker', () => {
     ]);
     const r = await run();
     expect(r.manifest.Args).toEqual(['/usr/local/bin/hello', '--serve']);
+  });
+
+  it('keeps argv[0] as the image wrote it and loads through its link', async (t) => {
+    if (!staticElf) return t.skip();
+    const { run } = await fromImage([
+      helloImage(staticElf, { Cmd: ['hl2', 'world'] }, [
+        { type: 'symlink', path: 'usr/bin/hl2', target: 'hl1' },
+        { type: 'symlink', path: 'usr/bin/hl1', target: '../local/bin/hello' },
+      ]),
+    ]);
+    const r = await run();
+    expect(r.manifest.Program).toBe('/usr/local/bin/hello');
+    expect(r.manifest.Args).toEqual(['hl2']);
+    const ready = await preparePackage(r.pkg);
+    expect(ready.manifest.Program).toBe('/usr/bin/hl2');
+    for (const [user, argv] of [
+      [{}, ['hl2', 'world']],
+      [{ Args: ['x'] }, ['hl2', 'x']],
+    ] as const) {
+      const merged = mergePackageConfig(ready.manifest, user, r.pkg.dir);
+      const config = await resolveConfig(merged.config, {
+        baseDir: dir,
+        cwd: dir,
+        packageRoot: ready.sysroot,
+      });
+      expect(config.args).toEqual(argv);
+      expect(config.programHostPath).toBe(
+        join(ready.sysroot, 'usr/local/bin/hello'),
+      );
+    }
   });
 
   it('carries ENV and WORKDIR into the manifest', async (t) => {
