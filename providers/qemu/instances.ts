@@ -3,6 +3,7 @@
 import { constants } from 'node:fs';
 import { copyFile, open, stat } from 'node:fs/promises';
 import { UserError } from '../../src/errors.js';
+import { runSize } from '../../src/config/resolve-run.js';
 import type { PortForward } from '../../src/config/types.js';
 import { StateFileError } from '../../src/state/atomic.js';
 import { imageDiskPath } from '../../src/state/images.js';
@@ -194,8 +195,8 @@ export async function createInstance(
     image: image.name,
     createdAt: new Date().toISOString(),
     ports: opts.ports.length > 0 ? opts.ports : image.ports,
-    cpus: opts.config.run.cpus,
-    memoryBytes: opts.config.run.memoryBytes,
+    // -m/--smp or the instance's -c config, then the image's RunConfig.
+    ...runSize(opts.config.run, image),
     accel:
       accel === 'kvm' || accel === 'tcg' || accel === 'auto'
         ? accel

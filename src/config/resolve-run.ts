@@ -13,6 +13,22 @@ import type {
 
 export const DEFAULT_IMAGE_TIMEOUT_SECONDS = 1800;
 
+/**
+ * CPUs and memory for a VM: the first of `layers` that sets each (flags
+ * and config first, then e.g. the image's stored RunConfig), else the
+ * defaults.
+ */
+export function runSize(
+  ...layers: ({ cpus?: number; memoryBytes?: number } | undefined)[]
+): { cpus: number; memoryBytes: number } {
+  const pick = (key: 'cpus' | 'memoryBytes') =>
+    layers.find((l) => l?.[key] !== undefined)?.[key];
+  return {
+    cpus: pick('cpus') ?? 1,
+    memoryBytes: pick('memoryBytes') ?? DEFAULT_MEMORY_BYTES,
+  };
+}
+
 function ports(run: RawRunConfig): PortForward[] {
   const out: PortForward[] = [];
   for (const spec of run.Ports ?? []) out.push(...parsePortSpec(spec, 'tcp'));
@@ -28,13 +44,16 @@ function ports(run: RawRunConfig): PortForward[] {
   });
 }
 
-/** Values were checked by the schema; this only fills defaults. */
+/**
+ * Values were checked by the schema. CPUs and Memory stay undefined when
+ * unset: the default is applied by whoever runs the VM (runSize), after
+ * any image's own RunConfig.
+ */
 export function resolveRunConfig(run: RawRunConfig = {}): ResolvedRunConfig {
   const accel = run.Accel;
   return {
-    cpus: run.CPUs ?? 1,
-    memoryBytes:
-      run.Memory !== undefined ? parseSize(run.Memory) : DEFAULT_MEMORY_BYTES,
+    cpus: run.CPUs,
+    memoryBytes: run.Memory !== undefined ? parseSize(run.Memory) : undefined,
     ports: ports(run),
     accel: accel === false ? 'tcg' : accel === true || !accel ? 'auto' : accel,
     ipAddress: run.IPAddress,

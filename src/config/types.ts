@@ -98,8 +98,12 @@ export interface ResolvedPathMapping {
 }
 
 export interface ResolvedRunConfig {
-  cpus: number;
-  memoryBytes: number;
+  /**
+   * Unset stays undefined, so an instance can fall back on its image's
+   * RunConfig before the defaults (1 CPU, DEFAULT_MEMORY_BYTES).
+   */
+  cpus?: number;
+  memoryBytes?: number;
   ports: PortForward[];
   accel: 'auto' | 'kvm' | 'tcg';
   /** Static network settings: manifest ipaddr, ip6addr, gateway, netmask. */

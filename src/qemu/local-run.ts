@@ -1,5 +1,6 @@
 // A foreground local run of a built image: checks, accel choice, argv,
 // then QEMU with the console on the logger.
+import { runSize } from '../config/resolve-run.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { hasDebugExit } from '../manifest/manifest-keys.js';
@@ -34,8 +35,7 @@ export async function runImageForeground(
   );
   const argv = buildQemuArgv({
     imagePath: opts.image.path,
-    memoryBytes: config.run.memoryBytes,
-    cpus: config.run.cpus,
+    ...runSize(config.run),
     accel,
     ports: config.run.ports,
     publishAddress: opts.publishAddress,

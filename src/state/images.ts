@@ -33,10 +33,13 @@ export interface ImageRecord {
   rebootOnExit: false | 'on-failure' | 'always';
   /** Program path inside the image, for `image list`. */
   program: string;
-  /** RunConfig defaults from the config the image was built with. */
+  /**
+   * RunConfig from the config the image was built with, for its
+   * instances; cpus and memoryBytes only when that config set them.
+   */
   ports: PortForward[];
-  cpus: number;
-  memoryBytes: number;
+  cpus?: number;
+  memoryBytes?: number;
   nanosVersion?: string;
   /** The manifest has debug_exit (absent in older records: it had). */
   debugExit?: boolean;

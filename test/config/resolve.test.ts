@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { runSize } from '../../src/config/resolve-run.js';
 import type { RawConfig } from '../../src/config/types.js';
 import { UserError } from '../../src/errors.js';
 
@@ -151,12 +152,11 @@ describe('resolveConfig argv', () => {
 describe('resolveConfig values', () => {
   it('fills defaults', async () => {
     const c = await resolveConfig({ Program: 'app' }, opts);
-    expect(c.run).toMatchObject({
-      cpus: 1,
-      memoryBytes: 512 * 1024 * 1024,
-      ports: [],
-      accel: 'auto',
-    });
+    // CPUs and memory stay unset: an instance may take its image's.
+    expect(c.run).toMatchObject({ ports: [], accel: 'auto' });
+    expect(c.run.cpus).toBeUndefined();
+    expect(c.run.memoryBytes).toBeUndefined();
+    expect(runSize(c.run)).toEqual({ cpus: 1, memoryBytes: 512 * 1024 ** 2 });
     expect(c.cloud).toMatchObject({
       platform: 'qemu',
       labels: {},

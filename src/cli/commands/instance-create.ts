@@ -55,8 +55,15 @@ export function registerInstanceCreate(
       'forward a port: 8080, 8080:80 (host:guest), 8000-8010, 53/udp',
       collect,
     )
-    .option('-m, --memory <size>', 'guest memory, e.g. 1g (default 512m)')
-    .option('--smp <cpus>', 'guest CPUs (default 1)')
+    .option(
+      '-m, --memory <size>',
+      "guest memory, e.g. 1g (default: the image's RunConfig.Memory, else " +
+        '512m)',
+    )
+    .option(
+      '--smp <cpus>',
+      "guest CPUs (default: the image's RunConfig.CPUs, else 1)",
+    )
     .addOption(
       new Option('--accel <mode>', 'QEMU acceleration').choices([
         'auto',
