@@ -99,13 +99,29 @@ async function removeExisting(path: string, keepDir: boolean): Promise<void> {
   await rm(path, { recursive: true, force: true });
 }
 
+/**
+ * Hides what lower layers put at `rel`: removed whole when this layer
+ * wrote nothing there, else pruned down to what this layer wrote. A
+ * whiteout or an opaque marker never hides its own layer's files (OCI
+ * image spec, "Whiteouts"), wherever it sits in the layer's tar.
+ */
+async function hideLower(state: LayerState, rel: string, host: string) {
+  if (!state.touched.has(rel)) {
+    await rm(host, { recursive: true, force: true });
+    return;
+  }
+  const st = await lstat(host).catch(() => undefined);
+  if (!st?.isDirectory()) return;
+  for (const name of await readdir(host)) {
+    await hideLower(state, `${rel}/${name}`, join(host, name));
+  }
+}
+
 async function applyOpaque(state: LayerState, dirRel: string, dir: string) {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const rel = dirRel ? `${dirRel}/${name}` : name;
-    if (!state.touched.has(rel)) {
-      await rm(join(dir, name), { recursive: true, force: true });
-    }
+    await hideLower(state, rel, join(dir, name));
   }
   state.stats.whiteouts++;
 }
@@ -175,10 +191,12 @@ async function applyEntry(
   if (base.startsWith(WHITEOUT)) {
     stream.resume();
     await settle(state);
-    await rm(join(parent, base.slice(WHITEOUT.length)), {
-      recursive: true,
-      force: true,
-    });
+    const name = base.slice(WHITEOUT.length);
+    await hideLower(
+      state,
+      parentRel ? `${parentRel}/${name}` : name,
+      join(parent, name),
+    );
     state.stats.whiteouts++;
     return;
   }

@@ -47,6 +47,37 @@ describe('flattenLayers', () => {
     expect(stats.whiteouts).toBe(3);
   });
 
+  it('hides only lower layers, wherever the marker sits in its layer', async () => {
+    const { root } = await flatten({
+      architecture: 'amd64',
+      config: {},
+      layers: [
+        [
+          { type: 'file', path: 'opt/app/sub/deep.txt', data: 'lower\n' },
+          { type: 'file', path: 'etc/x.conf', data: 'lower\n' },
+          { type: 'file', path: 'var/lib/old', data: 'lower\n' },
+        ],
+        [
+          // The opaque marker after the children it must not hide.
+          { type: 'file', path: 'opt/app/sub/new.txt', data: 'upper\n' },
+          { type: 'file', path: 'opt/app/.wh..wh..opq', data: '' },
+          // A whiteout after this layer's own file of that name.
+          { type: 'file', path: 'etc/x.conf', data: 'upper\n' },
+          { type: 'file', path: 'etc/.wh.x.conf', data: '' },
+          { type: 'file', path: 'var/lib/new', data: 'upper\n' },
+          { type: 'file', path: 'var/.wh.lib', data: '' },
+        ],
+      ],
+    });
+    expect(existsSync(join(root, 'opt/app/sub/deep.txt'))).toBe(false);
+    expect(readFileSync(join(root, 'opt/app/sub/new.txt'), 'utf8')).toBe(
+      'upper\n',
+    );
+    expect(readFileSync(join(root, 'etc/x.conf'), 'utf8')).toBe('upper\n');
+    expect(existsSync(join(root, 'var/lib/old'))).toBe(false);
+    expect(readFileSync(join(root, 'var/lib/new'), 'utf8')).toBe('upper\n');
+  });
+
   it('keeps hard links as links and symlinks verbatim', async () => {
     const { root, stats } = await flatten(layeredImage());
     const a = lstatSync(join(root, 'data/original'));
