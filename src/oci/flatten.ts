@@ -17,7 +17,7 @@ import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Header as Headers } from 'tar-stream';
-import { UserError } from '../errors.js';
+import { errnoCode, SkiffError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { throwIfAborted } from './abort.js';
 import { openLayerTar } from './layer-stream.js';
@@ -278,9 +278,27 @@ async function applyLayer(state: LayerState, path: string): Promise<void> {
   } catch (err) {
     tar.destroy();
     await Promise.allSettled(state.pending.values());
-    throw err;
+    throw unreadable(err, state.where);
   }
-  await done;
+  await done.catch((err: unknown) => {
+    throw unreadable(err, state.where);
+  });
+}
+
+/**
+ * A tar or decompressor failure (no Skiff code, no errno such as ENOSPC)
+ * means the layer itself is bad: say which one.
+ */
+function unreadable(err: unknown, where: string): unknown {
+  if (err instanceof SkiffError) return err;
+  const code = errnoCode(err);
+  if (code && !code.startsWith('Z_')) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  return new UserError(
+    'LAYER_INVALID',
+    `${where}: not a readable tar (${why})`,
+    { cause: err, hint: 'the image is corrupt; pull or save it again' },
+  );
 }
 
 /**

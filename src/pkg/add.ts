@@ -4,7 +4,7 @@
 // unpacked with the same checks as image layers: nothing lands outside.
 import { cp, lstat, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { describeFsError, UserError } from '../errors.js';
+import { describeFsError, SkiffError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { flattenLayers } from '../oci/flatten.js';
 import {
@@ -49,6 +49,37 @@ async function findPackageDir(
   );
 }
 
+/** A package archive (.tar.gz or .tar) into `dir`, checked like layers. */
+async function unpackArchive(
+  source: string,
+  dir: string,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await flattenLayers(
+      [{ digest: `archive ${basename(source)}`, path: source }],
+      dir,
+      logger,
+    );
+  } catch (err) {
+    if (!(err instanceof SkiffError) || err.code !== 'LAYER_INVALID') {
+      throw err;
+    }
+    const raw = err.cause ?? err;
+    const why = raw instanceof Error ? raw.message : String(raw);
+    throw new UserError(
+      'PACKAGE_ARCHIVE_INVALID',
+      `${source} is not a package archive: not a readable .tar.gz or .tar (${why})`,
+      {
+        cause: raw,
+        hint:
+          'pass a package folder, or a .tar.gz of one made with ' +
+          '`tar czf NAME_VERSION.tar.gz NAME_VERSION/`',
+      },
+    );
+  }
+}
+
 export async function addPackage(
   opts: AddPackageOptions,
 ): Promise<StoredPackage> {
@@ -69,11 +100,7 @@ export async function addPackage(
       ownName = found.dirName ?? basename(opts.source);
     } else {
       const unpacked = join(work, 'unpacked');
-      await flattenLayers(
-        [{ digest: `archive ${basename(opts.source)}`, path: opts.source }],
-        unpacked,
-        opts.logger,
-      );
+      await unpackArchive(opts.source, unpacked, opts.logger);
       const found = await findPackageDir(unpacked, opts.source);
       pkgDir = found.dir;
       ownName =

@@ -128,6 +128,26 @@ describe('addPackage', () => {
     expect(existsSync(join(dir, 'evil'))).toBe(false);
   });
 
+  it.each([
+    [
+      'junk.tar.gz',
+      Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.alloc(600, 7)]),
+    ],
+    ['hello.c', Buffer.from('int main(void) { return 0; }\n')],
+    ['garbage.tar', Buffer.alloc(2048, 'x')],
+  ])('names the file when %s is no archive', async (name, data) => {
+    const path = join(dir, name);
+    await writeFile(path, data);
+    await expect(
+      addPackage({ source: path, store, logger: new RecordingLogger() }),
+    ).rejects.toMatchObject({
+      code: 'PACKAGE_ARCHIVE_INVALID',
+      message: expect.stringContaining(path),
+      hint: expect.stringContaining('tar czf'),
+    });
+    expect(readdirSync(store.root)).toEqual([]);
+  });
+
   it('says what a package needs when there is no manifest', async () => {
     const archive = await targz([{ type: 'file', path: 'x/y', data: '' }]);
     await expect(
