@@ -1,6 +1,7 @@
 // Builds the SDK clients from the environment handed to the provider (never
 // process.env): region, endpoint overrides, explicit keys or the SDK's
-// default credential chain. Secrets are registered with the logger.
+// default credential chain. Every key and token, from wherever it came,
+// is registered with the logger as a secret.
 import { EBSClient } from '@aws-sdk/client-ebs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -69,15 +70,44 @@ function defined<K extends string, V>(
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
+type CredentialProvider = EC2Client['config']['credentials'];
+
+/**
+ * The SDK's default chain (profiles, SSO, instance roles, ...) as one
+ * provider for every client, registering each set of credentials it
+ * resolves as log secrets: one resolution, one set of temporary keys.
+ */
+function registeringChain(
+  chain: CredentialProvider,
+  logger: Logger,
+): CredentialProvider {
+  return async (options) => {
+    const found = await chain(options);
+    logger.addSecret(found.accessKeyId);
+    logger.addSecret(found.secretAccessKey);
+    if (found.sessionToken) logger.addSecret(found.sessionToken);
+    return found;
+  };
+}
+
+/**
+ * Without keys in the environment: EC2's default chain, wrapped so that
+ * it registers what it finds, for EC2 (whose SDK reads config.credentials
+ * on every request) and for the other clients.
+ */
+function shareChain(ec2: EC2Client, logger: Logger): CredentialProvider {
+  const shared = registeringChain(ec2.config.credentials, logger);
+  ec2.config.credentials = shared;
+  return shared;
+}
+
 export function createAwsClients(
   env: Env,
   region: string | undefined,
   logger: Logger,
 ): AwsClients {
-  const credentials = credentialsFrom(env, logger);
-  const common = {
+  const base = {
     ...defined('region', region),
-    ...defined('credentials', credentials),
     ...defined('profile', env.AWS_PROFILE || undefined),
   };
   // EC2, S3 and IAM: a stalled connection fails instead of hanging (the
@@ -85,9 +115,17 @@ export function createAwsClients(
   const requestHandler = { connectionTimeout: 10_000, requestTimeout: 120_000 };
   const endpoint = (service: Service) =>
     defined('endpoint', endpointFor(env, service));
+  const explicit = credentialsFrom(env, logger);
+  const ec2 = new EC2Client({
+    ...base,
+    ...defined('credentials', explicit),
+    ...endpoint('EC2'),
+    requestHandler,
+  });
+  const common = { ...base, credentials: explicit ?? shareChain(ec2, logger) };
   const s3Endpoint = endpointFor(env, 'S3');
   return {
-    ec2: new EC2Client({ ...common, ...endpoint('EC2'), requestHandler }),
+    ec2,
     // EBS block uploads are retried by ebs-upload.ts; SDK retries stacked
     // underneath multiply attempts and hide stalls (coldsnap#437).
     ebs: new EBSClient({
