@@ -37,6 +37,8 @@ export interface CredentialLookupOptions {
   /** Path of config.json (DOCKER_CONFIG/config.json or ~/.docker/...). */
   configPath: string;
   runHelper?: CredentialHelperRunner;
+  /** Told when a configured helper cannot run and the pull goes anonymous. */
+  onWarning?: (message: string) => void;
 }
 
 /** The key Docker itself stores Docker Hub credentials under. */
@@ -173,9 +175,18 @@ export async function lookupCredentials(
     try {
       return fromHelperOutput(await run(config.credsStore, serverUrl));
     } catch (err) {
-      // Docker treats "credentials not found" from the store as anonymous.
-      if (err instanceof EnvironmentError) return undefined;
-      throw err;
+      // Docker treats "credentials not found" from the store as anonymous;
+      // a store that is not even installed deserves a word, or the pull's
+      // 401 would not say why no credentials were sent.
+      if (!(err instanceof EnvironmentError)) throw err;
+      if (err.code === 'CREDENTIAL_HELPER_MISSING') {
+        const [cmd] = credentialHelperArgv(config.credsStore);
+        options.onWarning?.(
+          `credsStore "${config.credsStore}" in ${options.configPath}: ` +
+            `${cmd} is not installed; pulling from ${registry} anonymously`,
+        );
+      }
+      return undefined;
     }
   }
   return undefined;

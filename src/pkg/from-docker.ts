@@ -85,6 +85,7 @@ async function loadImage(
   }
   const credentials = await lookupCredentials(source.ref.registry, {
     configPath: opts.dockerConfigPath,
+    onWarning: (m) => opts.logger.warn(m),
     ...(opts.runCredentialHelper
       ? { runHelper: opts.runCredentialHelper }
       : {}),

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   credentialHelperArgv,
   lookupCredentials,
+  runCredentialHelper,
 } from '../../src/oci/credentials.js';
 import { parseWwwAuthenticate } from '../../src/oci/www-authenticate.js';
 
@@ -45,6 +46,21 @@ describe('lookupCredentials', () => {
     expect(
       await lookupCredentials('other.example.com', { configPath: path }),
     ).toBeUndefined();
+  });
+
+  it('warns, naming it, when the credsStore helper is not installed', async () => {
+    await writeFile(path, JSON.stringify({ credsStore: 'skiff-test-none' }));
+    const warnings: string[] = [];
+    const creds = await lookupCredentials('registry.example.com', {
+      configPath: path,
+      runHelper: runCredentialHelper,
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(creds).toBeUndefined();
+    expect(warnings).toEqual([
+      `credsStore "skiff-test-none" in ${path}: docker-credential-skiff-test-none ` +
+        'is not installed; pulling from registry.example.com anonymously',
+    ]);
   });
 
   it('asks credHelpers first, then credsStore', async () => {
