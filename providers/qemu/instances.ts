@@ -1,7 +1,6 @@
 // The QEMU adapter's instances: each a folder of state, its own copy of
 // the image's disk, and a background QEMU under a supervisor.
-import { constants } from 'node:fs';
-import { copyFile, open, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { UserError } from '../../src/errors.js';
 import { runSize } from '../../src/config/resolve-run.js';
 import type { PortForward } from '../../src/config/types.js';
@@ -18,6 +17,7 @@ import {
   type InstanceRecord,
 } from '../../src/state/instances.js';
 import { LockTargetGoneError, withLock } from '../../src/state/lock.js';
+import { copySparse } from '../../src/state/sparse-copy.js';
 import { listNames, validateName } from '../../src/state/names.js';
 import type {
   CreateInstanceOptions,
@@ -175,7 +175,7 @@ function option(
 
 /**
  * Copies the image's disk for the instance (a reflink where the file
- * system has them) and starts it. If it cannot start, nothing is left.
+ * system has them, else a copy that keeps its holes) and starts it. If it cannot start, nothing is left.
  */
 export async function createInstance(
   ctx: QemuContext,
@@ -208,11 +208,7 @@ export async function createInstance(
   };
 
   const files = await createInstanceDir(ctx.paths, record, async (tmp) => {
-    await copyFile(
-      imageDiskPath(ctx.paths, image.name),
-      tmp.disk,
-      constants.COPYFILE_FICLONE,
-    );
+    await copySparse(imageDiskPath(ctx.paths, image.name), tmp.disk);
   });
   try {
     await withLock(files.lock, { what: `instance ${opts.name}` }, async () => {

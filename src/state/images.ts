@@ -1,15 +1,7 @@
 // Named local images: <dataDir>/images/<name>.img (the pristine raw disk)
 // next to <name>.json (what it was built from). The JSON appears last, so
 // an image is listed only once its disk is complete.
-import {
-  copyFile,
-  link,
-  mkdir,
-  readdir,
-  rename,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PortForward } from '../config/types.js';
 import { errnoCode, UserError } from '../errors.js';
@@ -20,6 +12,7 @@ import {
   tempPathFor,
   writeJsonAtomic,
 } from './atomic.js';
+import { copySparse } from './sparse-copy.js';
 
 export interface ImageRecord {
   version: 1;
@@ -74,7 +67,7 @@ async function moveFile(src: string, dest: string): Promise<void> {
   } catch (err) {
     if (errnoCode(err) !== 'EXDEV') throw err;
     const tmp = tempPathFor(dest);
-    await copyFile(src, tmp);
+    await copySparse(src, tmp);
     await rename(tmp, dest);
     await rm(src, { force: true });
   }
