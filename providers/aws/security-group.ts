@@ -5,8 +5,10 @@ import {
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupIngressCommand,
   type EC2Client,
   type IpPermission,
+  type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { UserError } from '../../src/errors.js';
 import type { PortForward } from '../../src/config/types.js';
@@ -45,6 +47,39 @@ export interface SecurityGroupSpec {
   logger: Logger;
 }
 
+/** One port open to the world, exactly as buildIngress makes it. */
+function keyOf(p: IpPermission): string | undefined {
+  const ranges = p.IpRanges ?? [];
+  const plain =
+    p.FromPort === p.ToPort &&
+    ranges.length === 1 &&
+    ranges[0]?.CidrIp === '0.0.0.0/0' &&
+    !p.Ipv6Ranges?.length &&
+    !p.PrefixListIds?.length &&
+    !p.UserIdGroupPairs?.length;
+  return plain ? `${p.IpProtocol}:${p.FromPort}` : undefined;
+}
+
+/**
+ * What a reused group needs so that it opens exactly `wanted`: the rules
+ * it has that were not asked for, and the asked-for ones it lacks.
+ */
+export function ingressChanges(
+  existing: readonly IpPermission[],
+  wanted: readonly IpPermission[],
+): { revoke: IpPermission[]; authorize: IpPermission[] } {
+  const wantedKeys = new Set(wanted.map(keyOf));
+  const kept = new Set<string>();
+  const revoke: IpPermission[] = [];
+  for (const p of existing) {
+    const key = keyOf(p);
+    if (key && wantedKeys.has(key)) kept.add(key);
+    else revoke.push(p);
+  }
+  const authorize = wanted.filter((p) => !kept.has(keyOf(p) as string));
+  return { revoke, authorize };
+}
+
 /** Creates the group (or reuses Skiff's leftover) and opens the ports. */
 export async function createInstanceSecurityGroup(
   ec2: EC2Client,
@@ -53,6 +88,7 @@ export async function createInstanceSecurityGroup(
   const name = securityGroupName(s.instance);
   const step = `creating security group ${name} in ${s.vpcId}`;
   let groupId: string;
+  let rules = buildIngress(s.ports);
   try {
     const out = await ec2.send(
       new CreateSecurityGroupCommand({
@@ -69,10 +105,26 @@ export async function createInstanceSecurityGroup(
     if (awsErrorName(err) !== 'InvalidGroup.Duplicate') {
       throw wrapAwsError(err, step, 'ec2:CreateSecurityGroup');
     }
-    groupId = await reuseLeftover(ec2, name, s.vpcId);
+    const group = await findLeftover(ec2, name, s.vpcId);
+    groupId = group.GroupId as string;
     s.logger.debug(`reusing security group ${name} (${groupId})`);
+    // A leftover keeps the rules of the instance it was made for.
+    const changes = ingressChanges(group.IpPermissions ?? [], rules);
+    if (changes.revoke.length > 0) {
+      await awsStep(
+        `closing old ports in security group ${name}`,
+        'ec2:RevokeSecurityGroupIngress',
+        () =>
+          ec2.send(
+            new RevokeSecurityGroupIngressCommand({
+              GroupId: groupId,
+              IpPermissions: changes.revoke,
+            }),
+          ),
+      );
+    }
+    rules = changes.authorize;
   }
-  const rules = buildIngress(s.ports);
   if (rules.length > 0) {
     try {
       await ec2.send(
@@ -95,11 +147,11 @@ export async function createInstanceSecurityGroup(
   return groupId;
 }
 
-async function reuseLeftover(
+async function findLeftover(
   ec2: EC2Client,
   name: string,
   vpcId: string,
-): Promise<string> {
+): Promise<SecurityGroup> {
   const out = await awsStep(
     `looking up security group ${name}`,
     'ec2:DescribeSecurityGroups',
@@ -115,7 +167,7 @@ async function reuseLeftover(
   );
   const group = out.SecurityGroups?.[0];
   if (group?.GroupId && tagValue(group.Tags, TAG_MANAGED) === 'true') {
-    return group.GroupId;
+    return group;
   }
   throw new UserError(
     'AWS_SECURITY_GROUP_EXISTS',

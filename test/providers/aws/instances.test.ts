@@ -7,10 +7,12 @@ import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeRegionsCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
   EC2ServiceException,
+  RevokeSecurityGroupIngressCommand,
   RunInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
@@ -147,6 +149,48 @@ describe('instance create', () => {
         { Key: 'skiff:security-group', Value: 'sg-1' },
       ]),
     );
+  });
+
+  it("makes a leftover group's rules match the ports asked for", async () => {
+    mockLaunch();
+    ec2
+      .on(CreateSecurityGroupCommand)
+      .rejects(ec2Error('InvalidGroup.Duplicate', 'The security group exists'));
+    const open = (protocol: string, port: number) => ({
+      IpProtocol: protocol,
+      FromPort: port,
+      ToPort: port,
+      IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+    });
+    ec2.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        {
+          GroupId: 'sg-old',
+          Tags: [{ Key: 'skiff:managed', Value: 'true' }],
+          IpPermissions: [open('tcp', 22), open('tcp', 80)],
+        },
+      ],
+    });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+    const aws = await provider();
+    await aws.createInstance(createOpts);
+
+    const revoked = ec2.commandCalls(RevokeSecurityGroupIngressCommand);
+    expect(revoked).toHaveLength(1);
+    expect(revoked[0]!.args[0].input).toEqual({
+      GroupId: 'sg-old',
+      IpPermissions: [open('tcp', 22)],
+    });
+    const added = ec2.commandCalls(AuthorizeSecurityGroupIngressCommand);
+    expect(
+      added[0]!.args[0].input.IpPermissions?.map((r) => [
+        r.IpProtocol,
+        r.FromPort,
+      ]),
+    ).toEqual([['udp', 53]]);
+    expect(
+      ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input.SecurityGroupIds,
+    ).toEqual(['sg-old']);
   });
 
   it('takes --flavor over CloudConfig.Flavor', async () => {
