@@ -125,6 +125,22 @@ async function runLimited<T>(
   await Promise.all(workers);
 }
 
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * At most ten progress updates a second (a chunk arrives every few KiB),
+ * and always the last one.
+ */
+function throttled(show: (done: number) => void) {
+  let last = 0;
+  return (done: number, final: boolean) => {
+    const now = Date.now();
+    if (!final && now - last < PROGRESS_INTERVAL_MS) return;
+    last = now;
+    show(done);
+  };
+}
+
 async function fetchLayers(
   client: RegistryClient,
   manifest: ImageManifest,
@@ -133,6 +149,7 @@ async function fetchLayers(
 ): Promise<LocalLayer[]> {
   const total = manifest.layers.reduce((n, l) => n + l.size, 0);
   let done = 0;
+  const progress = throttled((n) => options.logger.progress(label, n, total));
   const paths = new Map<string, string>();
   await runLimited(manifest.layers, options.concurrency ?? 4, async (l) => {
     if (await options.cache.has(l.digest)) {
@@ -140,7 +157,7 @@ async function fetchLayers(
     }
     const path = await client.fetchBlob(l.digest, options.cache, (n) => {
       done += n;
-      options.logger.progress(label, done, total);
+      progress(done, done >= total);
     });
     paths.set(l.digest, path);
   });
