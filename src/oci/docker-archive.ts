@@ -133,33 +133,49 @@ async function layerDigests(
   return { blob, diffId: `sha256:${hash.digest('hex')}` };
 }
 
+/** An entry of manifest.json, and the tag it goes by (if one). */
+interface PickedEntry {
+  entry: ArchiveEntry;
+  tag?: string | undefined;
+}
+
 function pickEntry(
   entries: ArchiveEntry[],
   ref: string | undefined,
   archive: string,
-): ArchiveEntry {
+): PickedEntry {
+  const tagsOf = (e: ArchiveEntry) => e.RepoTags ?? [];
   if (ref) {
     const want = ref.includes(':') ? ref : `${ref}:latest`;
-    const hit = entries.find((e) =>
-      (e.RepoTags ?? []).some((t) => t === want || t.endsWith(`/${want}`)),
-    );
+    const match = (t: string) => t === want || t.endsWith(`/${want}`);
+    const hit = entries.find((e) => tagsOf(e).some(match));
     if (!hit) {
       throw new UserError(
         'IMAGE_NOT_FOUND',
-        `${archive} holds no image tagged ${ref}`,
-        { hint: 'list the tags with `tar -xOf ARCHIVE manifest.json`' },
+        `${archive} holds no image tagged ${ref} (it has: ${listTags(entries)})`,
+        { hint: 'write docker-archive:PATH:REPO:TAG with one of those' },
       );
     }
-    return hit;
+    return { entry: hit, tag: tagsOf(hit).find(match) };
   }
   if (entries.length !== 1) {
     throw new UserError(
       'ARCHIVE_AMBIGUOUS',
-      `${archive} holds ${entries.length} images`,
+      `${archive} holds ${entries.length} images: ${listTags(entries)}`,
       { hint: 'name one: docker-archive:PATH:REPO:TAG' },
     );
   }
-  return entries[0]!;
+  const only = entries[0]!;
+  const tags = tagsOf(only);
+  return { entry: only, tag: tags.length === 1 ? tags[0] : undefined };
+}
+
+function listTags(entries: ArchiveEntry[]): string {
+  const tags = entries.flatMap((e) => e.RepoTags ?? []);
+  const untagged = entries.filter((e) => !e.RepoTags?.length).length;
+  const parts = [...tags];
+  if (untagged) parts.push(`${untagged} untagged`);
+  return parts.join(', ') || 'none';
 }
 
 export interface ReadArchiveOptions {
@@ -186,7 +202,7 @@ export async function readDockerArchive(
   const entries = JSON.parse(
     await readFile(join(options.workDir, 'manifest.json'), 'utf8'),
   ) as ArchiveEntry[];
-  const entry = pickEntry(entries, options.ref, archive);
+  const { entry, tag } = pickEntry(entries, options.ref, archive);
   const configBytes = await readFile(file(entry.Config));
   const config = parseImageConfig(configBytes, `${archive}: ${entry.Config}`);
   checkPlatform(config, options.platform, archive);
@@ -205,6 +221,7 @@ export async function readDockerArchive(
   }
   return {
     source: archive,
+    ...(tag ? { name: tag } : {}),
     config,
     configDigest: sha256Digest(configBytes),
     layers,

@@ -13,6 +13,8 @@ export interface LocalLayer {
 export interface LocalImage {
   /** For messages: the reference or file it came from. */
   source: string;
+  /** The name the source gives it (a docker archive's RepoTag). */
+  name?: string;
   config: ImageConfig;
   configDigest: string;
   /** Bottom layer first. */

@@ -59,9 +59,12 @@ function pickByRef(
     return hit;
   }
   if (index.manifests.length !== 1) {
+    const names = index.manifests.map(
+      (m) => m.annotations?.[REF_NAME] ?? `(unnamed ${m.digest.slice(0, 19)})`,
+    );
     throw new UserError(
       'LAYOUT_AMBIGUOUS',
-      `${dir} holds ${index.manifests.length} images`,
+      `${dir} holds ${index.manifests.length} images: ${names.join(', ')}`,
       { hint: 'name one: oci:PATH:NAME' },
     );
   }

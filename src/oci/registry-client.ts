@@ -233,7 +233,7 @@ export class RegistryClient {
       `/v2/${this.options.repository}/manifests/${reference}`,
       { method: 'PUT', headers: { 'Content-Type': mediaType }, body: bytes },
     );
-    await this.expectOk(res, `pushing manifest ${this.what}:${reference}`);
+    await this.expectOk(res, `pushing manifest ${this.refText(reference)}`);
     await res.body?.cancel();
   }
 

@@ -20,10 +20,15 @@ import type { LocalImage } from '../oci/local-image.js';
 import { readOciLayout } from '../oci/oci-layout.js';
 import { linuxPlatform, type Platform } from '../oci/platform.js';
 import { pullImage } from '../oci/pull.js';
-import { defaultPackageNaming } from '../oci/reference.js';
+import { defaultPackageNaming, parseImageReference } from '../oci/reference.js';
 import { buildPackage } from './build-package.js';
 import type { ImageProgram } from './image-program.js';
-import { packageDirName, type PackageId } from './names.js';
+import {
+  packageDirName,
+  validatePackageName,
+  validatePackageVersion,
+  type PackageId,
+} from './names.js';
 import { PackageStore, type StoredPackage } from './store.js';
 
 export interface FromDockerOptions {
@@ -58,8 +63,20 @@ export interface FromDockerResult {
   layers: number;
 }
 
-function defaultId(source: ImageSource): PackageId {
+/**
+ * The package name when -n does not give one: the repository and tag of
+ * a registry reference or of a docker archive's RepoTag (php, 8.2-cli),
+ * else the file or folder name and the tag asked for.
+ */
+function defaultId(source: ImageSource, image: LocalImage): PackageId {
   if (source.kind === 'registry') return defaultPackageNaming(source.ref);
+  if (image.name) {
+    try {
+      return defaultPackageNaming(parseImageReference(image.name));
+    } catch {
+      // A tag Docker accepts but we cannot parse: fall back to the file.
+    }
+  }
   const base = basename(source.path).replace(/\.(tar|tar\.gz|tgz)$/, '');
   const tag = source.ref?.split(':').pop();
   return { name: base, version: tag || 'latest' };
@@ -108,17 +125,19 @@ export async function packageFromDocker(
   const { logger } = opts;
   const source = parseImageSource(opts.source, opts.cwd);
   const platform = linuxPlatform(opts.arch);
-  const naming = defaultId(source);
-  const id: PackageId = {
-    name: opts.name ?? naming.name,
-    version: opts.version ?? naming.version,
-  };
-  packageDirName(id);
+  if (opts.name !== undefined) validatePackageName(opts.name);
+  if (opts.version !== undefined) validatePackageVersion(opts.version);
 
   const store = new PackageStore(opts.paths, platform.architecture);
   const work = await store.createTemp();
   try {
     const image = await loadImage(source, platform, work, opts);
+    const naming = defaultId(source, image);
+    const id: PackageId = {
+      name: opts.name ?? naming.name,
+      version: opts.version ?? naming.version,
+    };
+    packageDirName(id);
     throwIfAborted(opts.signal, `reading ${opts.source}`);
     const root = join(work, 'rootfs');
     const stats = await flattenLayers(image.layers, root, logger, opts.signal);

@@ -144,7 +144,36 @@ describe('readDockerArchive', () => {
         ref: 'demo:2',
         platform: amd64,
       }),
-    ).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    ).rejects.toMatchObject({
+      code: 'IMAGE_NOT_FOUND',
+      message: expect.stringContaining('(it has: demo:1)'),
+    });
+  });
+
+  it('lists the images of an archive that holds several', async () => {
+    const tar = join(dir, 'img.tar');
+    await writeDockerArchive(tar, 'demo:1', layeredImage());
+    const x = join(dir, 'x');
+    execFileSync('mkdir', [x]);
+    execFileSync('tar', ['-xf', tar, '-C', x]);
+    const manifest = JSON.parse(readFileSync(join(x, 'manifest.json'), 'utf8'));
+    manifest.push({ ...manifest[0], RepoTags: ['demo:2', 'other:3'] });
+    manifest.push({ ...manifest[0], RepoTags: null });
+    writeFileSync(join(x, 'manifest.json'), JSON.stringify(manifest));
+    const many = join(dir, 'many.tar');
+    execFileSync('tar', ['-cf', many, '-C', x, '.']);
+    await expect(
+      readDockerArchive(many, { workDir: join(dir, 'w'), platform: amd64 }),
+    ).rejects.toMatchObject({
+      code: 'ARCHIVE_AMBIGUOUS',
+      message: `${many} holds 3 images: demo:1, demo:2, other:3, 1 untagged`,
+    });
+    const picked = await readDockerArchive(many, {
+      workDir: join(dir, 'w2'),
+      ref: 'other:3',
+      platform: amd64,
+    });
+    expect(picked.name).toBe('other:3');
   });
 
   it('refuses an image of another architecture, naming --arch', async () => {
@@ -178,6 +207,24 @@ describe('readOciLayout', () => {
     ).rejects.toMatchObject({
       code: 'IMAGE_NOT_FOUND',
       message: expect.stringContaining('(it has: v1)'),
+    });
+  });
+
+  it('lists the images of a layout that holds several', async () => {
+    await writeOciLayout(join(dir, 'l'), 'v1', [layeredImage()]);
+    const indexPath = join(dir, 'l', 'index.json');
+    const index = JSON.parse(readFileSync(indexPath, 'utf8'));
+    const [first] = index.manifests;
+    index.manifests.push({
+      ...first,
+      annotations: { 'org.opencontainers.image.ref.name': 'v2' },
+    });
+    writeFileSync(indexPath, JSON.stringify(index));
+    await expect(
+      readOciLayout(join(dir, 'l'), undefined, amd64),
+    ).rejects.toMatchObject({
+      code: 'LAYOUT_AMBIGUOUS',
+      message: `${join(dir, 'l')} holds 2 images: v1, v2`,
     });
   });
 

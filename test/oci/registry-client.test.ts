@@ -110,7 +110,11 @@ async function startFake(layout: string, topDigest: string): Promise<Fake> {
         res.statusCode = 404;
         return res.end();
       }
-      const body = await blob(ref);
+      const body = await blob(ref).catch(() => undefined);
+      if (!body) {
+        res.statusCode = 404;
+        return res.end();
+      }
       const doc = JSON.parse(body.toString()) as { mediaType: string };
       res.setHeader('content-type', doc.mediaType);
       res.setHeader('docker-content-digest', ref);
@@ -255,6 +259,19 @@ describe('pullImage over HTTP', () => {
     ).rejects.toMatchObject({
       code: 'IMAGE_NOT_FOUND',
       message: expect.stringContaining('team/app:nope'),
+    });
+  });
+
+  it('writes a missing digest reference with @', async () => {
+    const digest = `sha256:${'0'.repeat(64)}`;
+    await expect(
+      pullImage(
+        parseImageReference(`${fake.host}/team/app@${digest}`),
+        options(new RecordingLogger()),
+      ),
+    ).rejects.toMatchObject({
+      code: 'IMAGE_NOT_FOUND',
+      message: `image ${fake.host}/team/app@${digest} not found in the registry`,
     });
   });
 

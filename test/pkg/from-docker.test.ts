@@ -5,12 +5,13 @@ import {
   readFileSync,
   readlinkSync,
 } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '../../src/log.js';
 import {
+  writeDockerArchive,
   writeOciLayout,
   type PlatformImage,
 } from '../../src/oci/image-writer.js';
@@ -309,6 +310,31 @@ describe('packageFromDocker', () => {
       'b\n',
     );
     expect(readFileSync(join(sysroot, 'opt/shared/c.txt'), 'utf8')).toBe('c\n');
+  });
+
+  it("names a package after a docker archive's only RepoTag", async (t) => {
+    if (!staticElf) return t.skip();
+    const home = join(dir, `archive-${n++}`);
+    const tar = join(home, 'dyn.tar');
+    await mkdir(home, { recursive: true });
+    await writeDockerArchive(
+      tar,
+      'docker.io/tools/hello:dyn',
+      helloImage(staticElf, { Cmd: ['hello'] }),
+    );
+    const r = await packageFromDocker({
+      source: `docker-archive:${tar}`,
+      cwd: home,
+      arch: 'amd64',
+      dockerConfigPath: join(home, 'none.json'),
+      paths: {
+        cacheDir: join(home, 'cache'),
+        dataDir: join(home, 'data'),
+        stateDir: join(home, 'state'),
+      },
+      logger: new RecordingLogger(),
+    });
+    expect([r.pkg.name, r.pkg.version]).toEqual(['hello', 'dyn']);
   });
 
   it('takes the amd64 image from a multi-platform index', async (t) => {
