@@ -43,6 +43,14 @@ export interface GcpClients {
   authenticate(): Promise<void>;
 }
 
+/** google-auth-library's client classes, as the user knows them. */
+const SOURCES: Record<string, string> = {
+  Compute: 'the metadata server',
+  JWT: 'a service-account key file',
+  UserRefreshClient: 'gcloud application-default login',
+  Impersonated: 'an impersonated service account',
+};
+
 interface TokenSource {
   getClient(): Promise<unknown>;
   getAccessToken(): Promise<string | null | undefined>;
@@ -55,7 +63,8 @@ async function watchTokens(
   logger: Logger,
 ): Promise<void> {
   const client = (await auth.getClient()) as Partial<EventEmitter>;
-  logger.debug(`gcp: ${service} credentials from ${client.constructor.name}`);
+  const kind = client.constructor.name;
+  logger.debug(`gcp: ${service} credentials: ${SOURCES[kind] ?? kind}`);
   // OAuth2Client and its kin (metadata server, JWT, external accounts)
   // emit `tokens` whenever they fetch a new access token.
   client.on?.('tokens', (tokens: { access_token?: string | null }) => {
