@@ -4,7 +4,7 @@
 // the image's ENV, WORKDIR and arguments.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { SkiffError } from '../errors.js';
+import { SkiffError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RawConfig } from '../config/types.js';
 import type { ElfArch } from '../elf/search-paths.js';
@@ -182,21 +182,22 @@ export async function buildPackage(
     if (f) modules.push(f);
   }
   const ldPath = env.LD_LIBRARY_PATH?.split(':').filter(Boolean);
-  const { deps, kept, skipped } = await resolveClosure(
-    opts,
-    program,
-    modules,
-    ldPath,
+  const closure = await resolveClosure(opts, program, modules, ldPath).catch(
+    (err: unknown) => missingLibrary(err, opts),
   );
-  logger.debug(
-    `closure: ${deps.libraries.length} libraries, ${kept.length} modules` +
-      (deps.isStatic ? ' (static)' : ` (${deps.libc})`),
-  );
+  if (closure) {
+    const { deps, kept } = closure;
+    logger.debug(
+      `closure: ${deps.libraries.length} libraries, ${kept.length} modules` +
+        (deps.isStatic ? ' (static)' : ` (${deps.libc})`),
+    );
+  }
 
   const sysroot = join(opts.pkgDir, SYSROOT_DIR);
-  if (opts.copyAll) {
+  if (opts.copyAll || !closure) {
     await rename(opts.root, sysroot);
   } else {
+    const { deps, kept, skipped } = closure;
     const writer = new SysrootWriter(opts.root, sysroot, logger);
     for (const p of extras.exclude ?? []) writer.exclude.add(p);
     await mkdir(sysroot, { recursive: true });
@@ -232,9 +233,41 @@ export async function buildPackage(
     manifest,
     defaultArgs: program.defaultArgs,
     program,
-    libraries: deps.libraries.length,
-    skippedModules: skipped,
+    libraries: closure?.deps.libraries.length ?? 0,
+    skippedModules: closure?.skipped ?? [],
   };
+}
+
+/**
+ * A library the image lacks. With --copy the whole image goes into the
+ * package, and the loader may still find it through a folder a start
+ * script would have put on LD_LIBRARY_PATH: a warning. Otherwise an error
+ * whose hint names the from-docker flags (TargetRoot means nothing here).
+ */
+function missingLibrary(err: unknown, opts: BuildPackageOptions): undefined {
+  if (!(err instanceof SkiffError) || err.code !== 'ELF_LIBRARY_MISSING') {
+    throw err;
+  }
+  const message = err.message
+    .split(` inside ${opts.root}`)
+    .join(' in the image')
+    .split(` (inside ${opts.root})`)
+    .join(' (in the image)');
+  if (opts.copyAll) {
+    opts.logger.warn(
+      `${message}; the whole image is copied: set Env.LD_LIBRARY_PATH in ` +
+        'your config.json if the library is in a folder the loader does ' +
+        'not search',
+    );
+    return undefined;
+  }
+  throw new UserError('ELF_LIBRARY_MISSING', message, {
+    cause: err,
+    hint:
+      'the image lacks it, or its start script puts its folder on ' +
+      'LD_LIBRARY_PATH: take the whole image with --copy (then this is a ' +
+      'warning) and set Env.LD_LIBRARY_PATH in your config.json',
+  });
 }
 
 /** Modules left out are removed again after their folder was copied. */

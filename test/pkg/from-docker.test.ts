@@ -32,11 +32,14 @@ import {
 let dir: string;
 let staticElf: Buffer | undefined;
 let muslElf: Buffer | undefined;
+let dynamicElf: Buffer | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'skiff-fromdocker-'));
+  await mkdir(join(dir, 'dyn'));
   staticElf = await compileHello(dir, 'gcc', ['-static']);
   muslElf = await compileHello(dir, 'musl-gcc', []);
+  dynamicElf = await compileHello(join(dir, 'dyn'), 'gcc', []);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -257,6 +260,30 @@ describe('packageFromDocker', () => {
       code: 'PROGRAM_NOT_ELF',
       message: expect.stringContaining('"sh" (/bin/sh) is a script'),
     });
+  });
+
+  it('names the flags that help when the image lacks a library', async (t) => {
+    if (!dynamicElf) return t.skip();
+    // A glibc program with neither its loader nor libc in the image.
+    const img = helloImage(dynamicElf, { Cmd: ['hello'] });
+    const { run, store } = await fromImage([img]);
+    const err = await run().catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'ELF_LIBRARY_MISSING',
+      message: expect.stringContaining('in the image'),
+      hint: expect.stringContaining('--copy'),
+    });
+    expect((err as Error).message).not.toContain(store);
+    expect((err as { hint: string }).hint).not.toContain('TargetRoot');
+
+    const copied = await fromImage([img], { copyAll: true });
+    const r = await copied.run();
+    expect(existsSync(join(r.pkg.dir, 'sysroot/bin/sh'))).toBe(true);
+    expect(
+      copied.logger.lines.some(
+        (l) => l.level === 'warn' && l.message.includes('LD_LIBRARY_PATH'),
+      ),
+    ).toBe(true);
   });
 
   it('names a missing -f executable and the PATH it searched', async (t) => {
