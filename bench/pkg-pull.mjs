@@ -1,6 +1,8 @@
-// Benchmark: pull + flatten of a ~100 MB image from a local
-// docker-registry with Skiff's registry client, against
-// `skopeo copy docker://... dir:...` (download only) in the same run.
+// Benchmark: a ~100 MB image from a local docker-registry, three ways
+// with Skiff - registry pull only, pull + flatten, and the whole
+// `skiff pkg from-docker` command (pull, flatten, build the package) -
+// each against `skopeo copy docker://... dir:...` (download only) in the
+// same run, plus skopeo copy followed by `tar -x` of every layer.
 // Needs docker-registry, skopeo and php-cli (for the image contents).
 //   node bench/pkg-pull.mjs [runs]
 import { execFileSync } from 'node:child_process';
@@ -30,6 +32,7 @@ const { BlobCache } = await load('/src/oci/blob-cache.ts');
 const { parseImageReference } = await load('/src/oci/reference.ts');
 const { linuxPlatform } = await load('/src/oci/platform.ts');
 const { silentLogger } = await load('/src/log.ts');
+const { main } = await load('/src/cli/main.ts');
 const { startRegistry } = await load('/test/helpers/registry.ts');
 const { phpImage } = await load('/test/fixtures/oci/php-image.ts');
 
@@ -66,72 +69,124 @@ try {
   );
 
   const ref = parseImageReference(`${registry.host}/bench/php:bench`);
-  const skiff = [];
-  const pullOnly = [];
-  const skopeo = [];
-  const skopeoTar = [];
-  for (let i = 0; i < RUNS; i++) {
-    const cache = join(work, `cache-${i}`);
+  const sink = { write: () => true };
+  const times = {
+    pullOnly: [],
+    pullFlatten: [],
+    fromDocker: [],
+    skopeo: [],
+    skopeoTar: [],
+  };
+  const timed = async (list, work) => {
     const t0 = performance.now();
-    const img = await pullImage(ref, {
-      cache: new BlobCache(join(cache, 'blobs')),
-      refsDir: join(cache, 'refs'),
-      platform: linuxPlatform('amd64'),
-      insecure: true,
-      logger: silentLogger,
+    await work();
+    list.push(performance.now() - t0);
+  };
+  const pullOptions = (cache) => ({
+    cache: new BlobCache(join(cache, 'blobs')),
+    refsDir: join(cache, 'refs'),
+    platform: linuxPlatform('amd64'),
+    insecure: true,
+    logger: silentLogger,
+  });
+  for (let i = 0; i < RUNS; i++) {
+    const run = join(work, `run-${i}`);
+    await timed(times.pullOnly, () =>
+      pullImage(ref, pullOptions(join(run, 'pull'))),
+    );
+    await timed(times.pullFlatten, async () => {
+      const img = await pullImage(ref, pullOptions(join(run, 'flatten')));
+      await flattenLayers(img.layers, join(run, 'root'), silentLogger);
     });
-    const t1 = performance.now();
-    await flattenLayers(img.layers, join(work, `root-${i}`), silentLogger);
-    const t2 = performance.now();
-    pullOnly.push(t1 - t0);
-    skiff.push(t2 - t0);
+    // The command itself, in-process, with an empty cache and store.
+    await timed(times.fromDocker, async () => {
+      const code = await main(
+        [
+          'pkg',
+          'from-docker',
+          `${registry.host}/bench/php:bench`,
+          '--insecure-registry',
+          '-n',
+          'bench',
+          '-q',
+        ],
+        {
+          env: {
+            SKIFF_HOME: join(run, 'home'),
+            SKIFF_CACHE_DIR: join(run, 'cache'),
+          },
+          stdout: sink,
+          stderr: sink,
+          cwd: run,
+        },
+      );
+      if (code !== 0) throw new Error(`pkg from-docker exited ${code}`);
+    });
 
-    const dest = join(work, `skopeo-${i}`);
-    const s0 = performance.now();
-    execFileSync('skopeo', [
-      'copy',
-      '--quiet',
-      '--src-tls-verify=false',
-      `docker://${registry.host}/bench/php:bench`,
-      `dir:${dest}`,
-    ]);
-    skopeo.push(performance.now() - s0);
+    const dest = join(run, 'skopeo');
+    await timed(times.skopeo, async () => {
+      execFileSync('skopeo', [
+        'copy',
+        '--quiet',
+        '--src-tls-verify=false',
+        `docker://${registry.host}/bench/php:bench`,
+        `dir:${dest}`,
+      ]);
+    });
     // The same work with standard tools: skopeo's download, then GNU tar
     // unpacking each layer in order (no whiteout handling).
-    const manifest = JSON.parse(
-      readFileSync(join(dest, 'manifest.json'), 'utf8'),
-    );
-    const unpacked = join(work, `tar-${i}`);
-    mkdirSync(unpacked);
-    for (const layer of manifest.layers) {
-      execFileSync('tar', [
-        '-xzf',
-        join(dest, layer.digest.slice(7)),
-        '-C',
-        unpacked,
+    const dest2 = join(run, 'skopeo-tar');
+    await timed(times.skopeoTar, async () => {
+      execFileSync('skopeo', [
+        'copy',
+        '--quiet',
+        '--src-tls-verify=false',
+        `docker://${registry.host}/bench/php:bench`,
+        `dir:${dest2}`,
       ]);
-    }
-    skopeoTar.push(performance.now() - s0);
-    await rm(unpacked, { recursive: true, force: true });
-    await rm(cache, { recursive: true, force: true });
-    await rm(join(work, `root-${i}`), { recursive: true, force: true });
-    await rm(dest, { recursive: true, force: true });
+      const manifest = JSON.parse(
+        readFileSync(join(dest2, 'manifest.json'), 'utf8'),
+      );
+      const unpacked = join(run, 'tar');
+      mkdirSync(unpacked);
+      for (const layer of manifest.layers) {
+        execFileSync('tar', [
+          '-xzf',
+          join(dest2, layer.digest.slice(7)),
+          '-C',
+          unpacked,
+        ]);
+      }
+    });
+    await rm(run, { recursive: true, force: true });
   }
+  const m = Object.fromEntries(
+    Object.entries(times).map(([k, v]) => [k, median(v)]),
+  );
+  const ratio = (a, b) => Number((a / b).toFixed(2));
   const result = {
     runs: RUNS,
-    skiffPullFlattenS: Number(secs(median(skiff))),
-    skiffPullOnlyS: Number(secs(median(pullOnly))),
-    skopeoCopyS: Number(secs(median(skopeo))),
-    skopeoCopyTarS: Number(secs(median(skopeoTar))),
-    ratio: Number((median(skiff) / median(skopeo)).toFixed(2)),
-    ratioVsCopyTar: Number((median(skiff) / median(skopeoTar)).toFixed(2)),
+    skiffPullOnlyS: Number(secs(m.pullOnly)),
+    skiffPullFlattenS: Number(secs(m.pullFlatten)),
+    skiffFromDockerS: Number(secs(m.fromDocker)),
+    skopeoCopyS: Number(secs(m.skopeo)),
+    skopeoCopyTarS: Number(secs(m.skopeoTar)),
+    pullOnlyVsSkopeo: ratio(m.pullOnly, m.skopeo),
+    pullFlattenVsSkopeo: ratio(m.pullFlatten, m.skopeo),
+    fromDockerVsSkopeo: ratio(m.fromDocker, m.skopeo),
+    pullFlattenVsCopyTar: ratio(m.pullFlatten, m.skopeoTar),
   };
   console.log(
-    `skiff pull+flatten ${result.skiffPullFlattenS} s ` +
-      `(pull ${result.skiffPullOnlyS} s); skopeo copy ${result.skopeoCopyS} s, ` +
-      `skopeo copy + tar -x ${result.skopeoCopyTarS} s; ratio ${result.ratio} ` +
-      `vs skopeo copy, ${result.ratioVsCopyTar} vs copy + tar ` +
-      `(median of ${RUNS})`,
+    `skiff: pull ${result.skiffPullOnlyS} s, pull+flatten ` +
+      `${result.skiffPullFlattenS} s, pkg from-docker ` +
+      `${result.skiffFromDockerS} s; skopeo copy ${result.skopeoCopyS} s, ` +
+      `skopeo copy + tar -x ${result.skopeoCopyTarS} s (median of ${RUNS})`,
+  );
+  console.log(
+    `ratios vs skopeo copy: pull ${result.pullOnlyVsSkopeo}, pull+flatten ` +
+      `${result.pullFlattenVsSkopeo}, pkg from-docker ` +
+      `${result.fromDockerVsSkopeo}; pull+flatten vs copy + tar ` +
+      `${result.pullFlattenVsCopyTar}`,
   );
   console.log(JSON.stringify(result));
 } finally {
