@@ -38,6 +38,12 @@ export interface ConsoleLoggerOptions {
   json?: boolean;
 }
 
+/**
+ * Token shapes redacted even when nobody registered them, as a backstop:
+ * an HTTP Bearer or Basic credential, a Google OAuth access token.
+ */
+const TOKEN_SHAPES = /(\b(?:Bearer|Basic) +|\bya29\.)[A-Za-z0-9._~+/=-]{8,}/g;
+
 /** Replaces every registered secret in `text` with `***`. */
 export class Redactor {
   private readonly secrets = new Set<string>();
@@ -51,7 +57,7 @@ export class Redactor {
   redact(text: string): string {
     let out = text;
     for (const secret of this.secrets) out = out.split(secret).join('***');
-    return out;
+    return out.replace(TOKEN_SHAPES, (_m, prefix: string) => `${prefix}***`);
   }
 }
 
