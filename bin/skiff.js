@@ -1,18 +1,33 @@
 #!/usr/bin/env node
-// The only file that touches the process: argv in, exit code out. SIGINT
-// and SIGTERM abort the running command (it stops its VM or upload and
-// cleans up); a second Ctrl-C exits at once.
+// The only file that touches the process: argv in, exit code out. SIGINT,
+// SIGTERM and SIGHUP abort the running command (it stops its VM or upload
+// and cleans up; exit 130, 143, 129). A second signal exits at once, after
+// the synchronous clean-ups: temp files removed, QEMU killed.
+import { Interrupt } from '../dist/src/cli/interrupt.js';
 import { main } from '../dist/src/cli/main.js';
+import { runForcedExitCleanups } from '../dist/src/exit-cleanup.js';
+
+// The AWS SDK warns on every command that a future release needs a newer
+// Node; nothing for a Skiff user to act on. Other warnings still show.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const text = typeof warning === 'string' ? warning : warning?.message;
+  if (String(text).startsWith('NodeVersionSupportWarning')) return;
+  emitWarning(warning, ...rest);
+};
 
 const controller = new AbortController();
-let signals = 0;
 const onSignal = (name) => {
-  signals += 1;
-  if (signals > 1) process.exit(130);
-  controller.abort(new Error(`received ${name}`));
+  const first = controller.signal.reason;
+  if (first instanceof Interrupt) {
+    runForcedExitCleanups();
+    process.exit(first.exitCode);
+  }
+  controller.abort(new Interrupt(name));
 };
-process.on('SIGINT', () => onSignal('SIGINT'));
-process.on('SIGTERM', () => onSignal('SIGTERM'));
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(name, () => onSignal(name));
+}
 
 const code = await main(process.argv.slice(2), {
   env: process.env,

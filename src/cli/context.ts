@@ -8,7 +8,10 @@ export interface CliIo {
   stdout: Writable;
   stderr: Writable;
   cwd: string;
-  /** Aborted on SIGINT/SIGTERM by the bin; commands pass it down. */
+  /**
+   * Aborted on SIGINT, SIGTERM or SIGHUP by the bin (the reason is an
+   * Interrupt naming it); commands pass it down.
+   */
   signal?: AbortSignal;
 }
 

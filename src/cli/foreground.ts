@@ -10,6 +10,7 @@ import type { ForegroundResult } from '../qemu/foreground.js';
 import { runImageForeground } from '../qemu/local-run.js';
 import { checkHostPortsFree } from '../qemu/ports.js';
 import type { CliContext } from './context.js';
+import { interruptExitCode } from './interrupt.js';
 import { nanosDirOf } from './nanos-dir.js';
 import { createRunDir, removeRunDir } from './run-dir.js';
 
@@ -104,5 +105,8 @@ export async function buildAndBoot(
   } else if (result.kind === 'interrupted') {
     logger.info('stopped');
   }
-  ctx.exitCode = result.exitCode;
+  ctx.exitCode =
+    result.kind === 'interrupted'
+      ? interruptExitCode(io.signal)
+      : result.exitCode;
 }

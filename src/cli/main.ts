@@ -6,6 +6,7 @@ import { SkiffError } from '../errors.js';
 import { createConsoleLogger, type LogLevel } from '../log.js';
 import { resolvePaths } from '../paths.js';
 import type { CliContext, CliIo } from './context.js';
+import { interruptExitCode } from './interrupt.js';
 import { renderError } from './render-error.js';
 import { registerCommands } from './commands/index.js';
 
@@ -75,10 +76,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     renderError(err, ctx);
-    // Ctrl-C exits 130 whatever error the interrupted step turned it into.
+    // A signal sets the exit code (Ctrl-C 130, SIGTERM 143, SIGHUP 129)
+    // whatever error the interrupted step turned it into.
     const aborted =
       io.signal?.aborted === true ||
       (err instanceof SkiffError && err.code === 'ABORTED');
-    return aborted ? 130 : 1;
+    return aborted ? interruptExitCode(io.signal) : 1;
   }
 }

@@ -1,8 +1,10 @@
 // Each foreground run builds its image in a folder of its own under
 // <state>/run, so two runs of programs with the same name never share (or
 // lock) one file; the folder goes when the VM has exited.
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { onForcedExit } from '../exit-cleanup.js';
 import { isProcessAlive } from '../state/process.js';
 
 const STALE_FILE_MS = 24 * 60 * 60 * 1000;
@@ -41,9 +43,21 @@ export async function createRunDir(
   const root = join(stateDir, 'run');
   await mkdir(root, { recursive: true, mode: 0o700 });
   await sweep(root);
-  return mkdtemp(join(root, `${keep ? 'kept-' : ''}${process.pid}-`));
+  const dir = await mkdtemp(
+    join(root, `${keep ? 'kept-' : ''}${process.pid}-`),
+  );
+  if (!keep) {
+    // Gone even if a second Ctrl-C ends the process before removeRunDir.
+    const undo = () => rmSync(dir, { recursive: true, force: true });
+    forgetters.set(dir, onForcedExit(undo));
+  }
+  return dir;
 }
+
+const forgetters = new Map<string, () => void>();
 
 export async function removeRunDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+  forgetters.get(dir)?.();
+  forgetters.delete(dir);
 }

@@ -2,6 +2,7 @@
 // positional writes, bounded-buffer streaming of host files (checksummed on
 // the way), then fsync and an atomic rename. Removed on any failure.
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -10,6 +11,7 @@ import {
   describeFsError,
   errnoCode,
 } from '../errors.js';
+import { onForcedExit } from '../exit-cleanup.js';
 import { Fingerprint } from './fingerprint.js';
 import {
   planCopyUnits,
@@ -36,6 +38,10 @@ function isZero(b: Buffer): boolean {
 export class ImageOutput {
   private readonly pool: Buffer[] = [];
   private done = false;
+  /** Removes the temp file if the process must exit at once. */
+  private readonly forget = onForcedExit(() =>
+    rmSync(this.tempPath, { force: true }),
+  );
 
   private constructor(
     readonly outPath: string,
@@ -217,6 +223,7 @@ export class ImageOutput {
       await this.fh.close();
       this.done = true;
       await rename(this.tempPath, this.outPath);
+      this.forget();
     } catch (err) {
       if (errnoCode(err) === 'EISDIR') throw outputIsFolder(this.outPath);
       throw this.wrapWrite(err);
@@ -230,6 +237,7 @@ export class ImageOutput {
       await this.fh.close().catch(() => undefined);
     }
     await rm(this.tempPath, { force: true }).catch(() => undefined);
+    this.forget();
   }
 }
 

@@ -1,11 +1,20 @@
 // Runs QEMU in the foreground: serial console streamed to the logger as it
 // arrives, the app's exit code decoded from QEMU's status, and Ctrl-C (the
 // abort signal) stopping the VM: SIGTERM, a grace period, then SIGKILL.
-import { spawn } from 'node:child_process';
-import { EnvironmentError, SkiffError } from '../errors.js';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { EnvironmentError } from '../errors.js';
+import { onForcedExit } from '../exit-cleanup.js';
 import type { Logger } from '../log.js';
 import { decodeQemuExit, type QemuExitKind } from './exit-status.js';
 import { QEMU_INSTALL_HINT } from './find-qemu.js';
+import {
+  ConsoleTail,
+  guestReset,
+  qemuFailure,
+  stoppedFromOutside,
+} from './foreground-errors.js';
+import { spawnWatched, type WatchedChild } from './watched-spawn.js';
 
 export interface ForegroundOptions {
   logger: Logger;
@@ -14,6 +23,8 @@ export interface ForegroundOptions {
   timeoutMs?: number;
   /** Between SIGTERM and SIGKILL. */
   graceMs?: number;
+  /** The node binary that runs the watcher (default: this one). */
+  nodePath?: string;
   /**
    * The image has debug_exit, so every app exit is an odd status and a
    * status of 0 means the guest reset or powered off on its own.
@@ -34,34 +45,68 @@ export interface ForegroundResult {
 /** The exit code for an interrupted run, as shells report SIGINT. */
 export const INTERRUPTED_EXIT_CODE = 130;
 
-function stopper(child: ReturnType<typeof spawn>, graceMs: number): () => void {
+function stopper(watched: WatchedChild, graceMs: number): () => void {
+  const { child } = watched;
   let stopping = false;
   return () => {
     if (stopping || child.exitCode !== null) return;
     stopping = true;
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => watched.killAll(), graceMs);
     timer.unref();
     child.once('exit', () => clearTimeout(timer));
   };
 }
 
+/** A path (not a bare name, looked up on PATH) must be executable. */
+async function checkExecutable(qemuPath: string): Promise<void> {
+  if (!qemuPath.includes('/')) return;
+  try {
+    await access(qemuPath, constants.X_OK);
+  } catch (err) {
+    throw new EnvironmentError(
+      'QEMU_START_FAILED',
+      `cannot start ${qemuPath}: ${(err as Error).message}`,
+      { hint: QEMU_INSTALL_HINT, cause: err },
+    );
+  }
+}
+
 /**
- * Spawns `qemuPath argv` (never through a shell) and waits for it. Console
- * output goes to logger.stream; QEMU's own stderr is kept for the error.
+ * Spawns `qemuPath argv` (never through a shell, under a watcher that
+ * kills it if skiff dies) and waits for it. Console output goes to
+ * logger.stream; QEMU's own stderr is kept for the error.
  */
-export function runQemuForeground(
+export async function runQemuForeground(
   qemuPath: string,
   argv: string[],
   opts: ForegroundOptions,
 ): Promise<ForegroundResult> {
-  const { logger, signal } = opts;
+  const { logger } = opts;
   logger.debug(`qemu: ${[qemuPath, ...argv].map(quoteForLog).join(' ')}`);
+  await checkExecutable(qemuPath);
+  const watched = spawnWatched(
+    opts.nodePath ?? process.execPath,
+    qemuPath,
+    argv,
+  );
+  const forget = onForcedExit(() => watched.killAll());
+  try {
+    return await waitForQemu(watched, qemuPath, opts);
+  } finally {
+    forget();
+  }
+}
+
+function waitForQemu(
+  watched: WatchedChild,
+  qemuPath: string,
+  opts: ForegroundOptions,
+): Promise<ForegroundResult> {
+  const { logger, signal } = opts;
+  const { child } = watched;
   return new Promise((resolve, reject) => {
-    const child = spawn(qemuPath, argv, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const stop = stopper(child, opts.graceMs ?? 3000);
+    const stop = stopper(watched, opts.graceMs ?? 3000);
     let sawConsole = false;
     let stderr = '';
     let reason: 'interrupted' | 'timeout' | undefined;
@@ -162,56 +207,6 @@ export function runQemuForeground(
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
-  });
-}
-
-/** The end of the console output, for an error about the guest. */
-class ConsoleTail {
-  private text = '';
-
-  add(chunk: Buffer): void {
-    this.text = (this.text + chunk.toString('utf8')).slice(-4096);
-  }
-
-  lastLines(count: number): string[] {
-    return this.text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .slice(-count);
-  }
-}
-
-function guestReset(lastLines: string[]): SkiffError {
-  const said =
-    lastLines.length > 0
-      ? `its last console lines: ${lastLines.map((l) => `"${l}"`).join(', ')}`
-      : 'it printed nothing';
-  return new SkiffError(
-    'VM_RESET',
-    'the VM reset or powered off without reporting an exit code ' +
-      `(the guest crashed?); ${said}`,
-    {
-      hint:
-        'a page fault or "out of memory" needs more memory (-m 1g); ' +
-        'run with -v for the kernel and QEMU output',
-    },
-  );
-}
-
-function stoppedFromOutside(stderr: string): EnvironmentError {
-  const line = /terminating on signal.*/.exec(stderr)?.[0] ?? 'a signal';
-  return new EnvironmentError(
-    'QEMU_KILLED',
-    `QEMU was stopped from outside: ${line}`,
-    { hint: 'something else on this host sent QEMU a signal' },
-  );
-}
-
-function qemuFailure(stderr: string): EnvironmentError {
-  const first = stderr.trim().split('\n')[0] ?? '';
-  return new EnvironmentError('QEMU_FAILED', `QEMU failed: ${first}`, {
-    hint: 'run with -v to see the QEMU command line and its output',
   });
 }
 

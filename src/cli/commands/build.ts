@@ -1,5 +1,6 @@
 // `skiff build <program> -o out.img`: write the raw bootable image (and,
 // for cloud targets, hand it to that target's artifact writer).
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -8,6 +9,7 @@ import { artifactWriterFor } from '../../build/artifact.js';
 import '../../../providers/gcp/build-artifact.js';
 import { buildImage } from '../../build/pipeline.js';
 import { describeFsError } from '../../errors.js';
+import { onForcedExit } from '../../exit-cleanup.js';
 import { checkOutputPath } from '../../image/output.js';
 import { formatBytes } from '../../log.js';
 import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
@@ -68,6 +70,9 @@ export function registerBuild(program: Command, ctx: CliContext): void {
         throw describeFsError(err, 'creating the output', dirname(outPath));
       },
     );
+    const forget = onForcedExit(() =>
+      rmSync(work, { recursive: true, force: true }),
+    );
     try {
       const image = await buildImage({
         ...request,
@@ -80,6 +85,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       logger.result(ctx.json ? JSON.stringify({ path: artifact }) : artifact);
     } finally {
       await rm(work, { recursive: true, force: true });
+      forget();
     }
   });
 }
