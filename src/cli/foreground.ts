@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import { buildImage } from '../build/pipeline.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
+import type { Logger, Writable } from '../log.js';
 import { findQemu } from '../qemu/find-qemu.js';
 import type { ForegroundResult } from '../qemu/foreground.js';
 import { runImageForeground } from '../qemu/local-run.js';
@@ -57,13 +58,29 @@ function parseTimeoutMs(text: string | undefined): number | undefined {
   return seconds * 1000;
 }
 
+/** `logger` with its stream (the guest console) sent to `out`. */
+function consoleTo(logger: Logger, out: Writable): Logger {
+  return {
+    error: (m) => logger.error(m),
+    warn: (m) => logger.warn(m),
+    info: (m) => logger.info(m),
+    debug: (m) => logger.debug(m),
+    result: (t) => logger.result(t),
+    stream: (chunk) => void out.write(chunk),
+    progress: (label, done, total) => logger.progress(label, done, total),
+    addSecret: (v) => logger.addSecret(v),
+  };
+}
+
 /** Builds, boots, waits; sets ctx.exitCode to the program's exit code. */
 export async function buildAndBoot(
   ctx: CliContext,
   opts: ForegroundFlags,
   build: ForegroundBuild,
 ): Promise<void> {
-  const { logger, paths, io } = ctx;
+  const { paths, io } = ctx;
+  // With --json stdout holds one document: the console goes to stderr.
+  const logger = ctx.json ? consoleTo(ctx.logger, io.stderr) : ctx.logger;
   const timeoutMs = parseTimeoutMs(opts.timeout);
   const qemuPath = await findQemu(io.env.PATH);
   await checkHostPortsFree(
@@ -73,6 +90,7 @@ export async function buildAndBoot(
 
   const runDir = await createRunDir(paths.stateDir, opts.keepImage);
   let result: ForegroundResult;
+  let imagePath: string | undefined;
   try {
     const image = await buildImage({
       config: build.config,
@@ -86,6 +104,7 @@ export async function buildAndBoot(
     });
     logger.debug(`image: ${image.path} (${image.sizeBytes} bytes)`);
     if (opts.keepImage) logger.info(`image: ${image.path} (kept)`);
+    if (opts.keepImage) imagePath = image.path;
 
     result = await runImageForeground({
       qemuPath,
@@ -109,4 +128,8 @@ export async function buildAndBoot(
     result.kind === 'interrupted'
       ? interruptExitCode(io.signal)
       : result.exitCode;
+  if (ctx.json) {
+    const doc = { exitCode: ctx.exitCode, exitKind: result.kind, imagePath };
+    ctx.logger.result(JSON.stringify(doc));
+  }
 }

@@ -2,7 +2,7 @@
 // errors once, and returns the exit code. Only bin/skiff.js touches the
 // process.
 import { Command, CommanderError } from 'commander';
-import { SkiffError } from '../errors.js';
+import { SkiffError, UserError } from '../errors.js';
 import { createConsoleLogger, type LogLevel } from '../log.js';
 import { resolvePaths } from '../paths.js';
 import type { CliContext, CliIo } from './context.js';
@@ -34,6 +34,13 @@ function scanGlobalFlags(argv: string[]): GlobalFlags {
     }
   }
   return { level, json, debug };
+}
+
+/** A commander usage error (unknown command or flag) as a UserError. */
+function usageError(err: CommanderError): UserError {
+  return new UserError('USAGE', err.message.replace(/^error: /, ''), {
+    hint: 'see skiff --help, or skiff <command> --help',
+  });
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -72,8 +79,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return ctx.exitCode ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version exit 0; usage errors are already printed.
-      return err.exitCode === 0 ? 0 : 2;
+      // Help and version exit 0; usage errors are already printed, and
+      // with --json they are one JSON error on stdout too.
+      if (err.exitCode === 0) return 0;
+      if (ctx.json) renderError(usageError(err), ctx);
+      return 2;
     }
     renderError(err, ctx);
     // A signal sets the exit code (Ctrl-C 130, SIGTERM 143, SIGHUP 129)

@@ -25,4 +25,14 @@ describe.skipIf(!kernel)('skiff run: exit code', () => {
     expect(r.stdout).toContain('about to exit 3');
     expect(r.code).toBe(3);
   });
+
+  it('prints one JSON document with --json, the console on stderr', async () => {
+    const r = await runCli(
+      ['--json', 'run', program, '--accel', 'tcg', '--timeout', '60'],
+      { env: { ...home.env, SKIFF_NANOS_DIR: kernel } },
+    );
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toEqual({ exitCode: 3, exitKind: 'app' });
+    expect(r.stderr).toContain('about to exit 3');
+  });
 });

@@ -1,0 +1,24 @@
+// With --json even a usage error is one JSON document on stdout.
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli-run.js';
+
+describe('--json usage errors', () => {
+  it.each([
+    [['--json', 'bogus-command'], "unknown command 'bogus-command'"],
+    [['--json', 'build', '--bogus-flag'], "unknown option '--bogus-flag'"],
+    [['build', '--json', '--bogus-flag'], "unknown option '--bogus-flag'"],
+  ])('%j', async (argv, message) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: { code: 'USAGE', message, hint: expect.any(String) },
+    });
+  });
+
+  it('keeps plain output without --json', async () => {
+    const r = await runCli(['bogus-command']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("unknown command 'bogus-command'");
+  });
+});
