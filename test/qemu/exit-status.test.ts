@@ -8,6 +8,11 @@ describe('decodeQemuExit', () => {
     expect(decodeQemuExit(255)).toEqual({ kind: 'app', appExitCode: 127 });
   });
 
+  it('gets codes above 127 back less 128 (README: exit codes)', () => {
+    const status = ((200 << 1) | 1) & 0xff;
+    expect(decodeQemuExit(status).appExitCode).toBe(72);
+  });
+
   it('treats 0 as a power-off and status 1 with a QEMU error as failure', () => {
     expect(decodeQemuExit(0).kind).toBe('poweroff');
     expect(decodeQemuExit(1, { qemuFailed: true }).kind).toBe('qemu-error');
