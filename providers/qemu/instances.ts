@@ -155,8 +155,10 @@ async function start(
   ctx: QemuContext,
   record: InstanceRecord,
   files: InstanceFiles,
+  canRemapPorts: boolean,
 ): Promise<void> {
   await launchInstance(record, files, {
+    canRemapPorts,
     qemuPath: await ctx.qemuPath(),
     nodePath: ctx.nodePath,
     paths: ctx.paths,
@@ -213,7 +215,7 @@ export async function createInstance(
   try {
     await withLock(files.lock, { what: `instance ${opts.name}` }, async () => {
       if (!(await readRunState(files)).running) {
-        await start(ctx, record, files);
+        await start(ctx, record, files, true);
       }
     });
   } catch (err) {
@@ -235,7 +237,7 @@ export async function startInstance(
       ctx.logger.debug(`instance ${name} was already running`);
       return;
     }
-    await start(ctx, record, files);
+    await start(ctx, record, files, false);
   });
 }
 

@@ -11,7 +11,7 @@ import { chooseAccel } from '../../src/qemu/accel.js';
 import { buildQemuArgv } from '../../src/qemu/argv.js';
 import { findOvmf } from '../../src/qemu/firmware.js';
 import { probeKvm } from '../../src/qemu/kvm.js';
-import { checkHostPortsFree } from '../../src/qemu/ports.js';
+import { checkHostPortsFree, remapHint } from '../../src/qemu/ports.js';
 import type {
   InstanceFiles,
   InstanceRecord,
@@ -32,6 +32,8 @@ export interface LaunchContext {
   /** Running instances' ports, to name a clash before touching sockets. */
   busyPorts: { instance: string; ports: PortForward[] }[];
   startTimeoutMs: number;
+  /** False for `instance start`, which has no -p to map ports with. */
+  canRemapPorts?: boolean;
 }
 
 function samePort(a: PortForward, b: PortForward): boolean {
@@ -53,12 +55,16 @@ async function checkPorts(
         `running instance "${owner.instance}"`,
       {
         hint:
-          `stop it (skiff instance stop ${owner.instance}) or map another ` +
-          `host port: -p <free>:${p.guestPort}`,
+          `stop it (skiff instance stop ${owner.instance}) or ` +
+          remapHint(p.guestPort, ctx.canRemapPorts),
       },
     );
   }
-  await checkHostPortsFree(record.ports, record.publishAddress || '0.0.0.0');
+  await checkHostPortsFree(
+    record.ports,
+    record.publishAddress || '0.0.0.0',
+    ctx.canRemapPorts,
+  );
 }
 
 async function lastLines(path: string, count: number): Promise<string> {
@@ -70,13 +76,16 @@ async function lastLines(path: string, count: number): Promise<string> {
   }
 }
 
-async function startFailure(files: InstanceFiles): Promise<Error> {
+async function startFailure(
+  files: InstanceFiles,
+  canRemap: boolean | undefined,
+): Promise<Error> {
   const said = await lastLines(files.qemuLog, 5);
   if (/host ?forward/i.test(said)) {
     return new UserError(
       'PORT_IN_USE',
       `QEMU could not forward a host port: ${said.split('\n')[0]}`,
-      { hint: 'map another host port with -p <free>:<guest>' },
+      { hint: remapHint('<guest>', canRemap) },
     );
   }
   return new EnvironmentError(
@@ -151,7 +160,7 @@ export async function launchInstance(
   }, ctx.startTimeoutMs);
 
   if (outcome && !outcome.failed) return outcome.run;
-  if (outcome?.failed) throw await startFailure(files);
+  if (outcome?.failed) throw await startFailure(files, ctx.canRemapPorts);
   const run = await readRunRecord(files);
   if (run?.runId === runId) {
     await stopRun(files, run, { logger: ctx.logger, graceMs: 0 });

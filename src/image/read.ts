@@ -119,6 +119,11 @@ export class ImageReader {
         regionReader(fh, path, size, parts.root),
         parts.root.sizeBytes,
       ).catch((err) => {
+        // No partition table and no TFS at offset 0 either: not an image
+        // at all (a source file, a tarball), rather than a broken one.
+        if (parts.layout === 'raw' && err instanceof TfsFormatError) {
+          throw notAnImage(path, err);
+        }
         throw badImage(path, 'root filesystem', err);
       });
       return new ImageReader(path, size, parts, root, fh);
@@ -204,6 +209,14 @@ export class ImageReader {
 /** Opens an image; see ImageReader. */
 export function openImage(path: string): Promise<ImageReader> {
   return ImageReader.open(path);
+}
+
+function notAnImage(path: string, err: TfsFormatError): UserError {
+  return new UserError(
+    'IMAGE_INVALID',
+    `${path} is not a Nanos disk image (no partition table, no TFS)`,
+    { cause: err, hint: 'give an image built by `skiff build`' },
+  );
 }
 
 function badImage(path: string, what: string, err: unknown): unknown {

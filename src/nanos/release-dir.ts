@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeFsError, errnoCode } from '../errors.js';
 import type { NanosRelease } from './types.js';
 
 /** release.json: written at download time (or by hand, same shape). */
@@ -25,20 +26,25 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** stat, or undefined when nothing is there; other failures throw. */
+async function statIfThere(path: string) {
   try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
+    return await stat(path);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    // EACCES and the like: "missing" would send the user looking for
+    // files that are there.
+    throw describeFsError(err, 'reading the Nanos release', path);
   }
 }
 
+async function isFile(path: string): Promise<boolean> {
+  return (await statIfThere(path))?.isFile() === true;
+}
+
 async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
+  return (await statIfThere(path))?.isDirectory() === true;
 }
 
 /**

@@ -29,13 +29,24 @@ function tryUdp(port: number, host: string): Promise<string | undefined> {
 }
 
 /**
+ * How to pick another host port: `-p` where the command has it, else
+ * (instance start) by creating the instance again.
+ */
+export function remapHint(guestPort: number | string, canRemap = true): string {
+  return canRemap
+    ? `map another host port: -p <free>:${guestPort}`
+    : `delete the instance and create it again with -p <free>:${guestPort}`;
+}
+
+/**
  * Binds each host port once and releases it. Throws a UserError naming
  * the first taken port. `host` is where QEMU will listen (0.0.0.0 for
- * every interface).
+ * every interface). `canRemap`: the command takes -p.
  */
 export async function checkHostPortsFree(
   ports: PortForward[],
   host = '0.0.0.0',
+  canRemap = true,
 ): Promise<void> {
   for (const p of ports) {
     const code =
@@ -48,8 +59,19 @@ export async function checkHostPortsFree(
       throw new UserError('PORT_IN_USE', `host ${what} is already in use`, {
         hint:
           `stop what listens there (\`ss -ltnup | grep :${p.hostPort}\`) ` +
-          `or map another host port: -p <free>:${p.guestPort}`,
+          `or ${remapHint(p.guestPort, canRemap)}`,
       });
+    }
+    if (code === 'EADDRNOTAVAIL') {
+      throw new UserError(
+        'PUBLISH_ADDR_INVALID',
+        `cannot forward host ${what}: ${host} is not an address of this host`,
+        {
+          hint:
+            '--publish-addr takes 127.0.0.1, 0.0.0.0 or an address ' +
+            '`ip addr` lists',
+        },
+      );
     }
     throw new UserError('PORT_UNAVAILABLE', `cannot bind host ${what}`, {
       hint:

@@ -1,6 +1,7 @@
 // `skiff instance start` on an instance that runs already says so once and
 // does not claim to have started it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,5 +64,42 @@ describe('instance start on a running instance', () => {
       env: { SKIFF_HOME: dir },
     });
     expect(JSON.parse(r.stdout)).toEqual({ name: 'web1', state: 'running' });
+  });
+});
+
+describe('instance start on a taken port', () => {
+  it('does not suggest -p, which start does not take', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+    const port = (server.address() as AddressInfo).port;
+    const paths = resolvePaths({ SKIFF_HOME: dir });
+    await createInstanceDir(
+      paths,
+      {
+        version: 1,
+        name: 'web2',
+        image: 'web',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        ports: [{ protocol: 'tcp', hostPort: port, guestPort: 8080 }],
+        cpus: 1,
+        memoryBytes: 256 << 20,
+        accel: 'tcg',
+        rebootOnExit: false,
+        uefi: false,
+        publishAddress: '',
+      },
+      async () => undefined,
+    );
+    try {
+      const r = await runCli(['instance', 'start', 'web2'], {
+        env: { SKIFF_HOME: dir },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`tcp port ${port}`);
+      expect(r.stderr).toContain('create it again with -p <free>:8080');
+      expect(r.stderr).not.toContain('map another host port');
+    } finally {
+      server.close();
+    }
   });
 });
