@@ -1,9 +1,18 @@
 // Whether KVM really works here. /dev/kvm can exist on machines where QEMU
 // then aborts or hangs (paravirtual hosts without nested virtualisation),
-// so the probe checks the device, the CPU flags, then starts QEMU once.
+// so the probe checks the device, the CPU flags, then boots a tiny test
+// guest with KVM and checks that its code ran.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import {
+  access,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { SkiffPaths } from '../paths.js';
@@ -20,8 +29,10 @@ export interface KvmProbeOptions {
   /** Test seams; default to the real files. */
   kvmDevice?: string;
   cpuinfoPath?: string;
-  /** How long the trial start may take before it counts as a hang. */
+  /** How long the trial guest may take before it counts as a hang. */
   trialTimeoutMs?: number;
+  /** Test seam: the trial boot (default runGuestTrial). */
+  trial?: typeof runGuestTrial;
   now?: () => number;
 }
 
@@ -63,19 +74,70 @@ async function writeCache(path: string, entry: CacheEntry): Promise<void> {
 }
 
 /**
- * Starts QEMU with KVM, paused (-S). An immediate exit is a failure (its
- * stderr is the reason); still running at the deadline means KVM came up.
+ * A disk whose boot sector writes 0x15 to isa-debug-exit (port 0x501) and
+ * halts: QEMU then exits with (0x15 << 1) | 1 = 43. SeaBIOS wants at least
+ * one whole cylinder (16 heads x 63 sectors) before it boots a disk, so
+ * the file is 1 MiB (sparse).
  */
-function trialStart(
+export const TRIAL_EXIT_STATUS = 43;
+const TRIAL_DISK_BYTES = 1 << 20;
+
+function trialBootSector(): Buffer {
+  const sector = Buffer.alloc(512);
+  Buffer.from([
+    ...[0xba, 0x01, 0x05], // mov dx, 0x501
+    ...[0xb0, 0x15], // mov al, 0x15
+    0xee, // out dx, al
+    0xf4, // hlt
+    ...[0xeb, 0xfd], // jmp back to hlt
+  ]).copy(sector);
+  sector.writeUInt16LE(0xaa55, 510);
+  return sector;
+}
+
+/**
+ * Boots the trial disk with `accel` and waits for its debug-exit status.
+ * Only a guest that ran its code counts: QEMU started with -S (paused)
+ * can come up on hosts where KVM then aborts or hangs on the first
+ * instruction, which is what Nanos meets here.
+ */
+export async function runGuestTrial(
   qemuPath: string,
+  accel: 'kvm' | 'tcg',
+  workDir: string,
+  timeoutMs: number,
+): Promise<KvmProbeResult> {
+  await mkdir(workDir, { recursive: true });
+  const disk = join(workDir, `kvm-trial-${process.pid}-${Date.now()}.img`);
+  const fh = await open(disk, 'w');
+  try {
+    await fh.write(trialBootSector(), 0, 512, 0);
+    await fh.truncate(TRIAL_DISK_BYTES);
+  } finally {
+    await fh.close();
+  }
+  try {
+    return await bootTrial(qemuPath, accel, disk, timeoutMs);
+  } finally {
+    await rm(disk, { force: true });
+  }
+}
+
+function bootTrial(
+  qemuPath: string,
+  accel: 'kvm' | 'tcg',
+  disk: string,
   timeoutMs: number,
 ): Promise<KvmProbeResult> {
   return new Promise((resolve) => {
+    const cpu = accel === 'kvm' ? 'host' : 'max';
     const child = spawn(
       qemuPath,
       [
-        ...['-accel', 'kvm', '-machine', 'q35', '-cpu', 'host'],
-        ...['-nodefaults', '-display', 'none', '-S'],
+        ...['-accel', accel, '-machine', 'q35', '-cpu', cpu, '-m', '16'],
+        ...['-nodefaults', '-no-user-config', '-display', 'none'],
+        ...['-device', 'isa-debug-exit'],
+        ...['-drive', `file=${disk.replaceAll(',', ',,')},format=raw,if=ide`],
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -84,7 +146,12 @@ function trialStart(
     child.stderr.on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      resolve({ usable: true, reason: 'QEMU started with -accel kvm' });
+      resolve({
+        usable: false,
+        reason:
+          `QEMU with ${accel} did not run a test guest within ` +
+          `${timeoutMs} ms (it hangs)`,
+      });
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -92,8 +159,12 @@ function trialStart(
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      if (code === TRIAL_EXIT_STATUS) {
+        resolve({ usable: true, reason: `a test guest ran with ${accel}` });
+        return;
+      }
       const why = stderr.trim().split('\n')[0] || `status ${code ?? signal}`;
-      resolve({ usable: false, reason: `QEMU with KVM failed: ${why}` });
+      resolve({ usable: false, reason: `QEMU with ${accel} failed: ${why}` });
     });
   });
 }
@@ -130,7 +201,13 @@ async function probeUncached(opts: KvmProbeOptions): Promise<KvmProbeResult> {
       reason: `${device} exists but the CPU has no vmx/svm flag`,
     };
   }
-  return trialStart(opts.qemuPath, opts.trialTimeoutMs ?? 3000);
+  const trial = opts.trial ?? runGuestTrial;
+  return trial(
+    opts.qemuPath,
+    'kvm',
+    opts.paths.cacheDir,
+    opts.trialTimeoutMs ?? 3000,
+  );
 }
 
 /**
@@ -140,6 +217,8 @@ async function probeUncached(opts: KvmProbeOptions): Promise<KvmProbeResult> {
 export async function probeKvm(opts: KvmProbeOptions): Promise<KvmProbeResult> {
   const now = (opts.now ?? Date.now)();
   const key = [
+    // Answers of the older paused-start probe are not trusted.
+    'guest-trial',
     release(),
     await qemuVersionKey(opts.qemuPath),
     opts.kvmDevice ?? '/dev/kvm',
