@@ -47,6 +47,7 @@ export async function buildImage(req: BuildRequest): Promise<BuiltImage> {
     arch: TARGET_ARCH,
     version: config.nanosVersion,
     dir: req.nanosDir,
+    archiveSha256: config.nanosSha256,
     paths: req.paths,
     logger,
     signal: req.signal,

@@ -23,7 +23,10 @@ export interface ResolveConfigOptions {
   programArg?: string;
   /** A package sysroot: the program is looked up inside it. */
   packageRoot?: string;
-  /** Reads SKIFF_NANOS_DIR and SKIFF_GCP_COMPUTE_ENDPOINT. */
+  /**
+   * Reads SKIFF_NANOS_DIR, SKIFF_NANOS_SHA256 and
+   * SKIFF_GCP_COMPUTE_ENDPOINT.
+   */
   env?: Record<string, string | undefined>;
   /** Names the config in messages (default "config"). */
   source?: string;
@@ -123,6 +126,7 @@ export async function resolveConfig(
     nanosDir: env.SKIFF_NANOS_DIR
       ? resolve(opts.cwd, env.SKIFF_NANOS_DIR)
       : undefined,
+    nanosSha256: env.SKIFF_NANOS_SHA256 || undefined,
     uefi: raw.Uefi ?? false,
     debugFlags: [...(raw.Debugflags ?? [])],
     noTrace: [...(raw.NoTrace ?? [])],

@@ -168,6 +168,8 @@ export interface ResolvedConfig {
   nanosVersion?: string;
   /** An offline Nanos release folder (--nanos-dir or SKIFF_NANOS_DIR). */
   nanosDir?: string;
+  /** The release tarball's pinned SHA-256 (SKIFF_NANOS_SHA256). */
+  nanosSha256?: string;
   uefi: boolean;
   debugFlags: string[];
   noTrace: string[];

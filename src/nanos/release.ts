@@ -4,7 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EnvironmentError, errnoCode, UserError } from '../errors.js';
+import {
+  EnvironmentError,
+  errnoCode,
+  SkiffError,
+  UserError,
+} from '../errors.js';
 import type { Logger } from '../log.js';
 import { nanosCacheDir, type SkiffPaths } from '../paths.js';
 import { extractTarGz, fetchDownloader, type Downloader } from './download.js';
@@ -35,6 +40,12 @@ export interface ResolveNanosOptions {
   logger: Logger;
   offline?: boolean;
   signal?: AbortSignal;
+  /**
+   * The release tarball's expected SHA-256 (SKIFF_NANOS_SHA256). Without
+   * it the first download is trusted and its hash recorded; with it a
+   * download or a cached release from another tarball is refused.
+   */
+  archiveSha256?: string;
 }
 
 const FIX_HINT =
@@ -138,6 +149,10 @@ async function downloadInto(
     const archive = join(work, 'release.tar.gz');
     await download(url, archive, opts.signal);
     const archiveSha256 = await sha256File(archive);
+    const pinned = opts.archiveSha256?.toLowerCase();
+    if (pinned && archiveSha256 !== pinned) {
+      throw checksumMismatch(url, archiveSha256, pinned);
+    }
     const unpacked = join(work, 'unpacked');
     await extractTarGz(archive, unpacked, opts.signal);
     const root = await findReleaseRoot(unpacked);
@@ -172,7 +187,10 @@ export async function resolveNanosRelease(
 
   const cacheDir = nanosCacheDir(opts.paths, version, arch);
   const cached = await fromCache(cacheDir, version, arch);
-  if (cached) return cached;
+  if (cached) {
+    await checkPinnedCache(cacheDir, version, opts.archiveSha256);
+    return cached;
+  }
 
   const tried = [`${cacheDir}: not there`];
   if (opts.offline) {
@@ -193,11 +211,49 @@ export async function resolveNanosRelease(
       tried.push(`${url}: unpacked but kernel.img is missing`);
     } catch (err) {
       if (opts.signal?.aborted) throw err;
+      if (err instanceof SkiffError && err.code === 'NANOS_CHECKSUM_MISMATCH') {
+        throw err;
+      }
       const why = err instanceof Error ? err.message : String(err);
       tried.push(`${url}: ${causeText(err, why)}`);
     }
   }
   throw notFound(version, tried);
+}
+
+function checksumMismatch(
+  source: string,
+  got: string,
+  pinned: string,
+): EnvironmentError {
+  return new EnvironmentError(
+    'NANOS_CHECKSUM_MISMATCH',
+    `the Nanos tarball from ${source} has SHA-256 ${got}, ` +
+      `but SKIFF_NANOS_SHA256 is ${pinned}`,
+    {
+      hint:
+        'check SKIFF_NANOS_SHA256 against the release you mean; nothing ' +
+        'was cached',
+    },
+  );
+}
+
+/** A cached release must come from the pinned tarball, when pinned. */
+async function checkPinnedCache(
+  dir: string,
+  version: string,
+  pinned: string | undefined,
+): Promise<void> {
+  if (!pinned) return;
+  const recorded = (await readReleaseManifest(dir))?.archiveSha256;
+  if (recorded === pinned.toLowerCase()) return;
+  throw new EnvironmentError(
+    'NANOS_CHECKSUM_MISMATCH',
+    `the cached Nanos ${version} in ${dir} came from a tarball with ` +
+      `SHA-256 ${recorded ?? '(none recorded)'}, but SKIFF_NANOS_SHA256 is ` +
+      pinned,
+    { hint: `run \`skiff nanos clear ${version}\` to download it again` },
+  );
 }
 
 function causeText(err: unknown, fallback: string): string {
