@@ -19,6 +19,8 @@ export interface ElfInfo {
   rpath: string[];
   runpath: string[];
   soname?: string;
+  /** DT_FLAGS_1 has DF_1_PIE: an ET_DYN that is a program, not a library. */
+  pie?: boolean;
 }
 
 export const EM_X86_64 = 62;
@@ -45,6 +47,8 @@ const DT_STRSZ = 10;
 const DT_SONAME = 14;
 const DT_RPATH = 15;
 const DT_RUNPATH = 29;
+const DT_FLAGS_1 = 0x6ffffffb;
+const DF_1_PIE = 0x08000000;
 /** Limits that keep a corrupt header from asking for gigabytes. */
 const MAX_HEADERS_BYTES = 1 << 20;
 const MAX_STRTAB_BYTES = 16 << 20;
@@ -168,6 +172,8 @@ async function readDynamic(
     if (tag === 0) break;
     tags.push([tag, d.word(o + ent / 2)]);
   }
+  const flags1 = tags.find(([t]) => t === DT_FLAGS_1)?.[1] ?? 0;
+  if ((flags1 & DF_1_PIE) !== 0) info.pie = true;
   const strtab = tags.find(([t]) => t === DT_STRTAB)?.[1];
   const strsz = tags.find(([t]) => t === DT_STRSZ)?.[1] ?? 0;
   if (strtab === undefined) return;

@@ -4,7 +4,7 @@
 // Spec: nanos-disk-format.md §1.9.
 import { readFile, stat } from 'node:fs/promises';
 import { UserError, describeFsError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
+import { formatBytes, silentLogger, type Logger } from '../log.js';
 import { buildTfs, deriveUuid, type BuiltTfs } from '../tfs/build.js';
 import { formatUuid } from '../tfs/log-reader.js';
 import { initialSector, UUID_BYTES } from '../tfs/log-writer.js';
@@ -200,6 +200,13 @@ export async function writeImage(
   const logger = opts.logger ?? silentLogger;
   const p = await prepareImage(spec);
   const { layout } = p;
+  const needed = finalImageSize(layout.rootOffsetBytes, p.root.usedBytes);
+  if (spec.minSizeBytes && spec.minSizeBytes < needed) {
+    logger.warn(
+      `BaseVolumeSz ${formatBytes(spec.minSizeBytes)} is less than the ` +
+        `image needs; it is ${formatBytes(needed)}`,
+    );
+  }
   const dataBytes = [...p.boot.placements, ...p.root.placements].reduce(
     (n, x) => n + x.sizeBytes,
     0,

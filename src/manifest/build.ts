@@ -5,6 +5,7 @@
 // if absent), the program.
 import { stat } from 'node:fs/promises';
 import type { ResolvedConfig } from '../config/types.js';
+import type { ElfInfo } from '../elf/parse.js';
 import { resolveInRoot } from '../elf/rooted-path.js';
 import { UserError, describeFsError } from '../errors.js';
 import type { FileSource, ImageSpec } from '../image/tree.js';
@@ -80,6 +81,22 @@ async function uefiLoaderOf(
   };
 }
 
+/** ET_DYN, 3 in e_type: a shared object or a position-independent program. */
+const ET_DYN = 3;
+
+/**
+ * A shared object with neither an interpreter nor the PIE flag is a
+ * library (libfoo.so), which Nanos cannot run as the program. Built all
+ * the same: an old toolchain's static PIE may lack the flag.
+ */
+function warnIfLibrary(elf: ElfInfo, path: string, logger: Logger): void {
+  if (elf.type !== ET_DYN || elf.interpreter || elf.pie) return;
+  logger.warn(
+    `${path} looks like a shared library, not a program (no interpreter, ` +
+      'no PIE flag): Nanos will most likely fail to start it',
+  );
+}
+
 /**
  * Builds everything the image writer needs. Throws UserError for a
  * non-ELF or wrong-architecture program, a missing library (naming it and
@@ -104,6 +121,7 @@ export async function buildImageSpec(
     commonFiles: opts.hostCommonFiles ?? !packageRoot,
     logger,
   });
+  warnIfLibrary(deps.program, config.programHostPath, logger);
   tree.put(
     '/etc/resolv.conf',
     bytes(resolvConf(config.nameServers)),
