@@ -1,10 +1,31 @@
-// Benchmark: writeImage on a large host tree vs `cp -r` of the same tree
-// (the floor). Run after `npm run build`:  node bench/image-build.mjs [dir...]
+// Benchmark: writeImage on a large host tree, and the whole `skiff build`
+// of the same tree as Dirs (config, ELF closure, manifest, image), vs
+// `cp -r` of the same tree (the floor). Run after `npm run build`:
+//   node bench/image-build.mjs [dir...]
 import { execFileSync } from 'node:child_process';
-import { lstat, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import {
+  lstat,
+  mkdtemp,
+  readdir,
+  readlink,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeImage } from '../dist/src/image/write.js';
+
+const BIN = join(import.meta.dirname, '../bin/skiff.js');
+// The CLI needs a real release: SKIFF_NANOS_DIR, else Skiff's cache.
+const NANOS_DIR =
+  process.env.SKIFF_NANOS_DIR ||
+  join(
+    process.env.XDG_CACHE_HOME || join(homedir(), '.cache'),
+    'skiff',
+    'nanos',
+    '0.1.54',
+  );
 
 const RUNS = 3;
 const sources = process.argv.slice(2);
@@ -70,6 +91,7 @@ await rm(join(work, 'warm'), { recursive: true, force: true });
 // writeImage fsyncs its output; plain `cp -r` does not. Both floors are
 // reported: `cp -r`, and `cp -r` followed by `sync` (durable, like ours).
 const imageMs = [];
+const cliMs = [];
 const cpMs = [];
 const cpSyncMs = [];
 const timeCp = (withSync) => {
@@ -83,6 +105,29 @@ const timeCp = (withSync) => {
   execFileSync('rm', ['-rf', dest]);
   return ms;
 };
+const haveNanos = existsSync(join(NANOS_DIR, 'kernel.img'));
+const config = join(work, 'config.json');
+await writeFile(config, JSON.stringify({ Dirs: sources }));
+const timeCli = () => {
+  const out = join(work, 'cli.img');
+  execFileSync('sync');
+  const t = performance.now();
+  execFileSync(process.execPath, [
+    BIN,
+    '-q',
+    'build',
+    '/bin/true',
+    '-c',
+    config,
+    '-o',
+    out,
+    '--nanos-dir',
+    NANOS_DIR,
+  ]);
+  const ms = performance.now() - t;
+  execFileSync('rm', ['-f', out]);
+  return ms;
+};
 for (let i = 0; i < RUNS; i++) {
   const img = join(work, 'bench.img');
   // Flush earlier runs' dirty pages so each run starts from the same state.
@@ -91,6 +136,7 @@ for (let i = 0; i < RUNS; i++) {
   await writeImage(spec, img);
   imageMs.push(performance.now() - t);
   await rm(img, { force: true });
+  if (haveNanos) cliMs.push(timeCli());
   cpMs.push(timeCp(false));
   cpSyncMs.push(timeCp(true));
 }
@@ -100,9 +146,22 @@ const m = median(imageMs);
 console.log(`writeImage runs:   ${imageMs.map(seconds).join(' ')} s`);
 console.log(`cp -r runs:        ${cpMs.map(seconds).join(' ')} s`);
 console.log(`cp -r + sync runs: ${cpSyncMs.map(seconds).join(' ')} s`);
+if (haveNanos) {
+  console.log(`skiff build runs:  ${cliMs.map(seconds).join(' ')} s`);
+} else {
+  console.log(`skiff build: skipped, no Nanos release in ${NANOS_DIR}`);
+}
 console.log(
   `median writeImage ${seconds(m)} s; ratio ${(m / median(cpMs)).toFixed(2)}x ` +
     `vs cp -r (${seconds(median(cpMs))} s), ` +
     `${(m / median(cpSyncMs)).toFixed(2)}x vs cp -r + sync ` +
     `(${seconds(median(cpSyncMs))} s)`,
 );
+if (haveNanos) {
+  const c = median(cliMs);
+  console.log(
+    `median skiff build ${seconds(c)} s; ratio ` +
+      `${(c / median(cpMs)).toFixed(2)}x vs cp -r, ` +
+      `${(c / median(cpSyncMs)).toFixed(2)}x vs cp -r + sync`,
+  );
+}
