@@ -130,7 +130,8 @@ describe.skipIf(!kernel)('bin/skiff.js and signals', () => {
     // has run (two SIGINTs this close could merge into one).
     child.kill('SIGINT');
     child.kill('SIGTERM');
-    expect(await done).toBe(130);
+    // The exit code is the first signal's; Node may take either first.
+    expect([130, 143]).toContain(await done);
     expect(await readdir(outDir)).toEqual([]);
   });
 });
