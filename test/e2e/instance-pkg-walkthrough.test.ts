@@ -88,7 +88,7 @@ describe.skipIf(!kernel || !image)('walkthrough: package -> instance', () => {
     expect(made.code).toBe(0);
     expect(JSON.parse(made.stdout)).toMatchObject({
       name: 'sf_console',
-      details: { program: '/usr/bin/php8.2' },
+      details: { program: '/usr/bin/php' },
     });
 
     const created = await cli(
