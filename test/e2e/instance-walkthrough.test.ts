@@ -106,6 +106,14 @@ describe.skipIf(!kernel)('skiff image + instance walkthrough', () => {
     expect(logs.stdout).toContain('GREETING=ahoy\n');
     const followed = await cli('instance', 'logs', 'sf', '-w');
     expect(followed.stdout).toContain('hello from skiff\n');
+    const whole = await cli('instance', 'logs', 'sf', '--json');
+    expect(JSON.parse(whole.stdout).text).toBe(logs.stdout);
+    const events = (await cli('instance', 'logs', 'sf', '-w', '--json')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; text: string });
+    expect(events.every((e) => e.name === 'sf')).toBe(true);
+    expect(events.map((e) => e.text).join('')).toBe(logs.stdout);
 
     const ids = await recordedProcesses(paths);
     expect(ids).toHaveLength(2);

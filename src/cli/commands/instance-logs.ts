@@ -1,4 +1,5 @@
 // `skiff instance logs <name> [-w]`: the serial console, whole or followed.
+// With --json: one document, or with -w one JSON event per line.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { Provider } from '../../../providers/types.js';
@@ -25,7 +26,13 @@ async function follow(
     const info = await provider.getInstance(name);
     const chunk = await provider.readLogs(name, offset);
     if (chunk.dropped) ctx.logger.warn('some log output was lost');
-    if (chunk.text) ctx.logger.stream(chunk.text);
+    if (chunk.text && ctx.json) {
+      // One JSON event per line (NDJSON), so a reader can parse as it goes.
+      const { text, nextOffset, dropped } = chunk;
+      ctx.logger.result(
+        JSON.stringify({ name, text, nextOffset, dropped: dropped === true }),
+      );
+    } else if (chunk.text) ctx.logger.stream(chunk.text);
     offset = chunk.nextOffset;
     const live = info.state === 'running' || info.state === 'pending';
     if (!live || signal?.aborted) return;
