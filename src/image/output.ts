@@ -175,7 +175,7 @@ export class ImageOutput {
       this.checkAbort();
       const job = jobs[i]!;
       const at = job.position - position;
-      await readSmallInto(job, buf, at);
+      readSmallInto(job, buf, at);
       digests[i] = Fingerprint.of(buf.subarray(at, at + job.sizeBytes));
     }
     if (!isZero(buf)) await this.writeAt(buf, position);

@@ -1,7 +1,15 @@
 // Copies host folders into the image tree: files by reference (bytes are
 // streamed later), symlinks kept as symlinks, hard links as one FileNode.
-import type { Stats } from 'node:fs';
-import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+// The walk uses the synchronous calls: for metadata they are about ten
+// times faster than a thread-pool round trip each (7,500 files: 70 ms
+// instead of 800 ms), and the bytes themselves are read asynchronously.
+import {
+  lstatSync as lstat,
+  readdirSync as readdir,
+  readlinkSync as readlink,
+  statSync as stat,
+  type Stats,
+} from 'node:fs';
 import { join, posix } from 'node:path';
 import { describeFsError } from '../errors.js';
 import { emptyDir, type FileNode } from '../image/tree.js';
@@ -31,17 +39,33 @@ export class HostCopier {
     return node;
   }
 
-  private async lstat(hostPath: string, action: string): Promise<Stats> {
+  private lstat(hostPath: string, action: string): Stats {
     try {
-      return await lstat(hostPath);
+      return lstat(hostPath);
     } catch (err) {
       throw describeFsError(err, action, hostPath);
     }
   }
 
-  private async stat(hostPath: string, action: string): Promise<Stats> {
+  private stat(hostPath: string, action: string): Stats {
     try {
-      return await stat(hostPath);
+      return stat(hostPath);
+    } catch (err) {
+      throw describeFsError(err, action, hostPath);
+    }
+  }
+
+  private readlink(hostPath: string, action: string): string {
+    try {
+      return readlink(hostPath);
+    } catch (err) {
+      throw describeFsError(err, action, hostPath);
+    }
+  }
+
+  private readdir(hostPath: string, action: string): string[] {
+    try {
+      return readdir(hostPath);
     } catch (err) {
       throw describeFsError(err, action, hostPath);
     }
@@ -57,7 +81,7 @@ export class HostCopier {
     source: string,
     links?: string[],
   ): Promise<void> {
-    await this.addEntry(hostPath, imagePath, source, links, false);
+    this.addEntry(hostPath, imagePath, source, links, false);
   }
 
   /**
@@ -70,7 +94,7 @@ export class HostCopier {
     imagePath: string,
     source: string,
   ): Promise<void> {
-    await this.addEntry(hostPath, imagePath, source, undefined, true);
+    this.addEntry(hostPath, imagePath, source, undefined, true);
   }
 
   /**
@@ -82,8 +106,8 @@ export class HostCopier {
     imagePath: string,
     source: string,
   ): Promise<void> {
-    const target = await stat(hostPath).catch(() => undefined);
-    await this.addEntry(
+    const target = stat(hostPath, { throwIfNoEntry: false });
+    this.addEntry(
       hostPath,
       imagePath,
       source,
@@ -92,27 +116,27 @@ export class HostCopier {
     );
   }
 
-  private async addEntry(
+  private addEntry(
     hostPath: string,
     imagePath: string,
     source: string,
     links: string[] | undefined,
     follow: boolean,
-  ): Promise<void> {
+  ): void {
     const st = follow
-      ? await this.stat(hostPath, `adding ${source}`)
-      : await this.lstat(hostPath, `adding ${source}`);
+      ? this.stat(hostPath, `adding ${source}`)
+      : this.lstat(hostPath, `adding ${source}`);
     if (st.isSymbolicLink()) {
-      const target = await readlink(hostPath);
+      const target = this.readlink(hostPath, `adding ${source}`);
       this.tree.put(imagePath, { type: 'symlink', target }, source);
       links?.push(imagePath);
     } else if (st.isFile()) {
       this.tree.put(imagePath, this.fileNode(hostPath, st), source);
     } else if (st.isDirectory()) {
       this.tree.put(imagePath, emptyDir(), source);
-      const names = (await readdir(hostPath)).sort();
+      const names = this.readdir(hostPath, `adding ${source}`).sort();
       for (const name of names) {
-        await this.addEntry(
+        this.addEntry(
           join(hostPath, name),
           posix.join(imagePath, name),
           source,

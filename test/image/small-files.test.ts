@@ -59,7 +59,7 @@ describe('readSmallInto', () => {
 
   it('reads a file into its slot and leaves the padding zero', async () => {
     const buf = Buffer.alloc(1024);
-    await readSmallInto(await host('a', Buffer.alloc(100, 7), 100), buf, 512);
+    readSmallInto(await host('a', Buffer.alloc(100, 7), 100), buf, 512);
     expect(buf.subarray(512, 612).every((b) => b === 7)).toBe(true);
     expect(buf.subarray(612).every((b) => b === 0)).toBe(true);
   });
@@ -70,7 +70,7 @@ describe('readSmallInto', () => {
     ['grown, sector-sized', 513, 512],
   ])('names a file that %s since planning', async (_, actual, planned) => {
     const j = await host(`f${actual}`, Buffer.alloc(actual, 1), planned);
-    await expect(readSmallInto(j, Buffer.alloc(1024), 0)).rejects.toThrow(
+    expect(() => readSmallInto(j, Buffer.alloc(1024), 0)).toThrow(
       `${j.source.path} changed size`,
     );
   });
