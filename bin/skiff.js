@@ -8,11 +8,17 @@ import { main } from '../dist/src/cli/main.js';
 import { runForcedExitCleanups } from '../dist/src/exit-cleanup.js';
 
 // The AWS SDK warns on every command that a future release needs a newer
-// Node; nothing for a Skiff user to act on. Other warnings still show.
+// Node, and gcp-metadata warns (MetadataLookupWarning) whenever its probe
+// of the GCE metadata server gets an unexpected answer, i.e. on every GCP
+// command run off GCP without other credentials; nothing for a Skiff user
+// to act on (a credentials problem is still reported as an error). Other
+// warnings still show.
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = (warning, ...rest) => {
   const text = typeof warning === 'string' ? warning : warning?.message;
   if (String(text).startsWith('NodeVersionSupportWarning')) return;
+  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
+  if ((type ?? warning?.name) === 'MetadataLookupWarning') return;
   emitWarning(warning, ...rest);
 };
 

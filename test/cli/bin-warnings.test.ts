@@ -1,6 +1,6 @@
 // bin/skiff.js (it runs dist/: `npm run build` first) drops the AWS SDK's
-// NodeVersionSupportWarning, which no Skiff user can act on, and keeps
-// every other warning.
+// NodeVersionSupportWarning and gcp-metadata's MetadataLookupWarning,
+// which no Skiff user can act on, and keeps every other warning.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +39,18 @@ describe('bin/skiff.js warnings', () => {
     const { stderr } = await bin(['instance', 'list', '-t', 'aws']);
     expect(stderr).toContain('127.0.0.1:9');
     expect(stderr).not.toContain('NodeVersionSupportWarning');
+  });
+
+  it("drops gcp-metadata's MetadataLookupWarning", async () => {
+    // gcp-metadata emits it as (message, 'MetadataLookupWarning') when
+    // its probe of the metadata server gets an unexpected error.
+    const probe =
+      'data:text/javascript,setTimeout(() => process.emitWarning(' +
+      '"received unexpected error = socket hang up code = ECONNRESET", ' +
+      '"MetadataLookupWarning"), 300)';
+    const { stderr } = await bin(['nanos', 'list'], ['--import', probe]);
+    expect(stderr).not.toContain('MetadataLookupWarning');
+    expect(stderr).not.toContain('socket hang up');
   });
 
   it('keeps other warnings', async () => {
