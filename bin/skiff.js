@@ -34,6 +34,15 @@ const onSignal = (name) => {
 for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(name, () => onSignal(name));
 }
+// A reader that went away (`skiff run app | head -1`) is a SIGPIPE: the
+// command stops (VM stopped, temp files removed) and exits 141, or with
+// the program's code when it had already exited. Not a crash.
+const onWriteError = (err) => {
+  if (err?.code !== 'EPIPE') throw err;
+  if (!controller.signal.aborted) controller.abort(new Interrupt('SIGPIPE'));
+};
+process.stdout.on('error', onWriteError);
+process.stderr.on('error', onWriteError);
 
 const code = await main(process.argv.slice(2), {
   env: process.env,

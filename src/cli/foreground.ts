@@ -11,7 +11,7 @@ import type { ForegroundResult } from '../qemu/foreground.js';
 import { runImageForeground } from '../qemu/local-run.js';
 import { checkHostPortsFree } from '../qemu/ports.js';
 import type { CliContext } from './context.js';
-import { interruptExitCode } from './interrupt.js';
+import { interruptExitCode, isBrokenPipe } from './interrupt.js';
 import { nanosDirOf } from './nanos-dir.js';
 import { createRunDir, removeRunDir } from './run-dir.js';
 
@@ -121,7 +121,7 @@ export async function buildAndBoot(
   }
   if (result.kind === 'timeout') {
     logger.warn(`stopped the VM after --timeout ${opts.timeout}s`);
-  } else if (result.kind === 'interrupted') {
+  } else if (result.kind === 'interrupted' && !isBrokenPipe(io.signal)) {
     logger.info('stopped');
   }
   ctx.exitCode =

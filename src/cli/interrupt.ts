@@ -1,6 +1,6 @@
 // A command ended by a signal: the abort reason the bin passes down, and
 // the exit code shells use for it (128 + the signal's number: SIGINT 130,
-// SIGHUP 129, SIGTERM 143).
+// SIGHUP 129, SIGTERM 143, SIGPIPE 141 when the reader of stdout left).
 import { constants } from 'node:os';
 import { AbortError } from '../errors.js';
 
@@ -21,4 +21,13 @@ export class Interrupt extends AbortError {
 export function interruptExitCode(signal: AbortSignal | undefined): number {
   const reason: unknown = signal?.reason;
   return reason instanceof Interrupt ? reason.exitCode : 130;
+}
+
+/**
+ * The reader of our output went away (`skiff run app | head -1`): the bin
+ * aborts with SIGPIPE, and the command stops quietly, as `cat` would.
+ */
+export function isBrokenPipe(signal: AbortSignal | undefined): boolean {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Interrupt && reason.signalName === 'SIGPIPE';
 }

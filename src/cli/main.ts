@@ -6,7 +6,7 @@ import { SkiffError, UserError } from '../errors.js';
 import { createConsoleLogger, type LogLevel } from '../log.js';
 import { resolvePaths } from '../paths.js';
 import type { CliContext, CliIo } from './context.js';
-import { interruptExitCode } from './interrupt.js';
+import { interruptExitCode, isBrokenPipe } from './interrupt.js';
 import { renderError } from './render-error.js';
 import { registerCommands } from './commands/index.js';
 
@@ -76,6 +76,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
   try {
     await program.parseAsync(argv, { from: 'user' });
+    // A command that finished while nobody read its output exits as a
+    // SIGPIPE'd tool does, unless it has a code of its own (run's app).
+    if (isBrokenPipe(io.signal)) return ctx.exitCode ?? 141;
     return ctx.exitCode ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -85,7 +88,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (ctx.json) renderError(usageError(err), ctx);
       return 2;
     }
-    renderError(err, ctx);
+    // Nobody reads our output any more: no error to show, just the code.
+    if (!isBrokenPipe(io.signal)) renderError(err, ctx);
     // A signal sets the exit code (Ctrl-C 130, SIGTERM 143, SIGHUP 129)
     // whatever error the interrupted step turned it into.
     const aborted =

@@ -146,6 +146,8 @@ function registerCat(image: Command, ctx: CliContext): void {
       await withImage(ctx, arg, async (img) => {
         const vol = await volumeOf(img, opts);
         for await (const chunk of vol.createReadStream(path)) {
+          // Stopped (Ctrl-C, or `| head` closed the pipe): read no more.
+          if (ctx.io.signal?.aborted) break;
           ctx.io.stdout.write(chunk as Buffer);
         }
       });
