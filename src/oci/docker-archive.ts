@@ -6,9 +6,16 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
-import { describeFsError, UserError } from '../errors.js';
+import {
+  describeFsError,
+  errnoCode,
+  SkiffError,
+  UserError,
+} from '../errors.js';
 import { checkDigest, sha256Digest } from './digest.js';
 import { layerCompression, openLayerTar } from './layer-stream.js';
 import type { LocalImage } from './local-image.js';
@@ -88,12 +95,49 @@ async function unpack(archive: string, dir: string): Promise<Members> {
       );
   });
   try {
-    await pipeline(createReadStream(archive), ex);
+    await pipeline(await openArchive(archive), ex);
   } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw describeFsError(err, 'reading docker archive', archive);
+    throw unreadableArchive(err, archive);
   }
   return members;
+}
+
+/** The archive as a tar stream; `docker save | gzip` output is undone. */
+async function openArchive(archive: string): Promise<Readable> {
+  const gzip = (await layerCompression(archive)) === 'gzip';
+  const raw = createReadStream(archive, { highWaterMark: 1 << 20 });
+  return gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+}
+
+const SAVE_HINT =
+  'make one with `docker save IMAGE -o FILE.tar` (or `skopeo copy ' +
+  'IMAGE docker-archive:FILE.tar`); an OCI layout folder is oci:DIR';
+
+/**
+ * A file that tar-stream or gunzip cannot read (no errno, or a zlib code)
+ * is not a docker archive: say which file, as `pkg add` does. A folder
+ * is refused the same way; other file errors keep their own message.
+ */
+function unreadableArchive(err: unknown, archive: string): unknown {
+  if (err instanceof SkiffError) return err;
+  const code = errnoCode(err);
+  if (code === 'EISDIR') {
+    return new UserError(
+      'ARCHIVE_INVALID',
+      `${archive} is a folder, not a docker archive`,
+      { cause: err, hint: SAVE_HINT },
+    );
+  }
+  if (code && !code.startsWith('Z_')) {
+    return describeFsError(err, 'reading docker archive', archive);
+  }
+  const why = err instanceof Error ? err.message : String(err);
+  return new UserError(
+    'ARCHIVE_INVALID',
+    `${archive} is not a docker archive: not a readable tar or .tar.gz ` +
+      `(${why})`,
+    { cause: err, hint: SAVE_HINT },
+  );
 }
 
 /** The unpacked file a member name stands for, through its links. */

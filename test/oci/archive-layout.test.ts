@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecordingLogger } from '../../src/log.js';
 import { readDockerArchive } from '../../src/oci/docker-archive.js';
@@ -188,6 +189,49 @@ describe('readDockerArchive', () => {
       code: 'PLATFORM_MISMATCH',
       hint: expect.stringContaining('--arch amd64'),
     });
+  });
+
+  it('names a file that is not a tar at all, with the fix', async () => {
+    const text = join(dir, 'passwd');
+    writeFileSync(text, 'root:x:0:0:root:/root:/bin/bash\n'.repeat(40));
+    await expect(
+      readDockerArchive(text, { workDir: join(dir, 'w'), platform: amd64 }),
+    ).rejects.toMatchObject({
+      code: 'ARCHIVE_INVALID',
+      message: expect.stringMatching(
+        new RegExp(`^${text} is not a docker archive: not a readable tar`),
+      ),
+      hint: expect.stringContaining('docker save IMAGE -o FILE.tar'),
+    });
+    const bad = join(dir, 'bad.tar.gz');
+    writeFileSync(bad, gzipSync(Buffer.from('not a tar, but gzip')));
+    await expect(
+      readDockerArchive(bad, { workDir: join(dir, 'w2'), platform: amd64 }),
+    ).rejects.toMatchObject({
+      code: 'ARCHIVE_INVALID',
+      message: expect.stringContaining(`${bad} is not a docker archive`),
+    });
+    await expect(
+      readDockerArchive(dir, { workDir: join(dir, 'w3'), platform: amd64 }),
+    ).rejects.toMatchObject({
+      code: 'ARCHIVE_INVALID',
+      message: `${dir} is a folder, not a docker archive`,
+      hint: expect.stringContaining('oci:DIR'),
+    });
+  });
+
+  it('reads a gzip-compressed docker save, as docker load does', async () => {
+    const tar = join(dir, 'img.tar');
+    await writeDockerArchive(tar, 'demo:1', layeredImage());
+    const gz = join(dir, 'img.tar.gz');
+    writeFileSync(gz, gzipSync(readFileSync(tar)));
+    const img = await readDockerArchive(gz, {
+      workDir: join(dir, 'w'),
+      platform: amd64,
+    });
+    expect(img.layers.map((l) => l.digest)).toEqual(
+      img.config.rootfs?.diff_ids,
+    );
   });
 
   it('says what a file that is no docker archive lacks', async () => {

@@ -1,5 +1,6 @@
 // The pkg commands as a user runs them: exit codes, stdout results,
 // JSON documents and error hints.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOciLayout } from '../../src/oci/image-writer.js';
@@ -80,6 +81,22 @@ describe('skiff pkg', () => {
     const r = await cli('pkg', 'from-docker', 'Bad:Ref:x', '-n', 'x');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('invalid image reference "Bad:Ref:x"');
+  });
+
+  it('names a docker-archive that is not a tar, with the fix', async () => {
+    const file = join(home.dir, 'passwd');
+    await writeFile(file, 'root:x:0:0:root:/root:/bin/bash\n');
+    const r = await cli('pkg', 'from-docker', `docker-archive:${file}`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file} is not a docker archive`);
+    expect(r.stderr).toContain('hint: make one with `docker save IMAGE');
+    const json = await cli(
+      'pkg',
+      'from-docker',
+      'docker-archive:passwd',
+      '--json',
+    );
+    expect(JSON.parse(json.stdout).error.code).toBe('ARCHIVE_INVALID');
   });
 
   it('rejects a bad package name', async () => {
