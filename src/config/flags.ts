@@ -76,9 +76,16 @@ export function parseEnvFlags(values: string[]): Record<string, string> {
   return env;
 }
 
-/** Every bad -e, -p, -m, --base-volume-size and --smp, in one error. */
+/** Every bad -a, -e, -p, -m, --base-volume-size and --smp, in one error. */
 function checkFlags(flags: BuildFlagValues): void {
   const problems: { message: string; hint: string }[] = [];
+  // Nanos cannot store an empty string (see Args in schema.ts).
+  if (flags.args?.includes('')) {
+    problems.push({
+      message: '-a "": Nanos cannot pass an empty argument',
+      hint: 'drop the empty -a, or give it a value',
+    });
+  }
   for (const item of flags.env ?? []) {
     const problem = envProblem(item);
     if (problem) problems.push(problem);

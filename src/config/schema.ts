@@ -98,9 +98,17 @@ export const cloudConfigShape = {
 
 const path = z.string().min(1);
 
+// TFS has no empty string: a zero-length value decodes as nil, so Nanos
+// drops the argument and the ones after it shift (nanos-disk-format §2.5.2).
+const argument = z.string().refine((s) => s !== '', {
+  error:
+    'cannot be passed: Nanos stores no empty strings, so the argument ' +
+    'would vanish and the ones after it shift; drop it or give a value',
+});
+
 export const configShape = {
   Program: path,
-  Args: z.array(z.string()),
+  Args: z.array(argument),
   Env: stringMap,
   Dirs: z.array(path),
   Files: z.array(path),

@@ -14,7 +14,7 @@ import type { NanosRelease } from '../nanos/types.js';
 import { HOSTNAME, PASSWD, resolvConf } from './etc-files.js';
 import { HostCopier } from './host-tree.js';
 import { resolveKlibFiles } from './klibs.js';
-import { manifestKeys } from './manifest-keys.js';
+import { emptyEnvNames, manifestKeys } from './manifest-keys.js';
 import { addProgram, addProgramFiles } from './program-files.js';
 import { TreeBuilder } from './tree-ops.js';
 
@@ -122,6 +122,12 @@ export async function buildImageSpec(
     logger,
   });
   warnIfLibrary(deps.program, config.programHostPath, logger);
+  for (const name of emptyEnvNames(config)) {
+    logger.warn(
+      `Env ${name} is empty: Nanos cannot store an empty value, so ` +
+        `${name} is not set in the guest (give it a value or drop it)`,
+    );
+  }
   tree.put(
     '/etc/resolv.conf',
     bytes(resolvConf(config.nameServers)),

@@ -11,6 +11,11 @@ export interface ManifestKeyOptions {
   extraLibraryDirs: string[];
 }
 
+/** Env variables with an empty value, which Nanos cannot store. */
+export function emptyEnvNames(config: Pick<ResolvedConfig, 'env'>): string[] {
+  return Object.keys(config.env).filter((name) => config.env[name] === '');
+}
+
 /** The environment: defaults, then the user's Env, which wins. */
 export function environmentOf(
   config: ResolvedConfig,
@@ -23,6 +28,9 @@ export function environmentOf(
     NANOS_VERSION: release.version,
     ...config.env,
   };
+  // TFS has no empty string (it decodes as nil): such a variable is unset
+  // in the guest, so it is left out, with a warning at build time.
+  for (const name of emptyEnvNames(config)) delete env[name];
   if (extraLibraryDirs.length) {
     const own = env.LD_LIBRARY_PATH ? env.LD_LIBRARY_PATH.split(':') : [];
     const all = [...own, ...extraLibraryDirs.filter((d) => !own.includes(d))];

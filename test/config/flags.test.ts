@@ -51,6 +51,20 @@ describe('applyFlags', () => {
     expect(out.Klibs).toEqual(['tls', 'ntp']);
   });
 
+  it('rejects an empty -a, which Nanos would drop', () => {
+    const err = (() => {
+      try {
+        applyFlags(base, { args: ['', 'after'] });
+      } catch (e) {
+        return e as UserError;
+      }
+    })();
+    expect(err).toBeInstanceOf(UserError);
+    expect(err!.code).toBe('FLAG_INVALID');
+    expect(err!.message).toBe('-a "": Nanos cannot pass an empty argument');
+    expect(err!.hint).toBe('drop the empty -a, or give it a value');
+  });
+
   it('rejects a bad -p, -m or --smp naming the flag', () => {
     expect(() => applyFlags(base, { ports: ['http'] })).toThrow('-p http');
     expect(() => applyFlags(base, { memory: 'lots' })).toThrow(

@@ -111,6 +111,14 @@ describe('validateConfig', () => {
     );
   });
 
+  it('refuses an empty argument, which Nanos would drop', () => {
+    expect(problemsOf({ Args: ['a', '', 'c'] }).message).toBe(
+      'config.json: Args[1]: "" cannot be passed: Nanos stores no empty ' +
+        'strings, so the argument would vanish and the ones after it ' +
+        'shift; drop it or give a value',
+    );
+  });
+
   it('rejects a top level that is not an object', () => {
     expect(problemsOf([1]).message).toContain('must be a JSON object');
   });

@@ -1,5 +1,6 @@
 // Builds that go on but deserve a warning: a shared library given as the
-// program, and a BaseVolumeSz smaller than what the image needs.
+// program, a BaseVolumeSz smaller than what the image needs, and an empty
+// Env value (Nanos cannot store one).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { readElf } from '../../src/elf/parse.js';
 import { writeImage } from '../../src/image/write.js';
 import { RecordingLogger } from '../../src/log.js';
 import { buildImageSpec } from '../../src/manifest/build.js';
+import { Tuple } from '../../src/tfs/value.js';
 import { fixture, gcc } from '../elf/compile.js';
 import { walkthroughSpec } from '../image/fixtures.js';
 import { fakeRelease } from './helpers.js';
@@ -74,5 +76,29 @@ describe('BaseVolumeSz below what the image needs', () => {
     spec.minSizeBytes = 64 * 1024 * 1024;
     await writeImage(spec, join(top, 'big.img'), { logger });
     expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
+
+describe('an empty Env value', () => {
+  it('is left out of the environment, with a warning naming it', async () => {
+    const logger = new RecordingLogger();
+    const program = gcc(join(top, 'hello'), ['-static', fixture('hello.c')]);
+    const config = await resolveConfig(
+      { Env: { FOO: '', BAR: 'x' } },
+      { baseDir: top, cwd: top, programArg: program },
+    );
+    const spec = await buildImageSpec(config, release, {
+      localRun: true,
+      logger,
+    });
+    const env = spec.manifest.get('environment') as Tuple;
+    expect(env.get('BAR')).toBe('x');
+    expect(env.has('FOO')).toBe(false);
+    expect(logger.lines).toContainEqual({
+      level: 'warn',
+      message:
+        'Env FOO is empty: Nanos cannot store an empty value, so FOO is ' +
+        'not set in the guest (give it a value or drop it)',
+    });
   });
 });
