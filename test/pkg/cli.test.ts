@@ -19,6 +19,9 @@ beforeAll(async () => {
     await writeOciLayout(join(home.dir, 'layout'), 'v2', [
       helloImage(elf, { Entrypoint: ['hello'], Env: ['A=1'] }),
     ]);
+    await writeOciLayout(join(home.dir, 'cmd'), 'v1', [
+      helloImage(elf, { Entrypoint: ['hello', '-q'], Cmd: ['-a', 'b'] }),
+    ]);
   }
 });
 afterAll(() => home.cleanup());
@@ -53,8 +56,9 @@ describe('skiff pkg', () => {
     expect(json[0].sizeBytes - elf!.length).toBeLessThan(1000);
 
     const described = await cli('pkg', 'describe', 'hi');
-    expect(described.stdout).toContain('program:     /usr/local/bin/hello');
-    expect(described.stdout).toContain('env:         A=1');
+    expect(described.stdout).toContain('program:      /usr/local/bin/hello');
+    expect(described.stdout).toContain('env:          A=1');
+    expect(described.stdout).toContain('default args: (none)');
 
     const contents = await cli('pkg', 'contents', 'hi:v2');
     expect(contents.stdout.trimEnd().split('\n')).toEqual([
@@ -68,6 +72,26 @@ describe('skiff pkg', () => {
 
     expect((await cli('pkg', 'delete', 'hi')).stdout).toBe('deleted hi:v2\n');
     expect(JSON.parse((await cli('pkg', 'list', '--json')).stdout)).toEqual([]);
+  });
+
+  it("shows the image's CMD arguments, the defaults pkg load uses", async (t) => {
+    if (!elf) return t.skip();
+    const made = await cli('pkg', 'from-docker', 'oci:cmd:v1', '--json');
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({
+      name: 'cmd',
+      manifest: { Args: ['hello', '-q'] },
+      defaultArgs: ['-a', 'b'],
+    });
+
+    const text = await cli('pkg', 'describe', 'cmd');
+    expect(text.stdout).toContain('args:         ["hello","-q"]\n');
+    expect(text.stdout).toContain(
+      'default args: ["-a","b"] (when your config gives no Args)\n',
+    );
+    const json = await cli('pkg', 'describe', 'cmd', '--json');
+    expect(JSON.parse(json.stdout).defaultArgs).toEqual(['-a', 'b']);
+    await cli('pkg', 'delete', 'cmd');
   });
 
   it('names an unknown package and how to find one', async () => {

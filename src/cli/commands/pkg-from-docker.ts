@@ -95,6 +95,7 @@ export function registerPkgFromDocker(pkg: Command, ctx: CliContext): void {
               layers: result.layers,
               libraries: result.libraries,
               manifest: result.manifest,
+              defaultArgs: result.defaultArgs,
             },
             null,
             2,
