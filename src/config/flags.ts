@@ -1,11 +1,12 @@
 // Command-line flags merged onto config.json. The rules (docs/config.md):
 // -a appends to Args (or replaces them with argsReplace), -e K=V splits on
-// the first "=", -p and --klib append, every other flag overrides its key.
+// the first "=", -p appends (replacing a config port to the same guest
+// port), --klib appends, every other flag overrides its key.
 import { UserError } from '../errors.js';
 import { memoryProblem } from './memory.js';
-import { parsePortSpec } from './ports.js';
+import { guestPortKey, parsePortSpec, withoutGuestPorts } from './ports.js';
 import { parseSize } from './size.js';
-import type { RawConfig } from './types.js';
+import type { RawConfig, RawRunConfig } from './types.js';
 
 /** Flag values as the CLI parsed them. Paths are absolute (see below). */
 export interface BuildFlagValues {
@@ -126,6 +127,22 @@ function isCpuCount(value: number | string): boolean {
 }
 
 /**
+ * -p adds forwards; one to a guest port (and protocol) the config already
+ * forwards replaces the config's, so `-p 9090:8080` moves "8080" to host
+ * port 9090 rather than forwarding both.
+ */
+function applyPortFlags(run: RawRunConfig, specs: string[]): void {
+  const replaced = new Set(
+    specs.flatMap((spec) => parsePortSpec(spec)).map(guestPortKey),
+  );
+  const ports = withoutGuestPorts(run.Ports ?? [], 'tcp', replaced);
+  run.Ports = [...ports, ...specs];
+  if (run.UDPPorts) {
+    run.UDPPorts = withoutGuestPorts(run.UDPPorts, 'udp', replaced);
+  }
+}
+
+/**
  * Returns a new RawConfig with the flags applied; the input is unchanged.
  * Throws one FLAG_INVALID naming every bad -e, -p, -m or --smp.
  */
@@ -141,7 +158,7 @@ export function applyFlags(raw: RawConfig, flags: BuildFlagValues): RawConfig {
   if (flags.env?.length) {
     out.Env = { ...raw.Env, ...parseEnvFlags(flags.env) };
   }
-  if (flags.ports?.length) run.Ports = [...(run.Ports ?? []), ...flags.ports];
+  if (flags.ports?.length) applyPortFlags(run, flags.ports);
   if (flags.klibs?.length) {
     out.Klibs = [...new Set([...(raw.Klibs ?? []), ...flags.klibs])];
   }

@@ -62,3 +62,40 @@ export function isPortSpec(spec: string | number): boolean {
     return false;
   }
 }
+
+/** What a forward is known by inside the guest: "tcp:8080". */
+export function guestPortKey(p: PortForward): string {
+  return `${p.protocol}:${p.guestPort}`;
+}
+
+/**
+ * Config port specs without the forwards to a guest port (and protocol)
+ * in `replaced`, so that `-p 9090:8080` replaces the config's "8080"
+ * instead of forwarding both. An untouched spec stays as written; a range
+ * or list that loses a port is written out port by port. A spec that does
+ * not parse is kept for the schema to report.
+ */
+export function withoutGuestPorts(
+  specs: readonly (string | number)[],
+  protocol: 'tcp' | 'udp',
+  replaced: ReadonlySet<string>,
+): string[] {
+  const out: string[] = [];
+  for (const spec of specs) {
+    let forwards: PortForward[];
+    try {
+      forwards = parsePortSpec(spec, protocol);
+    } catch {
+      out.push(String(spec));
+      continue;
+    }
+    const kept = forwards.filter((p) => !replaced.has(guestPortKey(p)));
+    if (kept.length === forwards.length) out.push(String(spec));
+    else {
+      for (const p of kept) {
+        out.push(`${p.hostPort}:${p.guestPort}/${p.protocol}`);
+      }
+    }
+  }
+  return out;
+}

@@ -71,7 +71,7 @@ describe('addBuildFlags + resolveBuildConfig', () => {
       '-e',
       'B=x=y',
       '-p',
-      '8080:80',
+      '8080:81',
       '-p',
       '53/udp',
       '--klib',
@@ -94,7 +94,7 @@ describe('addBuildFlags + resolveBuildConfig', () => {
     expect(c.env).toEqual({ A: '1', B: 'x=y' });
     expect(
       c.run.ports.map((p) => `${p.hostPort}:${p.guestPort}/${p.protocol}`),
-    ).toEqual(['80:80/tcp', '8080:80/tcp', '53:53/udp']);
+    ).toEqual(['80:80/tcp', '8080:81/tcp', '53:53/udp']);
     expect(c.klibs).toEqual(['ntp']);
     expect(c.run.memoryBytes).toBe(1024 ** 3);
     expect(c.run.cpus).toBe(2);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyFlags, parseEnvFlags } from '../../src/config/flags.js';
+import { resolveRunConfig } from '../../src/config/resolve-run.js';
 import type { RawConfig } from '../../src/config/types.js';
 import { UserError } from '../../src/errors.js';
 
@@ -44,11 +45,41 @@ describe('applyFlags', () => {
 
   it('appends ports and klibs, without duplicate klibs', () => {
     const out = applyFlags(base, {
-      ports: ['8080:80', '53/udp'],
+      ports: ['8080:81', '53/udp'],
       klibs: ['tls', 'ntp'],
     });
-    expect(out.RunConfig!.Ports).toEqual(['80', '8080:80', '53/udp']);
+    expect(out.RunConfig!.Ports).toEqual(['80', '8080:81', '53/udp']);
     expect(out.Klibs).toEqual(['tls', 'ntp']);
+  });
+
+  it('lets -p replace the config port to the same guest port', () => {
+    const run = { Ports: ['8080', '9000'], UDPPorts: ['8080'] };
+    const out = applyFlags({ RunConfig: run }, { ports: ['9090:8080'] });
+    expect(out.RunConfig!.Ports).toEqual(['9000', '9090:8080']);
+    // Another protocol is another port.
+    expect(out.RunConfig!.UDPPorts).toEqual(['8080']);
+    expect(resolveRunConfig(out.RunConfig).ports).toEqual([
+      { protocol: 'tcp', hostPort: 9000, guestPort: 9000 },
+      { protocol: 'tcp', hostPort: 9090, guestPort: 8080 },
+      { protocol: 'udp', hostPort: 8080, guestPort: 8080 },
+    ]);
+  });
+
+  it('takes one port out of a config range or list', () => {
+    const run = { Ports: ['8000-8002', '7000,53/udp'], UDPPorts: ['54'] };
+    const out = applyFlags(
+      { RunConfig: run },
+      { ports: ['9001:8001', '5353:53/udp', '5454:54/udp'] },
+    );
+    expect(out.RunConfig!.Ports).toEqual([
+      '8000:8000/tcp',
+      '8002:8002/tcp',
+      '7000:7000/tcp',
+      '9001:8001',
+      '5353:53/udp',
+      '5454:54/udp',
+    ]);
+    expect(out.RunConfig!.UDPPorts).toEqual([]);
   });
 
   it('rejects an empty -a, which Nanos would drop', () => {
