@@ -21,6 +21,7 @@ import {
   imageEnv,
   type ImageProgram,
 } from './image-program.js';
+import { imageTermsLogger, inImageTerms } from './image-terms.js';
 import { SYSROOT_DIR, writePackageManifest } from './manifest-file.js';
 import { runtimeExtras } from './runtime-extras.js';
 import { SysrootWriter } from './sysroot-writer.js';
@@ -164,9 +165,10 @@ function manifestFor(
 }
 
 export async function buildPackage(
-  opts: BuildPackageOptions,
+  options: BuildPackageOptions,
 ): Promise<BuiltPackage> {
-  const { logger } = opts;
+  const logger = imageTermsLogger(options.logger, options.root);
+  const opts = { ...options, logger };
   const program = await chooseImageProgram(
     opts.root,
     opts.config,
@@ -248,11 +250,7 @@ function missingLibrary(err: unknown, opts: BuildPackageOptions): undefined {
   if (!(err instanceof SkiffError) || err.code !== 'ELF_LIBRARY_MISSING') {
     throw err;
   }
-  const message = err.message
-    .split(` inside ${opts.root}`)
-    .join(' in the image')
-    .split(` (inside ${opts.root})`)
-    .join(' (in the image)');
+  const message = inImageTerms(err.message, opts.root);
   if (opts.copyAll) {
     opts.logger.warn(
       `${message}; the whole image is copied: set Env.LD_LIBRARY_PATH in ` +

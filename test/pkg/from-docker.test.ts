@@ -286,6 +286,40 @@ describe('packageFromDocker', () => {
     ).toBe(true);
   });
 
+  it('writes image paths, not its temp folder, in warnings', async (t) => {
+    if (!staticElf || !dynamicElf) return t.skip();
+    // A PHP module whose libraries (glibc) the image lacks is left out.
+    const ext = 'usr/local/lib/php/extensions/no-debug-non-zts-20220829';
+    const img: PlatformImage = {
+      architecture: 'amd64',
+      layers: [
+        [
+          {
+            type: 'file',
+            path: 'usr/local/bin/php',
+            data: staticElf,
+            mode: 0o755,
+          },
+          { type: 'file', path: `${ext}/broken.so`, data: dynamicElf },
+        ],
+      ],
+      config: { Entrypoint: ['php'] },
+    };
+    const { run, logger, store } = await fromImage([img]);
+    await run();
+    const warnings = logger.lines
+      .filter((l) => l.level === 'warn')
+      .map((l) => l.message);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(`^leaving out /${ext}/broken\\.so: .* \\(in the image\\)`),
+      ),
+    ]);
+    const all = logger.lines.map((l) => l.message).join('\n');
+    expect(all).not.toContain(store);
+    expect(all).not.toContain('.tmp-');
+  });
+
   it('names a missing -f executable and the PATH it searched', async (t) => {
     if (!staticElf) return t.skip();
     const { run, store } = await fromImage([helloImage(staticElf, {})], {
