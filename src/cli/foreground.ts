@@ -16,6 +16,7 @@ import { nanosDirOf } from './nanos-dir.js';
 import { createRunDir, removeRunDir } from './run-dir.js';
 
 export type ForegroundFlags = Record<string, unknown> & {
+  target?: string;
   publishAddr?: string;
   timeout?: string;
   keepImage?: boolean;
@@ -45,6 +46,27 @@ export function addForegroundFlags(cmd: Command): Command {
         'keep the image after the VM exits (its path is printed)',
       ),
     );
+}
+
+/**
+ * `run` and `pkg load` boot here, under QEMU: a cloud `-t` would be
+ * ignored, so it is refused, pointing at the commands that deploy.
+ * CloudConfig.Platform is not: a config shared with a deploy still runs.
+ */
+function refuseCloudTarget(opts: ForegroundFlags): void {
+  const target = opts.target;
+  if (target === undefined || target === 'qemu' || target === 'onprem') return;
+  throw new UserError(
+    'TARGET_NOT_LOCAL',
+    `-t ${target}: run and pkg load boot locally under QEMU, never on ` +
+      target,
+    {
+      hint:
+        `drop -t ${target}; to run on ${target}: skiff image create ` +
+        `-t ${target} --imagename NAME ..., then skiff instance create ` +
+        `-t ${target} NAME`,
+    },
+  );
 }
 
 function parseTimeoutMs(text: string | undefined): number | undefined {
@@ -78,6 +100,7 @@ export async function buildAndBoot(
   opts: ForegroundFlags,
   build: ForegroundBuild,
 ): Promise<void> {
+  refuseCloudTarget(opts);
   const { paths, io } = ctx;
   // With --json stdout holds one document: the console goes to stderr.
   const logger = ctx.json ? consoleTo(ctx.logger, io.stderr) : ctx.logger;

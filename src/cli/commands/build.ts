@@ -18,7 +18,6 @@ import type { CliContext } from '../context.js';
 
 type BuildFlags = Record<string, unknown> & {
   output?: string;
-  target?: string;
 };
 
 export function registerBuild(program: Command, ctx: CliContext): void {
@@ -36,7 +35,8 @@ export function registerBuild(program: Command, ctx: CliContext): void {
   cmd.action(async (programArg: string | undefined, opts: BuildFlags) => {
     const { logger, paths, io } = ctx;
     const config = await resolveBuildConfig(ctx, opts, programArg);
-    const target = opts.target ?? 'qemu';
+    // -t, else CloudConfig.Platform ("onprem" is qemu), as for image create.
+    const target = config.cloud.platform;
     const writer = artifactWriterFor(target);
     const name = basename(config.programImagePath) || 'program';
     const ext = target === 'qemu' ? 'img' : 'tar.gz';
