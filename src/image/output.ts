@@ -1,7 +1,6 @@
 // The image file being written: a sparse temp file beside the target,
 // positional writes, bounded-buffer streaming of host files (checksummed on
 // the way), then fsync and an atomic rename. Removed on any failure.
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -13,6 +12,7 @@ import {
 } from '../errors.js';
 import { onForcedExit } from '../exit-cleanup.js';
 import { Fingerprint } from './fingerprint.js';
+import { removeStaleTempsBeside, tempPathBeside } from './temp-path.js';
 import {
   planCopyUnits,
   readSmallInto,
@@ -50,16 +50,17 @@ export class ImageOutput {
     private readonly signal: AbortSignal | undefined,
   ) {}
 
-  /** Creates `.<name>.tmp-<pid>-<rand>` in the target's directory. */
+  /**
+   * Creates `.<name>.tmp-<host>-<pid>-<rand>` in the target's directory,
+   * after removing those that killed writes of the same name left.
+   */
   static async create(
     outPath: string,
     signal?: AbortSignal,
   ): Promise<ImageOutput> {
     await checkOutputPath(outPath);
-    const tempPath = join(
-      dirname(outPath),
-      `.${basename(outPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
-    );
+    await removeStaleTempsBeside(outPath);
+    const tempPath = tempPathBeside(outPath);
     try {
       const fh = await open(tempPath, 'wx', 0o644);
       return new ImageOutput(outPath, tempPath, fh, signal);

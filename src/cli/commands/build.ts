@@ -1,7 +1,7 @@
 // `skiff build <program> -o out.img`: write the raw bootable image (and,
 // for cloud targets, hand it to that target's artifact writer).
 import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { artifactWriterFor } from '../../build/artifact.js';
@@ -11,6 +11,10 @@ import { buildImage } from '../../build/pipeline.js';
 import { describeFsError } from '../../errors.js';
 import { onForcedExit } from '../../exit-cleanup.js';
 import { checkOutputPath } from '../../image/output.js';
+import {
+  removeStaleTempsBeside,
+  tempPathBeside,
+} from '../../image/temp-path.js';
 import { formatBytes } from '../../log.js';
 import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
 import { nanosDirOf } from '../nanos-dir.js';
@@ -65,11 +69,13 @@ export function registerBuild(program: Command, ctx: CliContext): void {
       logger.result(ctx.json ? JSON.stringify(image) : image.path);
       return;
     }
-    const work = await mkdtemp(join(dirname(outPath), '.skiff-build-')).catch(
-      (err: unknown) => {
-        throw describeFsError(err, 'creating the output', dirname(outPath));
-      },
-    );
+    // A temp folder beside the output, named like the image's own temps,
+    // so the next build removes it if this one is killed.
+    await removeStaleTempsBeside(outPath);
+    const work = tempPathBeside(outPath);
+    await mkdir(work, { mode: 0o700 }).catch((err: unknown) => {
+      throw describeFsError(err, 'creating the output', dirname(outPath));
+    });
     const forget = onForcedExit(() =>
       rmSync(work, { recursive: true, force: true }),
     );
