@@ -10,6 +10,7 @@ import type { SkiffPaths } from '../../src/paths.js';
 import { chooseAccel } from '../../src/qemu/accel.js';
 import { buildQemuArgv } from '../../src/qemu/argv.js';
 import { findOvmf } from '../../src/qemu/firmware.js';
+import { guestMemoryHint } from '../../src/qemu/memory-hint.js';
 import { probeKvm } from '../../src/qemu/kvm.js';
 import { checkHostPortsFree, remapHint } from '../../src/qemu/ports.js';
 import type {
@@ -32,7 +33,11 @@ export interface LaunchContext {
   /** Running instances' ports, to name a clash before touching sockets. */
   busyPorts: { instance: string; ports: PortForward[] }[];
   startTimeoutMs: number;
-  /** False for `instance start`, which has no -p to map ports with. */
+  /**
+   * False for `instance start`, which has no -p or -m to change ports or
+   * memory with, and keeps the instance's files (qemu.log) on failure;
+   * `instance create` removes them, so its errors quote QEMU instead.
+   */
   canRemapPorts?: boolean;
 }
 
@@ -76,7 +81,14 @@ async function lastLines(path: string, count: number): Promise<string> {
   }
 }
 
+/** Where to look next: qemu.log, unless create removes it on failure. */
+function logHint(files: InstanceFiles, canRemap: boolean | undefined) {
+  const verbose = 'run with -v for the QEMU command line';
+  return canRemap === false ? `see ${files.qemuLog}; ${verbose}` : verbose;
+}
+
 async function startFailure(
+  record: InstanceRecord,
   files: InstanceFiles,
   canRemap: boolean | undefined,
 ): Promise<Error> {
@@ -88,10 +100,17 @@ async function startFailure(
       { hint: remapHint('<guest>', canRemap) },
     );
   }
+  const memory = guestMemoryHint(
+    said,
+    record.memoryBytes,
+    canRemap === false
+      ? 'delete the instance and create it again with a lower -m'
+      : 'lower -m or RunConfig.Memory',
+  );
   return new EnvironmentError(
     'QEMU_FAILED',
     `QEMU exited during start: ${said || 'no output'}`,
-    { hint: `see ${files.qemuLog}; run with -v for the QEMU command line` },
+    { hint: memory ?? logHint(files, canRemap) },
   );
 }
 
@@ -160,17 +179,25 @@ export async function launchInstance(
   }, ctx.startTimeoutMs);
 
   if (outcome && !outcome.failed) return outcome.run;
-  if (outcome?.failed) throw await startFailure(files, ctx.canRemapPorts);
+  if (outcome?.failed) {
+    throw await startFailure(record, files, ctx.canRemapPorts);
+  }
   const run = await readRunRecord(files);
   if (run?.runId === runId) {
     await stopRun(files, run, { logger: ctx.logger, graceMs: 0 });
   } else {
     killGroup(supervisorPid);
   }
+  const said = await lastLines(files.qemuLog, 5);
   throw new EnvironmentError(
     'QEMU_START_TIMEOUT',
-    `QEMU did not come up within ${ctx.startTimeoutMs / 1000} s`,
-    { hint: `see ${files.qemuLog}; with KVM problems try --accel tcg` },
+    `QEMU did not come up within ${ctx.startTimeoutMs / 1000} s` +
+      (said ? `; its last output: ${said}` : ''),
+    {
+      hint:
+        `${logHint(files, ctx.canRemapPorts)}; with KVM problems try ` +
+        '--accel tcg',
+    },
   );
 }
 

@@ -1,5 +1,6 @@
 // The errors of a foreground QEMU run, and the console tail they quote.
 import { EnvironmentError, SkiffError } from '../errors.js';
+import { guestMemoryHint } from './memory-hint.js';
 
 /** The end of the console output, for an error about the guest. */
 export class ConsoleTail {
@@ -44,9 +45,15 @@ export function stoppedFromOutside(stderr: string): EnvironmentError {
   );
 }
 
-export function qemuFailure(stderr: string): EnvironmentError {
+/** QEMU ended before the guest ran; `memoryBytes` is what -m gave it. */
+export function qemuFailure(
+  stderr: string,
+  memoryBytes?: number,
+): EnvironmentError {
   const first = stderr.trim().split('\n')[0] ?? '';
   return new EnvironmentError('QEMU_FAILED', `QEMU failed: ${first}`, {
-    hint: 'run with -v to see the QEMU command line and its output',
+    hint:
+      guestMemoryHint(stderr, memoryBytes, 'lower -m or RunConfig.Memory') ??
+      'run with -v to see the QEMU command line and its output',
   });
 }

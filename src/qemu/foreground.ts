@@ -30,6 +30,8 @@ export interface ForegroundOptions {
    * status of 0 means the guest reset or powered off on its own.
    */
   debugExit?: boolean;
+  /** The guest memory asked for, named when QEMU cannot set it up. */
+  memoryBytes?: number;
 }
 
 export interface ForegroundResult {
@@ -181,7 +183,7 @@ function waitForQemu(
         qemuOutput: stderr,
       });
       if (decoded.kind === 'qemu-error') {
-        reject(qemuFailure(stderr));
+        reject(qemuFailure(stderr, opts.memoryBytes));
         return;
       }
       if (decoded.kind === 'signal') {

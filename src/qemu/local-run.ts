@@ -33,9 +33,10 @@ export async function runImageForeground(
     () => probeKvm({ qemuPath: opts.qemuPath, paths: opts.paths }),
     logger,
   );
+  const size = runSize(config.run);
   const argv = buildQemuArgv({
     imagePath: opts.image.path,
-    ...runSize(config.run),
+    ...size,
     accel,
     ports: config.run.ports,
     publishAddress: opts.publishAddress,
@@ -56,5 +57,6 @@ export async function runImageForeground(
     // Local runs are built with debug_exit unless ManifestPassthrough
     // removes it.
     debugExit: hasDebugExit(config, true),
+    memoryBytes: size.memoryBytes,
   });
 }

@@ -1,9 +1,9 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SkiffError } from '../../src/errors.js';
-import { RecordingLogger } from '../../src/log.js';
+import { formatBytes, RecordingLogger } from '../../src/log.js';
 import { runQemuForeground } from '../../src/qemu/foreground.js';
 
 let tmp: string;
@@ -40,6 +40,22 @@ describe('runQemuForeground', () => {
     }).catch((e) => e)) as SkiffError;
     expect(err.code).toBe('QEMU_FAILED');
     expect(err.message).toContain('Could not open');
+  });
+
+  it('says to lower -m when QEMU cannot set up the guest memory', async () => {
+    const qemu = await fakeQemu(
+      "echo \"qemu-system-x86_64: cannot set up guest memory 'pc.ram': " +
+        'Cannot allocate memory" >&2; exit 1',
+    );
+    const err = (await runQemuForeground(qemu, [], {
+      logger: new RecordingLogger(),
+      memoryBytes: 100 * 1024 ** 3,
+    }).catch((e) => e)) as SkiffError;
+    expect(err.code).toBe('QEMU_FAILED');
+    expect(err.hint).toBe(
+      'lower -m or RunConfig.Memory: 100.0 GiB asked for, this host has ' +
+        formatBytes(totalmem()),
+    );
   });
 
   it('turns status 0 with debug_exit into a VM_RESET error', async () => {

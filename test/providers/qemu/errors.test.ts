@@ -2,7 +2,7 @@
 // that exist are listed), a taken host port, QEMU missing, a duplicate
 // instance name, deleting an image a running instance uses.
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { readdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKernelForTests } from '../../helpers/kernel.js';
@@ -95,6 +95,45 @@ describe.skipIf(!kernel || !hasGcc())('qemu provider errors', () => {
       expect(await instanceDirs(bare)).toEqual([]);
     } finally {
       await removeHome(bare);
+    }
+  });
+
+  it('QEMU failing at start: its words and a hint, no dead log', async () => {
+    const bin = join(home.dir, 'fake-bin');
+    await mkdir(bin);
+    const qemu = join(bin, 'qemu-system-x86_64');
+    await writeFile(
+      qemu,
+      '#!/bin/sh\necho "qemu-system-x86_64: cannot set up guest memory ' +
+        "'pc.ram': Cannot allocate memory\" >&2\nexit 1\n",
+    );
+    await chmod(qemu, 0o755);
+    const fake = await testHome({}, { PATH: `${bin}:${process.env.PATH}` });
+    try {
+      await fake.provider.createImage({
+        name: 'web',
+        image: await makeImage(kernel!, fake.dir, join(home.dir, 'server')),
+        config: runConfig(),
+      });
+      const err = (await fake.provider
+        .createInstance({
+          name: 'mm',
+          imageName: 'web',
+          config: runConfig(),
+          ports: [],
+        })
+        .catch((e: unknown) => e)) as { code: string; hint: string };
+      expect(err).toMatchObject({ code: 'QEMU_FAILED' });
+      expect((err as unknown as Error).message).toContain(
+        'cannot set up guest memory',
+      );
+      expect(err.hint).toMatch(
+        /^lower -m or RunConfig\.Memory: 256\.0 MiB asked for, this host has /,
+      );
+      expect(err.hint).not.toContain('qemu.log');
+      expect(await instanceDirs(fake)).toEqual([]);
+    } finally {
+      await removeHome(fake);
     }
   });
 
