@@ -1,8 +1,10 @@
 // Images: pack the raw disk, upload it, images.insert from the bucket, wait
 // for the import, clean up; list and delete only Skiff's images.
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeFsError, SkiffError, UserError } from '../../src/errors.js';
+import { onForcedExit } from '../../src/exit-cleanup.js';
 import { formatBytes } from '../../src/log.js';
 import type {
   CreateImageOptions,
@@ -128,6 +130,10 @@ export async function createGcpImage(
   const workRoot = join(ctx.paths.cacheDir, 'gcp');
   await mkdir(workRoot, { recursive: true });
   const work = await mkdtemp(join(workRoot, `${opts.name}-`));
+  // The packed archive: gone even after a second Ctrl-C.
+  const forget = onForcedExit(() =>
+    rmSync(work, { recursive: true, force: true }),
+  );
   try {
     const archive = join(work, object);
     const packed = await writeGcpArtifact(opts.image.path, archive, {
@@ -163,6 +169,7 @@ export async function createGcpImage(
     }
   } finally {
     await rm(work, { recursive: true, force: true });
+    forget();
   }
   const image = await findImage(ctx, opts.name);
   return toImageInfo(image ?? { name: opts.name, status: 'READY' });

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { describeFsError } from '../errors.js';
 import { checkDigest, digestHex } from './digest.js';
-import { ownedTempName, removeStaleTemps } from './owned-temp.js';
+import {
+  ownedTempName,
+  removeOnForcedExit,
+  removeStaleTemps,
+} from './owned-temp.js';
 
 export class BlobCache {
   private cleaned = false;
@@ -51,6 +55,7 @@ export class BlobCache {
       await removeStaleTemps(dir);
     }
     const hash = createHash('sha256');
+    const forget = removeOnForcedExit(tmp);
     const out = createWriteStream(tmp);
     try {
       for await (const chunk of chunks) {
@@ -67,6 +72,8 @@ export class BlobCache {
       out.destroy();
       await rm(tmp, { force: true });
       throw describeFsError(err, 'writing a blob', tmp);
+    } finally {
+      forget();
     }
   }
 }

@@ -1,11 +1,14 @@
 // Temp names that say who made them: `.tmp-<kind>-<host>-<pid>-<random>`.
 // A temp whose maker is gone (SIGKILL, a crash) is removed by the next
 // run on the same host; one made elsewhere, or in an older format, only
-// once it is a day old.
+// once it is a day old. While it exists, a forced exit (a second Ctrl-C)
+// removes it too.
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { onForcedExit } from '../exit-cleanup.js';
 
 export const TEMP_PREFIX = '.tmp-';
 const STALE_MS = 24 * 3600 * 1000;
@@ -51,4 +54,42 @@ export async function removeStaleTemps(dir: string): Promise<void> {
       await rm(path, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Has `path` (a file or a folder) removed if the process must exit at
+ * once, as after a second Ctrl-C; call the result once it is gone or
+ * has been renamed into place.
+ */
+export function removeOnForcedExit(path: string): () => void {
+  return onForcedExit(() => rmSync(path, { recursive: true, force: true }));
+}
+
+/** A temp folder that is removed even on a forced exit. */
+export interface OwnedTempDir {
+  path: string;
+  /** Removes the folder (and forgets the forced-exit removal). */
+  remove(): Promise<void>;
+}
+
+/** Creates an owned temp folder `.tmp-<kind>-...` in `dir`. */
+export async function createOwnedTempDir(
+  dir: string,
+  kind: string,
+): Promise<OwnedTempDir> {
+  const path = join(dir, ownedTempName(kind));
+  const forget = removeOnForcedExit(path);
+  try {
+    await mkdir(path);
+  } catch (err) {
+    forget();
+    throw err;
+  }
+  return {
+    path,
+    async remove() {
+      await rm(path, { recursive: true, force: true });
+      forget();
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // published layout (a top folder <name>_<version>/) and ops' `pkg add`
 // layout (package.manifest at the top) are accepted. Archives are
 // unpacked with the same checks as image layers: nothing lands outside.
-import { cp, lstat, readdir, rm, stat } from 'node:fs/promises';
+import { cp, lstat, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describeFsError, SkiffError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -86,7 +86,8 @@ export async function addPackage(
   const st = await stat(opts.source).catch((err) => {
     throw describeFsError(err, 'adding a package', opts.source);
   });
-  const work = await opts.store.createTemp();
+  const temp = await opts.store.createTemp();
+  const work = temp.path;
   try {
     let pkgDir: string;
     let ownName: string;
@@ -117,7 +118,7 @@ export async function addPackage(
     await normalizeOpsLayout(pkgDir, ownName, manifest);
     return await opts.store.install(pkgDir, id);
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await temp.remove();
   }
 }
 

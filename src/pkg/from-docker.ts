@@ -2,7 +2,7 @@
 // archive or OCI layout), flatten its layers, build the package and move
 // it into the store. All work happens in a temp folder inside the store;
 // the package appears in one rename or not at all.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RawConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -129,7 +129,8 @@ export async function packageFromDocker(
   if (opts.version !== undefined) validatePackageVersion(opts.version);
 
   const store = new PackageStore(opts.paths, platform.architecture);
-  const work = await store.createTemp();
+  const temp = await store.createTemp();
+  const work = temp.path;
   try {
     const image = await loadImage(source, platform, work, opts);
     const naming = defaultId(source, image);
@@ -173,6 +174,6 @@ export async function packageFromDocker(
       layers: image.layers.length,
     };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await temp.remove();
   }
 }

@@ -5,7 +5,13 @@ import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describeFsError, UserError } from '../errors.js';
 import type { RawConfig } from '../config/types.js';
-import { ownedTempName, removeStaleTemps } from '../oci/owned-temp.js';
+import {
+  createOwnedTempDir,
+  ownedTempName,
+  removeOnForcedExit,
+  removeStaleTemps,
+  type OwnedTempDir,
+} from '../oci/owned-temp.js';
 import type { SkiffPaths } from '../paths.js';
 import { MANIFEST_FILE, readPackageManifest } from './manifest-file.js';
 import {
@@ -114,15 +120,16 @@ export class PackageStore {
     );
   }
 
-  /** A fresh temp folder inside the store (same file system as the target). */
-  async createTemp(): Promise<string> {
+  /**
+   * A fresh temp folder inside the store (same file system as the
+   * target), removed even if the process must exit at once.
+   */
+  async createTemp(): Promise<OwnedTempDir> {
     await mkdir(this.root, { recursive: true }).catch((err) => {
       throw describeFsError(err, 'creating the package store', this.root);
     });
     await removeStaleTemps(this.root);
-    const dir = join(this.root, ownedTempName('work'));
-    await mkdir(dir);
-    return dir;
+    return createOwnedTempDir(this.root, 'work');
   }
 
   /**
@@ -154,7 +161,9 @@ export class PackageStore {
     // Renamed away first so a half-deleted folder is never seen as a
     // package.
     const trash = join(this.root, ownedTempName('del'));
+    const forget = removeOnForcedExit(trash);
     await rename(pkg.dir, trash);
     await rm(trash, { recursive: true, force: true });
+    forget();
   }
 }

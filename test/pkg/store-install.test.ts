@@ -41,7 +41,7 @@ afterEach(async () => {
 });
 
 async function built(version: string): Promise<string> {
-  const tmp = await store.createTemp();
+  const tmp = (await store.createTemp()).path;
   await fs.writeFile(
     join(tmp, 'package.manifest'),
     JSON.stringify({ Program: '/x', Version: version }),

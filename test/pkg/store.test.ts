@@ -23,7 +23,7 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 async function make(name: string, version: string, program = '/bin/x') {
-  const tmp = await store.createTemp();
+  const tmp = (await store.createTemp()).path;
   await writeFile(
     join(tmp, 'package.manifest'),
     JSON.stringify({ Program: program, Version: version }),

@@ -1,10 +1,12 @@
 // `skiff image create|list|delete`: build and store named images on a
 // target (local QEMU store, or a cloud's image registry) and manage them.
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { buildImage } from '../../build/pipeline.js';
 import type { ResolvedConfig } from '../../config/types.js';
+import { onForcedExit } from '../../exit-cleanup.js';
 import { formatBytes } from '../../log.js';
 import { validateName } from '../../state/names.js';
 import {
@@ -128,6 +130,11 @@ function registerCreate(image: Command, ctx: CliContext): void {
     const workRoot = join(paths.dataDir, 'tmp');
     await mkdir(workRoot, { recursive: true, mode: 0o700 });
     const work = await mkdtemp(join(workRoot, 'build-'));
+    // The built disk stays here during the upload: gone even after a
+    // second Ctrl-C.
+    const forget = onForcedExit(() =>
+      rmSync(work, { recursive: true, force: true }),
+    );
     try {
       const built = await buildImage({
         config,
@@ -151,6 +158,7 @@ function registerCreate(image: Command, ctx: CliContext): void {
       else logger.result(formatImageTable([info]));
     } finally {
       await rm(work, { recursive: true, force: true });
+      forget();
     }
   });
 }
