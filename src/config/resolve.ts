@@ -43,6 +43,15 @@ export function resolveKlibs(klibs: string[] = []): string[] {
   return out;
 }
 
+/** SKIFF_NANOS_SHA256, when set, must be a SHA-256: 64 hex digits. */
+function checkNanosPin(value: string | undefined, problems: Problems): void {
+  if (!value || /^[0-9a-f]{64}$/i.test(value)) return;
+  problems.push(
+    `SKIFF_NANOS_SHA256: "${value}" is not a SHA-256 (64 hex digits); ` +
+      "set it to the release tarball's `sha256sum`, or unset it",
+  );
+}
+
 function checkMounts(raw: RawConfig, problems: Problems): void {
   for (const [id, path] of Object.entries(raw.Mounts ?? {})) {
     if (!path.startsWith('/')) {
@@ -97,6 +106,7 @@ export async function resolveConfig(
     problems,
   );
   checkMounts(raw, problems);
+  checkNanosPin(env.SKIFF_NANOS_SHA256, problems);
   const cloud = resolveCloudConfig(raw.CloudConfig, env, problems);
   if (problems.length > 0 || !program) throw configError(source, problems);
 

@@ -247,12 +247,23 @@ async function checkPinnedCache(
   if (!pinned) return;
   const recorded = (await readReleaseManifest(dir))?.archiveSha256;
   if (recorded === pinned.toLowerCase()) return;
+  // The pin is the likelier mistake, and clearing the cache deletes what
+  // may be the only kernel on an offline machine: say so first.
+  const came = recorded
+    ? `came from a tarball with SHA-256 ${recorded}`
+    : 'records no tarball SHA-256 (not downloaded by Skiff, or by an ' +
+      'older one)';
   throw new EnvironmentError(
     'NANOS_CHECKSUM_MISMATCH',
-    `the cached Nanos ${version} in ${dir} came from a tarball with ` +
-      `SHA-256 ${recorded ?? '(none recorded)'}, but SKIFF_NANOS_SHA256 is ` +
-      pinned,
-    { hint: `run \`skiff nanos clear ${version}\` to download it again` },
+    `the cached Nanos ${version} in ${dir} ${came}, but ` +
+      `SKIFF_NANOS_SHA256 is ${pinned}`,
+    {
+      hint:
+        'check SKIFF_NANOS_SHA256 first (unset it to use the cached ' +
+        `release); if the pin is right, \`skiff nanos clear ${version}\` ` +
+        'removes the cached release and the next build downloads the ' +
+        'pinned one (this needs the internet)',
+    },
   );
 }
 

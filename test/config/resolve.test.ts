@@ -30,7 +30,10 @@ writeFileSync(join(top, 'other'), 'o', { mode: 0o755 });
 
 const opts = { baseDir: proj, cwd: top };
 
-async function failure(raw: RawConfig, o = opts): Promise<UserError> {
+async function failure(
+  raw: RawConfig,
+  o: typeof opts & { env?: Record<string, string> } = opts,
+): Promise<UserError> {
   const err = await resolveConfig(raw, { ...o, source: 'proj/config.json' })
     .then(() => undefined)
     .catch((e: unknown) => e);
@@ -237,6 +240,24 @@ describe('resolveConfig values', () => {
     );
     expect(c.cloud.computeEndpoint).toBe('http://127.0.0.1:9');
     expect(c.nanosDir).toBe(join(top, 'rel'));
+  });
+
+  it('refuses a SKIFF_NANOS_SHA256 that is not 64 hex digits', async () => {
+    const err = await failure({ Program: 'app' }, {
+      ...opts,
+      env: { SKIFF_NANOS_SHA256: 'abc' },
+    } as typeof opts);
+    expect(err.message).toBe(
+      'proj/config.json: SKIFF_NANOS_SHA256: "abc" is not a SHA-256 (64 ' +
+        "hex digits); set it to the release tarball's `sha256sum`, or " +
+        'unset it',
+    );
+    const pin = 'Ab'.repeat(32);
+    const c = await resolveConfig(
+      { Program: 'app' },
+      { ...opts, env: { SKIFF_NANOS_SHA256: pin } },
+    );
+    expect(c.nanosSha256).toBe(pin);
   });
 });
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -63,6 +63,22 @@ describe('a pinned Nanos tarball', () => {
     await expect(resolveWith(tgzSha)).resolves.toBeDefined();
     const err = await resolveWith('cd'.repeat(32)).catch((e) => e);
     expect(err.code).toBe('NANOS_CHECKSUM_MISMATCH');
+    // The pin first: clearing may delete the only kernel offline.
+    expect(err.hint).toMatch(/^check SKIFF_NANOS_SHA256 first/);
     expect(err.hint).toContain('skiff nanos clear 9.9.9');
+  });
+
+  it('says when the cached release records no tarball hash', async () => {
+    await resolveWith();
+    const manifest = join(nanosCacheDir(paths, '9.9.9'), 'release.json');
+    const { archiveSha256: _dropped, ...rest } = JSON.parse(
+      await readFile(manifest, 'utf8'),
+    );
+    await writeFile(manifest, JSON.stringify(rest));
+    const err = await resolveWith('cd'.repeat(32)).catch((e) => e);
+    expect(err.code).toBe('NANOS_CHECKSUM_MISMATCH');
+    expect(err.message).toContain('records no tarball SHA-256');
+    expect(err.message).not.toContain('none recorded');
+    expect(err.hint).toMatch(/^check SKIFF_NANOS_SHA256 first/);
   });
 });
