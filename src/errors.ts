@@ -77,6 +77,12 @@ export function describeFsError(
           cause: err,
         },
       );
+    case 'EISDIR':
+      return new UserError(
+        'IS_A_FOLDER',
+        `${action}: ${path} is a folder, not a file`,
+        { cause: err, hint: 'name a file' },
+      );
     case 'EACCES':
     case 'EPERM':
       return new EnvironmentError(

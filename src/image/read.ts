@@ -105,7 +105,16 @@ export class ImageReader {
       throw describeFsError(err, 'opening the image', path);
     }
     try {
-      const size = (await fh.stat()).size;
+      const st = await fh.stat();
+      // open() takes a folder; only the first read would fail (EISDIR).
+      if (st.isDirectory()) {
+        throw new UserError(
+          'IS_A_FOLDER',
+          `${path} is a folder, not an image file`,
+          { hint: 'give an image file (.img) or a name from skiff image list' },
+        );
+      }
+      const size = st.size;
       const sector0 = await readRange(
         fh,
         path,

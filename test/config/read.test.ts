@@ -55,6 +55,18 @@ describe('readConfigFile', () => {
     expect(err.message).toContain(path);
     expect(err.hint).toContain('-c/--config');
   });
+
+  it('names a folder given as the config', async () => {
+    const err = (await readConfigFile(dir).catch(
+      (e: unknown) => e,
+    )) as UserError;
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.code).toBe('IS_A_FOLDER');
+    expect(err.message).toBe(
+      `reading the config: ${dir} is a folder, not a file`,
+    );
+    expect(err.hint).toBe('check the -c/--config path');
+  });
 });
 
 describe('an ops-style config.json', () => {

@@ -140,4 +140,10 @@ describe('skiff image inspection', () => {
     expect(m.code).toBe(1);
     expect(m.err).toContain('missing.img');
   });
+
+  it('names a folder given as the image', async () => {
+    const r = await run('image', 'ls', dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`${dir} is a folder, not an image file`);
+  });
 });
