@@ -248,7 +248,8 @@ export async function stopInstance(
   await withInstance(ctx, name, async (_record, files) => {
     const state = await readRunState(files);
     if (!state.running || !state.run) {
-      ctx.logger.info(`instance ${name} was not running`);
+      // The CLI says so; this is a stop that lost a race with the exit.
+      ctx.logger.debug(`instance ${name} was not running`);
       return;
     }
     await stopRun(files, state.run, {

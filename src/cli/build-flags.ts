@@ -129,7 +129,7 @@ export async function resolveBuildConfig(
     programArg,
     packageRoot,
     env: ctx.io.env,
-    source: flags.configPath ?? 'flags',
+    source: flags.configPath,
   });
   if (flags.nanosDir) config.nanosDir = flags.nanosDir;
   ctx.logger.debug(

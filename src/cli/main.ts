@@ -9,6 +9,7 @@ import type { CliContext, CliIo } from './context.js';
 import { interruptExitCode, isBrokenPipe } from './interrupt.js';
 import { renderError } from './render-error.js';
 import { registerCommands } from './commands/index.js';
+import { checkExtraArguments } from './extra-arguments.js';
 
 export const VERSION = '0.1.0';
 
@@ -73,6 +74,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     })
     .showHelpAfterError('(run with --help for usage)');
   registerCommands(program, ctx);
+  checkExtraArguments(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -90,6 +92,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     // Nobody reads our output any more: no error to show, just the code.
     if (!isBrokenPipe(io.signal)) renderError(err, ctx);
+    if (err instanceof UserError && err.code === 'USAGE') return 2;
     // A signal sets the exit code (Ctrl-C 130, SIGTERM 143, SIGHUP 129)
     // whatever error the interrupted step turned it into.
     const aborted =

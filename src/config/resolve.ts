@@ -28,7 +28,7 @@ export interface ResolveConfigOptions {
    * SKIFF_GCP_COMPUTE_ENDPOINT.
    */
   env?: Record<string, string | undefined>;
-  /** Names the config in messages (default "config"). */
+  /** Names the config file in messages; without one, no prefix. */
   source?: string;
   /** Problems found earlier (readConfigChecked), listed first. */
   problems?: string[];
@@ -71,7 +71,7 @@ export async function resolveConfig(
   input: RawConfig,
   opts: ResolveConfigOptions,
 ): Promise<ResolvedConfig> {
-  const source = opts.source ?? 'config';
+  const source = opts.source;
   const env = opts.env ?? {};
   const checked = checkConfig(input);
   const problems: Problems = [...(opts.problems ?? []), ...checked.problems];

@@ -109,15 +109,37 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): string[] {
   return [`${where}: ${issue.message} (got ${describe(value)})`];
 }
 
-/** Formats problems into one CONFIG_INVALID error. */
-export function configError(source: string, problems: string[]): UserError {
+/** What to do about the problems: one names its own key or argument. */
+function configHint(problems: string[]): string {
+  if (problems.length > 1) {
+    return 'fix the problems listed above (see docs/config.md)';
+  }
+  const problem = problems[0] ?? '';
+  if (problem.startsWith('no program')) {
+    return 'e.g. `skiff run ./app`, or "Program": "./app" in config.json';
+  }
+  if (problem.startsWith('program argument')) {
+    return 'check the program path (relative to the current folder)';
+  }
+  return 'see docs/config.md for the keys and their values';
+}
+
+/**
+ * Formats problems into one CONFIG_INVALID error. `source` names the
+ * config file; without one (flags only) the message has no prefix.
+ */
+export function configError(
+  source: string | undefined,
+  problems: string[],
+): UserError {
   const message =
     problems.length === 1
-      ? `${source}: ${problems[0]}`
-      : `${source} has ${problems.length} problems:\n` +
+      ? `${source ? `${source}: ` : ''}${problems[0]}`
+      : `${source ?? 'the flags'} ${source ? 'has' : 'have'} ` +
+        `${problems.length} problems:\n` +
         problems.map((p) => `  - ${p}`).join('\n');
   return new UserError('CONFIG_INVALID', message, {
-    hint: 'fix the keys listed above (see docs/config.md)',
+    hint: configHint(problems),
   });
 }
 
@@ -189,7 +211,10 @@ export function checkConfig(value: unknown): CheckedConfig {
  * (code CONFIG_INVALID) listing every problem with its key path.
  * `source` names where the value came from (a file path) in the message.
  */
-export function validateConfig(value: unknown, source: string): RawConfig {
+export function validateConfig(
+  value: unknown,
+  source: string | undefined,
+): RawConfig {
   const { config, problems } = checkConfig(value);
   if (problems.length > 0) throw configError(source, problems);
   return config;

@@ -75,9 +75,7 @@ describe('config problems from every phase at once', () => {
     const err = await failure(
       resolveConfig({ Program: '' }, { baseDir: top, cwd: top }),
     );
-    expect(err.message).toBe(
-      'config: Program: must not be empty, got the string ""',
-    );
+    expect(err.message).toBe('Program: must not be empty, got the string ""');
   });
 
   it('keeps the valid part of a config', () => {

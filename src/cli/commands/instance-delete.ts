@@ -23,7 +23,8 @@ export function registerInstanceDelete(
     const provider = await providerFor(ctx, opts, config);
     await provider.deleteInstance(name);
     if (ctx.json) {
-      ctx.logger.result(JSON.stringify({ name, state: 'deleted' }));
+      // "terminated", the InstanceState of an instance that is gone.
+      ctx.logger.result(JSON.stringify({ name, state: 'terminated' }));
       return;
     }
     ctx.logger.info(`instance ${name} deleted`);

@@ -30,7 +30,10 @@ export function registerInstanceStart(
     }
     await provider.startInstance(name);
     if (ctx.json) {
-      ctx.logger.result(JSON.stringify({ name, state: 'started' }));
+      // The state as `instance list` shows it: running, or stopped if
+      // the app has exited already.
+      const { state } = await provider.getInstance(name);
+      ctx.logger.result(JSON.stringify({ name, state }));
       return;
     }
     ctx.logger.info(`instance ${name} started`);

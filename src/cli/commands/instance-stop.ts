@@ -18,11 +18,20 @@ export function registerInstanceStop(instance: Command, ctx: CliContext): void {
   cmd.action(async (name: string, opts: TargetFlags) => {
     const config = await resolveRunOnlyConfig(ctx, opts);
     const provider = await providerFor(ctx, opts, config);
-    await provider.stopInstance(name);
+    // One line either way: "is not running", or "stopped" after the stop.
+    const before = (await provider.getInstance(name)).state;
+    const live = ['running', 'pending', 'stopping'].includes(before);
+    if (live) await provider.stopInstance(name);
+    const state = live ? (await provider.getInstance(name)).state : before;
     if (ctx.json) {
-      ctx.logger.result(JSON.stringify({ name, state: 'stopped' }));
+      // States as `instance list` has them (InstanceState).
+      ctx.logger.result(JSON.stringify({ name, state }));
       return;
     }
-    ctx.logger.info(`instance ${name} stopped`);
+    ctx.logger.info(
+      live
+        ? `instance ${name} stopped`
+        : `instance ${name} is not running (${state})`,
+    );
   });
 }

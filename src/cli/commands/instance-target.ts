@@ -59,7 +59,7 @@ export async function resolveRunOnlyConfig(
   opts: TargetFlags,
 ): Promise<ResolvedConfig> {
   const flags = buildFlagValues(opts, ctx.io.cwd);
-  const source = flags.configPath ?? 'flags';
+  const source = flags.configPath;
   const raw = flags.configPath ? await readConfigFile(flags.configPath) : {};
   const merged = validateConfig(applyFlags(raw, flags), source);
   const problems: string[] = [];
