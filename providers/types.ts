@@ -93,8 +93,21 @@ export interface DeleteImageOptions {
   force?: boolean;
 }
 
+export interface CheckCreateImageOptions {
+  name: string;
+  /** Replace an image of the same name. */
+  force?: boolean;
+}
+
 export interface Provider {
   readonly target: TargetName;
+  /**
+   * What `createImage` would refuse that is cheap to learn before the
+   * image is built (the CLI calls it first): qemu: the name is taken;
+   * gcp: the key file, then the credentials; aws: the region, then the
+   * credentials. Makes no upload and changes nothing.
+   */
+  checkCreateImage(opts: CheckCreateImageOptions): Promise<void>;
   /** Uploads and registers (or, for qemu, stores) a built image. */
   createImage(opts: CreateImageOptions): Promise<ImageInfo>;
   listImages(): Promise<ImageInfo[]>;

@@ -29,6 +29,7 @@ import {
   toInstanceInfo,
 } from './instances.js';
 import { nextChunk, readConsoleText, type ConsoleMemo } from './logs.js';
+import { preflightImageCreate } from './preflight.js';
 import type { ResolvedLocation } from './region.js';
 import { sleep } from './retry.js';
 import type { AwsTimings } from './timings.js';
@@ -51,6 +52,10 @@ export class AwsProvider implements Provider {
     private readonly location: ResolvedLocation,
     private readonly timings: AwsTimings,
   ) {}
+
+  checkCreateImage(): Promise<void> {
+    return preflightImageCreate(this.clients, this.location);
+  }
 
   createImage(opts: CreateImageOptions): Promise<ImageInfo> {
     return createAwsImage(

@@ -15,6 +15,7 @@ import { IdempotencyStrategy, Storage } from '@google-cloud/storage';
 import { errnoCode, UserError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { describeGcpFailure, gcpError } from './errors.js';
+import { checkGcpKeyFile } from './key-file.js';
 import type { GcpSettings } from './settings.js';
 
 const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
@@ -112,6 +113,7 @@ export function createGcpClients(
     zoneOperations: new ZoneOperationsClient(compute),
     authenticate() {
       authenticated ??= (async () => {
+        await checkGcpKeyFile(settings.keyFilename);
         try {
           await watchTokens(images.auth, 'Compute', logger);
           // An emulator gets no credentials; real GCS gets its own token.

@@ -40,6 +40,8 @@ export async function createGcpProvider(
 
   return {
     target: 'gcp',
+    // The key file is checked offline first (authenticate does that).
+    checkCreateImage: () => gcp.clients.authenticate(),
     createImage: (opts) => createGcpImage(gcp, opts),
     listImages: () => listGcpImages(gcp),
     deleteImage: (name, opts = {}) =>

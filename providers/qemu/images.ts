@@ -1,10 +1,12 @@
 // The QEMU adapter's images: raw disks kept by name in the data folder.
+import { lstat } from 'node:fs/promises';
 import type { SkiffPaths } from '../../src/paths.js';
 import { SkiffError, UserError } from '../../src/errors.js';
 import { hasDebugExit } from '../../src/manifest/manifest-keys.js';
 import { StateFileError } from '../../src/state/atomic.js';
 import {
   imageDiskPath,
+  imageExists,
   listImageRecords,
   readImageRecord,
   removeImage,
@@ -13,6 +15,7 @@ import {
 } from '../../src/state/images.js';
 import { listNames, validateName } from '../../src/state/names.js';
 import type {
+  CheckCreateImageOptions,
   CreateImageOptions,
   DeleteImageOptions,
   ImageInfo,
@@ -58,6 +61,30 @@ export async function requireImage(
     `no local image named "${name}"; images: ${listNames(names)}`,
     { hint: 'see `skiff image list`, or build one with `skiff image create`' },
   );
+}
+
+/**
+ * Refuses, before anything is built, a name `createImage` would refuse:
+ * one that is taken (a broken record or a disk without one included),
+ * unless forced.
+ */
+export async function checkImageName(
+  ctx: QemuContext,
+  opts: CheckCreateImageOptions,
+): Promise<void> {
+  validateName('image', opts.name);
+  if (opts.force) return;
+  const record = await readImageRecord(ctx.paths, opts.name).catch(
+    (err: unknown) => {
+      if (err instanceof StateFileError) return true;
+      throw err;
+    },
+  );
+  const disk = await lstat(imageDiskPath(ctx.paths, opts.name)).then(
+    () => true,
+    () => false,
+  );
+  if (record || disk) throw imageExists(opts.name);
 }
 
 export async function createImage(

@@ -2,7 +2,12 @@
 // Provider interface.
 import type { Provider, ProviderContext } from '../types.js';
 import { createQemuContext, type QemuProviderOptions } from './context.js';
-import { createImage, deleteImage, listImages } from './images.js';
+import {
+  checkImageName,
+  createImage,
+  deleteImage,
+  listImages,
+} from './images.js';
 import {
   createInstance,
   deleteInstance,
@@ -22,6 +27,7 @@ export function createQemuProvider(
   const q = createQemuContext(ctx, options);
   return {
     target: 'qemu',
+    checkCreateImage: (opts) => checkImageName(q, opts),
     createImage: (opts) => createImage(q, opts),
     listImages: () => listImages(q),
     deleteImage: (name, opts) => deleteImage(q, name, opts),

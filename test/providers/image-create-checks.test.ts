@@ -1,5 +1,6 @@
-// `skiff image create -t gcp|aws` refuses what needs no network (image
-// name, bucket, upload route) before it builds anything.
+// `skiff image create` refuses what it can learn cheaply (image name,
+// bucket, upload route; a local name that is taken; a broken GCP key
+// file; no AWS region) before it builds anything.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,14 @@ afterAll(async () => {
 });
 
 /** Runs `image create` with endpoints that answer nothing. */
-async function create(...argv: string[]) {
+function create(...argv: string[]) {
+  return createWith({}, ...argv);
+}
+
+async function createWith(
+  env: Record<string, string | undefined>,
+  ...argv: string[]
+) {
   const run = await runCli(['image', 'create', './hello', '--json', ...argv], {
     cwd: home.dir,
     env: {
@@ -49,6 +57,7 @@ async function create(...argv: string[]) {
       AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
       AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE0000',
       AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-checks-test',
+      ...env,
     },
   });
   expect(run.code).toBe(1);
@@ -90,6 +99,98 @@ describe('image create checks before the build', () => {
     expect(route.error.code).toBe('AWS_UPLOAD_ROUTE_INVALID');
     const s3 = await create(...aws, '--upload', 's3');
     expect(s3.error.code).toBe('AWS_BUCKET_REQUIRED');
+  });
+});
+
+describe('image create checks what it can before the build', () => {
+  it('refuses a local image name that is taken, unless forced', async () => {
+    const first = await runCli(['image', 'create', './hello', '-i', 'taken'], {
+      cwd: home.dir,
+      env: { ...home.env, SKIFF_NANOS_DIR: kernelDir() },
+    });
+    expect(first.stderr).toMatch(/^built taken /m);
+    expect(first.code).toBe(0);
+    const again = await create('-i', 'taken');
+    expect(again.error).toMatchObject({
+      code: 'IMAGE_EXISTS',
+      message: 'an image named "taken" already exists',
+      hint: expect.stringContaining('--force'),
+    });
+    const forced = await runCli(
+      ['image', 'create', './hello', '-i', 'taken', '--force'],
+      { cwd: home.dir, env: { ...home.env, SKIFF_NANOS_DIR: kernelDir() } },
+    );
+    expect(forced.code).toBe(0);
+  }, 60_000);
+
+  it('refuses a GCP key file that is missing or broken', async () => {
+    const gcp = ['-t', 'gcp', '-c', 'gcp.json', '-i', 'web'];
+    const missing = join(nowhere, 'sa.json');
+    const gone = await createWith(
+      { GOOGLE_APPLICATION_CREDENTIALS: missing },
+      ...gcp,
+    );
+    expect(gone.error).toMatchObject({
+      code: 'GCP_KEY_FILE_MISSING',
+      message: expect.stringContaining(missing),
+    });
+
+    const broken = join(home.dir, 'broken-sa.json');
+    await writeFile(
+      broken,
+      JSON.stringify({
+        type: 'service_account',
+        client_email: 'ci@skiff-test.iam.gserviceaccount.com',
+        private_key:
+          '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n',
+      }),
+    );
+    const bad = await createWith(
+      { GOOGLE_APPLICATION_CREDENTIALS: broken },
+      ...gcp,
+    );
+    expect(bad.error).toMatchObject({
+      code: 'GCP_KEY_FILE_INVALID',
+      message: expect.stringContaining(`${broken}, which cannot be used`),
+      hint: expect.stringContaining('GOOGLE_APPLICATION_CREDENTIALS'),
+    });
+    expect(bad.error.message).toContain('private_key');
+    expect(bad.stdout).not.toContain('bm90IGEga2V5');
+
+    await writeFile(broken, '{"type": "service_account",');
+    const notJson = await createWith(
+      { GOOGLE_APPLICATION_CREDENTIALS: broken },
+      ...gcp,
+    );
+    expect(notJson.error).toMatchObject({
+      code: 'GCP_KEY_FILE_INVALID',
+      message: expect.stringContaining('it is not JSON'),
+    });
+  });
+
+  it('refuses an AWS image create that names no region', async () => {
+    // The SDK reads the profile files' paths from process.env itself.
+    const saved = { ...process.env };
+    process.env.AWS_CONFIG_FILE = join(nowhere, 'config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(nowhere, 'credentials');
+    for (const k of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) {
+      delete process.env[k];
+    }
+    try {
+      const run = await createWith(
+        { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined },
+        '-t',
+        'aws',
+        '-i',
+        'web',
+      );
+      expect(run.error).toMatchObject({
+        code: 'AWS_REGION_MISSING',
+        hint: expect.stringContaining('CloudConfig.Zone'),
+      });
+    } finally {
+      process.env = saved;
+    }
   });
 });
 

@@ -126,6 +126,8 @@ function registerCreate(image: Command, ctx: CliContext): void {
     for (const warning of validateCreateImage(target, name, config, options)) {
       logger.warn(warning);
     }
+    // A taken name, a broken key file, no region: before the build.
+    await provider.checkCreateImage({ name, force: opts.force === true });
 
     const workRoot = join(paths.dataDir, 'tmp');
     await mkdir(workRoot, { recursive: true, mode: 0o700 });
