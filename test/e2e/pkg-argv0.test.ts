@@ -1,9 +1,10 @@
 // What a package's program sees in argv, booted: argv[0] as the image
 // wrote it (a link's name, not the file it points to), then CMD's default
 // arguments, or the user's Args in their place.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOciLayout } from '../../src/oci/image-writer.js';
 import { runCli, tempHome } from '../helpers/cli-run.js';
@@ -72,6 +73,24 @@ describe.skipIf(!kernel)('pkg load: argv of an image command', () => {
     expect(run.stdout).toContain('argv[0]=tool\nargv[1]=--default\n');
     expect(run.stdout).not.toContain('argv[2]');
     expect(run.code).toBe(3);
+  });
+
+  it('writes the image where docs/packages.md says, kept on request', async () => {
+    const docs = readFileSync(
+      join(import.meta.dirname, '../../docs/packages.md'),
+      'utf8',
+    ).replace(/\s+/g, ' ');
+    expect(docs).toContain(
+      '`<state>/run/<pid>-<random>/pkg-<name>_<version>.img`',
+    );
+    expect(docs).toContain('`<state>/run/kept-<pid>-<random>/`');
+    const run = await boot(['--keep-image']);
+    expect(run.code).toBe(3);
+    const path = /image: (\S+) \(kept\)/.exec(run.stderr)?.[1];
+    expect(path).toMatch(/\/state\/run\/kept-\d+-\w+\/pkg-tool_1\.img$/);
+    await rm(dirname(path!), { recursive: true });
+    expect((await boot([])).code).toBe(3);
+    expect(readdirSync(join(home.dir, 'state', 'run'))).toEqual([]);
   });
 
   it("puts the user's arguments in CMD's place", async () => {
