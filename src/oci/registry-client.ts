@@ -27,13 +27,19 @@ import {
 } from './registry-errors.js';
 import { DEFAULT_STALL_MS, StallWatch } from './stall-watch.js';
 import { RegistryAuth } from './registry-auth.js';
+import { chooseRegistryBase, type ResolveHost } from './registry-host.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
 
 export interface RegistryClientOptions {
   registry: string;
   repository: string;
-  /** Plain HTTP (a local registry without TLS). */
+  /**
+   * Plain HTTP (a registry without TLS). Without it, a registry on this
+   * host still falls back to plain HTTP when it has no HTTPS.
+   */
   insecure?: boolean;
+  /** Name resolution for the on-this-host test (tests replace it). */
+  resolveHost?: ResolveHost;
   credentials?: RegistryCredentials | undefined;
   logger: Logger;
   fetch?: typeof fetch;
@@ -64,8 +70,9 @@ const MAX_REDIRECTS = 5;
 
 export class RegistryClient {
   private readonly auth: RegistryAuth;
-  private readonly base: string;
+  private base: string;
   private readonly doFetch: typeof fetch;
+  private scheme: Promise<void> | undefined;
 
   constructor(private readonly options: RegistryClientOptions) {
     const host = registryApiHost(options.registry);
@@ -75,6 +82,20 @@ export class RegistryClient {
       ...options,
       fetchToken: (url, init) => this.fetchTokenResponse(url, init),
     });
+  }
+
+  /** https, or http for a registry on this host without HTTPS. */
+  private chooseScheme(): Promise<void> {
+    this.scheme ??= chooseRegistryBase(this.base, {
+      ...this.options,
+      get: (url) =>
+        this.timed(url.host, (signal) =>
+          this.doFetch(url, { redirect: 'manual', signal }),
+        ),
+    }).then((base) => {
+      this.base = base;
+    });
+    return this.scheme;
   }
 
   private get what(): string {
@@ -246,6 +267,7 @@ export class RegistryClient {
     pathOrUrl: string,
     init: RequestInitLite = {},
   ): Promise<Response> {
+    await this.chooseScheme();
     const url = new URL(pathOrUrl, this.base);
     let res = await this.send(url, init, true);
     if (res.status === 401 && !(init.body instanceof Readable)) {

@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import { abortError } from './abort.js';
 import { isTransientError } from './http-retry.js';
+import { isCertificateError } from './registry-host.js';
 import { StallError } from './stall-watch.js';
 
 export interface NetworkErrorContext {
@@ -37,16 +38,18 @@ export function networkError(err: unknown, ctx: NetworkErrorContext): unknown {
   const tlsProblem = /SSL|TLS|EPROTO|CERT/i.test(
     `${code} ${cause?.message ?? ''}`,
   );
+  let hint = 'check the registry address and your network';
+  if (isCertificateError(code)) {
+    hint =
+      `the certificate of ${url.host} is not trusted (${cause?.message}): ` +
+      "add its CA to the system's, or run with NODE_EXTRA_CA_CERTS=ca.pem";
+  } else if (tlsProblem && !ctx.insecure) {
+    hint = 'for a registry without TLS, add --insecure-registry';
+  }
   return new EnvironmentError(
     'REGISTRY_UNREACHABLE',
     `cannot reach registry ${url.host} (${code || (err as Error).message})`,
-    {
-      cause: err,
-      hint:
-        tlsProblem && !ctx.insecure
-          ? 'for a registry without TLS, add --insecure-registry'
-          : 'check the registry address and your network',
-    },
+    { cause: err, hint },
   );
 }
 

@@ -105,18 +105,16 @@ describe.skipIf(!image)(
       for (const m of manifests.slice(1)) expect(m).toEqual(manifests[0]);
     });
 
-    it('hints at --insecure-registry for a plain-HTTP registry', async (t) => {
+    it('needs no --insecure-registry for a registry on this host', async (t) => {
       if (!registry) return t.skip();
+      // As Docker: 127.0.0.1 may speak plain HTTP. A fresh cache, so the
+      // registry is really asked.
       const r = await runCli(
-        ['pkg', 'from-docker', `${registry.host}/php:8.2`, '-n', 'x'],
-        // A fresh cache: a cached tag would be used when unreachable.
+        ['pkg', 'from-docker', `${registry.host}/php:8.2`, '-n', 'x', '-v'],
         { env: { ...env, SKIFF_CACHE_DIR: join(home.dir, 'c2') } },
       );
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`cannot reach registry ${registry.host}`);
-      expect(r.stderr).toContain(
-        'hint: for a registry without TLS, add --insecure-registry',
-      );
+      expect(r.stderr).toMatch(/is on this host and has no HTTPS/);
+      expect(r.code).toBe(0);
     });
   },
 );

@@ -62,7 +62,7 @@ export function registerPkgFromDocker(pkg: Command, ctx: CliContext): void {
     )
     .option(
       '--insecure-registry',
-      'talk plain HTTP to the registry (a local one)',
+      'plain HTTP to the registry (one on this host falls back to it anyway)',
     )
     .action(async (image: string, opts: FromDockerFlags) => {
       const { logger, io } = ctx;
