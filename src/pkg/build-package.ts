@@ -23,6 +23,7 @@ import {
 } from './image-program.js';
 import { imageTermsLogger, inImageTerms } from './image-terms.js';
 import { SYSROOT_DIR, writePackageManifest } from './manifest-file.js';
+import { dropModuleLoads } from './php-ini.js';
 import { runtimeExtras } from './runtime-extras.js';
 import { SysrootWriter } from './sysroot-writer.js';
 
@@ -210,6 +211,9 @@ export async function buildPackage(
       await writer.addPath(p, { tree: true });
     }
     await removeSkipped(sysroot, skip);
+    for (const ini of await dropModuleLoads(sysroot, skipped)) {
+      logger.info(`${ini}: commented out the line loading a module left out`);
+    }
     for (const p of opts.addFiles ?? []) {
       const imagePath = posix.resolve('/', p);
       if (!(await writer.addPath(imagePath, { tree: true }))) {

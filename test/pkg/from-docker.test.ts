@@ -320,6 +320,50 @@ describe('packageFromDocker', () => {
     expect(all).not.toContain('.tmp-');
   });
 
+  it('comments out the ini line loading a PHP module left out', async (t) => {
+    if (!staticElf || !dynamicElf) return t.skip();
+    const ext = 'usr/local/lib/php/extensions/no-debug-non-zts-20220829';
+    const conf = 'usr/local/etc/php/conf.d';
+    const img: PlatformImage = {
+      architecture: 'amd64',
+      layers: [
+        [
+          {
+            type: 'file',
+            path: 'usr/local/bin/php',
+            data: staticElf,
+            mode: 0o755,
+          },
+          { type: 'file', path: `${ext}/broken.so`, data: dynamicElf },
+          {
+            type: 'file',
+            path: `${conf}/docker-php-ext-broken.ini`,
+            data: 'extension=broken\nbroken.setting=1\n',
+          },
+          { type: 'file', path: `${conf}/other.ini`, data: 'extension=zip\n' },
+        ],
+      ],
+      config: { Entrypoint: ['php'] },
+    };
+    const { run, logger } = await fromImage([img]);
+    const { pkg } = await run();
+    const sysroot = join(pkg.dir, 'sysroot');
+    expect(
+      readFileSync(join(sysroot, conf, 'docker-php-ext-broken.ini'), 'utf8'),
+    ).toBe(
+      '; left out by skiff, its libraries are missing: extension=broken\n' +
+        'broken.setting=1\n',
+    );
+    expect(readFileSync(join(sysroot, conf, 'other.ini'), 'utf8')).toBe(
+      'extension=zip\n',
+    );
+    expect(existsSync(join(sysroot, ext, 'broken.so'))).toBe(false);
+    expect(logger.lines.map((l) => l.message)).toContain(
+      `/${conf}/docker-php-ext-broken.ini: commented out the line loading a ` +
+        'module left out',
+    );
+  });
+
   it('names a missing -f executable and the PATH it searched', async (t) => {
     if (!staticElf) return t.skip();
     const { run, store } = await fromImage([helloImage(staticElf, {})], {
