@@ -4,6 +4,11 @@
 // followed by the user's (or, when the user gives none, by the image's
 // CMD defaults); lists are joined.
 import { join, posix } from 'node:path';
+import {
+  guestPortKey,
+  parsePortSpec,
+  withoutGuestPorts,
+} from '../config/ports.js';
 import type { RawConfig } from '../config/types.js';
 import { readDefaultArgs } from './default-args.js';
 
@@ -55,6 +60,27 @@ function packageMapDirs(
   return out;
 }
 
+/**
+ * The package's forwards, less those to a guest port the user forwards
+ * too: `-p 9090:80` moves a package's "80" rather than adding to it.
+ */
+function packagePortsKept(
+  pkg: readonly (string | number)[] | undefined,
+  user: readonly (string | number)[] | undefined,
+): string[] | undefined {
+  if (!pkg?.length || !user?.length) return pkg?.map(String);
+  const replaced = new Set(
+    user.flatMap((spec) => {
+      try {
+        return parsePortSpec(spec).map(guestPortKey);
+      } catch {
+        return []; // reported when the merged config is validated
+      }
+    }),
+  );
+  return withoutGuestPorts(pkg, 'tcp', replaced);
+}
+
 export function mergePackageConfig(
   pkg: RawConfig,
   user: RawConfig,
@@ -93,7 +119,10 @@ export function mergePackageConfig(
   };
   if (Object.keys(passthrough).length) out.ManifestPassthrough = passthrough;
   const run = { ...pkg.RunConfig, ...user.RunConfig };
-  const ports = joinLists(pkg.RunConfig?.Ports, user.RunConfig?.Ports);
+  const ports = joinLists(
+    packagePortsKept(pkg.RunConfig?.Ports, user.RunConfig?.Ports),
+    user.RunConfig?.Ports,
+  );
   if (ports) run.Ports = ports;
   if (Object.keys(run).length) out.RunConfig = run;
   for (const key of ['Klibs', 'Debugflags', 'NoTrace'] as const) {

@@ -36,6 +36,15 @@ describe('mergePackageConfig', () => {
     expect(notes).toEqual([]);
   });
 
+  it('lets a user forward to a package guest port replace it', () => {
+    const { config } = mergePackageConfig(
+      { ...pkg, RunConfig: { Ports: ['80', '443'] } },
+      { RunConfig: { Ports: ['9090:80', '8080'] } },
+      '/store/php_8.2',
+    );
+    expect(config.RunConfig?.Ports).toEqual(['443', '9090:80', '8080']);
+  });
+
   it('says when the user Program and TargetRoot are ignored', () => {
     const { config, notes } = mergePackageConfig(
       pkg,
