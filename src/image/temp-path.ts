@@ -4,18 +4,12 @@
 // host a temp is stale once its pid is not alive; one made on another
 // host (a shared folder) or by an older Skiff (`.<name>.tmp-<pid>-<hex>`,
 // no host) once it has not been touched for a day.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { isProcessAlive } from '../state/process.js';
+import { hostTag, isStaleOwner } from '../state/owned-temp.js';
 
-const STALE_MS = 24 * 3600 * 1000;
 const OWNED = /^([0-9a-f]{8})-(\d+)-[0-9a-f]+$/;
-
-function hostTag(): string {
-  return createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
-}
 
 function prefixOf(outPath: string): string {
   return `.${basename(outPath)}.tmp-`;
@@ -29,13 +23,10 @@ export function tempPathBeside(outPath: string): string {
 }
 
 async function isStale(path: string, owner: string): Promise<boolean> {
-  const m = OWNED.exec(owner);
-  if (m && m[1] === hostTag()) {
-    const pid = Number(m[2]);
-    return pid !== process.pid && !(await isProcessAlive({ pid }));
-  }
   const st = await stat(path).catch(() => undefined);
-  return st !== undefined && Date.now() - st.mtimeMs > STALE_MS;
+  if (!st) return false;
+  const m = OWNED.exec(owner);
+  return isStaleOwner(m?.[1], m ? Number(m[2]) : undefined, st.mtimeMs);
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   ownedTempName,
   removeOnForcedExit,
   removeStaleTemps,
-} from './owned-temp.js';
+} from '../state/owned-temp.js';
 
 export class BlobCache {
   private cleaned = false;

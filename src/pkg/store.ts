@@ -11,7 +11,7 @@ import {
   removeOnForcedExit,
   removeStaleTemps,
   type OwnedTempDir,
-} from '../oci/owned-temp.js';
+} from '../state/owned-temp.js';
 import type { SkiffPaths } from '../paths.js';
 import { MANIFEST_FILE, readPackageManifest } from './manifest-file.js';
 import {

@@ -1,11 +1,12 @@
 // The local walkthrough through the CLI: image create -> image list ->
 // instance create -> instance list -> instance logs -> instance delete ->
 // image delete, leaving no process and no state behind.
-import { copyFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/paths.js';
 import { compileC, runCli, tempHome } from '../helpers/cli-run.js';
+import { deadPid, tempNameOf } from '../fixtures/oci/dead-pid.js';
 import { findKernelForTests } from '../helpers/kernel.js';
 import {
   killLeftovers,
@@ -35,6 +36,10 @@ describe.skipIf(!kernel)('skiff image + instance walkthrough', () => {
 
   it('builds, runs, shows, logs and removes an instance', async () => {
     const paths = resolvePaths(env);
+    // What a create killed with -9 leaves: swept by the next create.
+    const leftover = join(paths.dataDir, 'tmp', tempNameOf('build', deadPid()));
+    await mkdir(leftover, { recursive: true });
+    await writeFile(join(leftover, 'disk.img'), 'half an image');
     const made = await cli(
       'image',
       'create',
@@ -47,6 +52,7 @@ describe.skipIf(!kernel)('skiff image + instance walkthrough', () => {
     );
     expect(made.stderr).not.toContain('error');
     expect(made.code).toBe(0);
+    expect(await readdir(join(paths.dataDir, 'tmp'))).toEqual([]);
     expect(JSON.parse(made.stdout)).toMatchObject({
       name: 'sf_console',
       target: 'qemu',

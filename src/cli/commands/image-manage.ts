@@ -1,14 +1,16 @@
 // `skiff image create|list|delete`: build and store named images on a
 // target (local QEMU store, or a cloud's image registry) and manage them.
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { buildImage } from '../../build/pipeline.js';
 import type { ResolvedConfig } from '../../config/types.js';
-import { onForcedExit } from '../../exit-cleanup.js';
 import { formatBytes } from '../../log.js';
 import { validateName } from '../../state/names.js';
+import {
+  createOwnedTempDir,
+  removeStaleTemps,
+} from '../../state/owned-temp.js';
 import {
   createProvider,
   resolveTarget,
@@ -129,19 +131,17 @@ function registerCreate(image: Command, ctx: CliContext): void {
     // A taken name, a broken key file, no region: before the build.
     await provider.checkCreateImage({ name, force: opts.force === true });
 
+    // The built disk stays here during the upload: removed even after a
+    // second Ctrl-C, and by the next create if a kill -9 left it.
     const workRoot = join(paths.dataDir, 'tmp');
     await mkdir(workRoot, { recursive: true, mode: 0o700 });
-    const work = await mkdtemp(join(workRoot, 'build-'));
-    // The built disk stays here during the upload: gone even after a
-    // second Ctrl-C.
-    const forget = onForcedExit(() =>
-      rmSync(work, { recursive: true, force: true }),
-    );
+    await removeStaleTemps(workRoot);
+    const work = await createOwnedTempDir(workRoot, 'build');
     try {
       const built = await buildImage({
         config,
         packageRoot: fromPackage?.packageRoot,
-        outPath: join(work, 'disk.img'),
+        outPath: join(work.path, 'disk.img'),
         localRun: target === 'qemu',
         nanosDir: nanosDirOf(opts, ctx),
         paths,
@@ -159,8 +159,7 @@ function registerCreate(image: Command, ctx: CliContext): void {
       if (ctx.json) logger.result(JSON.stringify(info, null, 2));
       else logger.result(formatImageTable([info]));
     } finally {
-      await rm(work, { recursive: true, force: true });
-      forget();
+      await work.remove();
     }
   });
 }

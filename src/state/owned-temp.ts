@@ -14,7 +14,8 @@ export const TEMP_PREFIX = '.tmp-';
 const STALE_MS = 24 * 3600 * 1000;
 const OWNED = /^\.tmp-[a-z]+-([0-9a-f]{8})-(\d+)-[0-9a-f]+$/;
 
-function hostTag(): string {
+/** This host, as 8 hex digits, in temp names another host may see. */
+export function hostTag(): string {
   return createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 }
 
@@ -35,12 +36,24 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * True when a temp made by `host`/`pid` (undefined: an older, unowned
+ * name) can go: its maker on this host is gone, or it is a day old.
+ */
+export function isStaleOwner(
+  host: string | undefined,
+  pid: number | undefined,
+  mtimeMs: number,
+): boolean {
+  if (host === hostTag() && pid !== undefined) return !alive(pid);
+  return Date.now() - mtimeMs > STALE_MS;
+}
+
 /** True when a temp entry can be removed: its maker is gone, or it is old. */
 export function isStaleTemp(name: string, mtimeMs: number): boolean {
   if (!name.startsWith(TEMP_PREFIX)) return false;
   const m = OWNED.exec(name);
-  if (m && m[1] === hostTag()) return !alive(Number(m[2]));
-  return Date.now() - mtimeMs > STALE_MS;
+  return isStaleOwner(m?.[1], m ? Number(m[2]) : undefined, mtimeMs);
 }
 
 /** Removes the stale temp entries (files or folders) directly in `dir`. */
