@@ -44,20 +44,32 @@ describe('bin/skiff.js warnings', () => {
   it("drops gcp-metadata's MetadataLookupWarning", async () => {
     // gcp-metadata emits it as (message, 'MetadataLookupWarning') when
     // its probe of the metadata server gets an unexpected error.
-    const probe =
-      'data:text/javascript,setTimeout(() => process.emitWarning(' +
+    const probe = emitOnceBinIsReady(
       '"received unexpected error = socket hang up code = ECONNRESET", ' +
-      '"MetadataLookupWarning"), 300)';
+        '"MetadataLookupWarning"',
+    );
     const { stderr } = await bin(['nanos', 'list'], ['--import', probe]);
     expect(stderr).not.toContain('MetadataLookupWarning');
     expect(stderr).not.toContain('socket hang up');
   });
 
   it('keeps other warnings', async () => {
-    const later =
-      'data:text/javascript,setTimeout(() => ' +
-      'process.emitWarning("SomethingElse: keep me"), 300)';
+    const later = emitOnceBinIsReady('"SomethingElse: keep me"');
     const { stderr } = await bin(['nanos', 'list'], ['--import', later]);
     expect(stderr).toContain('SomethingElse: keep me');
   });
 });
+
+/**
+ * A preload that emits a warning once the bin has installed its filter
+ * (process.emitWarning replaced), however long loading takes. Without a
+ * filter it never emits and keeps the process alive: the test times out.
+ */
+function emitOnceBinIsReady(args: string): string {
+  return (
+    'data:text/javascript,const original = process.emitWarning;' +
+    'const timer = setInterval(() => {' +
+    'if (process.emitWarning === original) return;' +
+    `clearInterval(timer); process.emitWarning(${args}); }, 5)`
+  );
+}
