@@ -1,24 +1,17 @@
 // Finds the Nanos release an image is built with: an explicit folder
 // (--nanos-dir / SKIFF_NANOS_DIR), else Skiff's verified cache, else the
 // official tarball, downloaded, checksummed and cached.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  EnvironmentError,
-  errnoCode,
-  SkiffError,
-  UserError,
-} from '../errors.js';
+import { EnvironmentError, SkiffError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { nanosCacheDir, type SkiffPaths } from '../paths.js';
-import { extractTarGz, fetchDownloader, type Downloader } from './download.js';
+import { fetchDownloader, type Downloader } from './download.js';
+import { installReleaseArchive } from './install.js';
 import {
-  hashReleaseFiles,
   inspectReleaseDir,
   readReleaseManifest,
   RELEASE_MANIFEST,
-  sha256File,
   verifyReleaseDir,
   type ReleaseManifest,
 } from './release-dir.js';
@@ -127,56 +120,6 @@ function corruptCache(
   );
 }
 
-/** The folder inside an extracted tarball that holds kernel.img. */
-async function findReleaseRoot(dir: string): Promise<string | undefined> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  if (entries.some((e) => e.isFile() && e.name === 'kernel.img')) return dir;
-  const dirs = entries.filter((e) => e.isDirectory());
-  if (dirs.length !== 1) return undefined;
-  return findReleaseRoot(join(dir, dirs[0]!.name));
-}
-
-async function downloadInto(
-  url: string,
-  cacheDir: string,
-  version: string,
-  opts: ResolveNanosOptions,
-  download: Downloader,
-): Promise<void> {
-  const work = `${cacheDir}.tmp-${randomBytes(4).toString('hex')}`;
-  await mkdir(work, { recursive: true });
-  try {
-    const archive = join(work, 'release.tar.gz');
-    await download(url, archive, opts.signal);
-    const archiveSha256 = await sha256File(archive);
-    const pinned = opts.archiveSha256?.toLowerCase();
-    if (pinned && archiveSha256 !== pinned) {
-      throw checksumMismatch(url, archiveSha256, pinned);
-    }
-    const unpacked = join(work, 'unpacked');
-    await extractTarGz(archive, unpacked, opts.signal);
-    const root = await findReleaseRoot(unpacked);
-    if (!root) throw new Error('the tarball has no kernel.img');
-    const manifest: ReleaseManifest = {
-      version,
-      source: url,
-      archiveSha256,
-      files: await hashReleaseFiles(root),
-    };
-    await writeFile(
-      join(root, RELEASE_MANIFEST),
-      `${JSON.stringify(manifest, null, 2)}\n`,
-    );
-    await rename(root, cacheDir).catch((err: unknown) => {
-      // Another skiff finished the same download first: keep theirs.
-      const code = errnoCode(err);
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-    });
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
 /** Resolves a release, downloading it when it is nowhere on disk. */
 export async function resolveNanosRelease(
   opts: ResolveNanosOptions,
@@ -205,7 +148,14 @@ export async function resolveNanosRelease(
   )) {
     opts.logger.info(`downloading Nanos ${version} from ${url}`);
     try {
-      await downloadInto(url, cacheDir, version, opts, download);
+      await installReleaseArchive({
+        obtain: (dest) => download(url, dest, opts.signal),
+        cacheDir,
+        version,
+        source: url,
+        pinnedSha256: opts.archiveSha256,
+        signal: opts.signal,
+      });
       const release = await fromCache(cacheDir, version, arch);
       if (release) return release;
       tried.push(`${url}: unpacked but kernel.img is missing`);
@@ -219,23 +169,6 @@ export async function resolveNanosRelease(
     }
   }
   throw notFound(version, tried);
-}
-
-function checksumMismatch(
-  source: string,
-  got: string,
-  pinned: string,
-): EnvironmentError {
-  return new EnvironmentError(
-    'NANOS_CHECKSUM_MISMATCH',
-    `the Nanos tarball from ${source} has SHA-256 ${got}, ` +
-      `but SKIFF_NANOS_SHA256 is ${pinned}`,
-    {
-      hint:
-        'check SKIFF_NANOS_SHA256 against the release you mean; nothing ' +
-        'was cached',
-    },
-  );
 }
 
 /** A cached release must come from the pinned tarball, when pinned. */

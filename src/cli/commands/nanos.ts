@@ -1,5 +1,7 @@
-// `skiff nanos list|path|clear`: the cached Nanos releases.
+// `skiff nanos list|path|add|clear`: the cached Nanos releases.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { addRelease } from '../../nanos/add.js';
 import { clearCachedRelease, listCachedReleases } from '../../nanos/cache.js';
 import { resolveNanosRelease } from '../../nanos/release.js';
 import { DEFAULT_NANOS_VERSION } from '../../nanos/version.js';
@@ -50,6 +52,33 @@ export function registerNanos(program: Command, ctx: CliContext): void {
       ctx.logger.result(
         ctx.json ? JSON.stringify(release, null, 2) : release.dir,
       );
+    });
+
+  nanos
+    .command('add')
+    .description(
+      'add a release tarball from this machine to the cache (an offline ' +
+        'mirror, or a build of your own), checked and recorded like a ' +
+        'download',
+    )
+    .argument('<tarball>', 'nanos-release-linux-<version>.tar.gz')
+    .argument('[version]', 'the version (default: from the file name)')
+    .option('--force', 'replace a cached release of that version')
+    .action(async (file: string, version: string | undefined, opts) => {
+      const release = await addRelease({
+        file: resolve(ctx.io.cwd, file),
+        version,
+        force: opts.force === true,
+        paths: ctx.paths,
+        pinnedSha256: ctx.io.env.SKIFF_NANOS_SHA256 || undefined,
+        signal: ctx.io.signal,
+      });
+      if (ctx.json) {
+        ctx.logger.result(JSON.stringify(release, null, 2));
+        return;
+      }
+      ctx.logger.info(`added Nanos ${release.version}`);
+      ctx.logger.result(release.dir);
     });
 
   nanos
