@@ -5,24 +5,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli-run.js';
+import { releaseTarball } from '../helpers/release-tarball.js';
 
 let tmp: string;
 let env: Record<string, string>;
-
-async function tarball(files: Record<string, string>): Promise<Buffer> {
-  const p = pack();
-  for (const [name, body] of Object.entries(files)) {
-    p.entry({ name, mode: 0o755 }, body);
-  }
-  p.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
-  return gzipSync(Buffer.concat(chunks));
-}
 
 const sha256 = (b: Buffer | string) =>
   createHash('sha256').update(b).digest('hex');
@@ -38,7 +26,7 @@ const cached = (v: string) => join(tmp, 'cache', 'nanos', v);
 
 describe('skiff nanos add', () => {
   it('adds a tarball under the version in its name and records it', async () => {
-    const tgz = await tarball({
+    const tgz = await releaseTarball({
       'kernel.img': 'KERNEL',
       'boot.img': 'BOOT',
       'klibs/ntp': 'NTP',
@@ -78,7 +66,7 @@ describe('skiff nanos add', () => {
 
   it('takes the version for any name, and --force to replace', async () => {
     const file = join(tmp, 'my-kernel.tgz');
-    await writeFile(file, await tarball({ 'rel/kernel.img': 'ONE' }));
+    await writeFile(file, await releaseTarball({ 'rel/kernel.img': 'ONE' }));
     const unnamed = await runCli(['nanos', 'add', file], { env });
     expect(unnamed.code).toBe(1);
     expect(unnamed.stderr).toContain(`skiff nanos add ${file} 0.1.54`);
@@ -87,7 +75,7 @@ describe('skiff nanos add', () => {
       env,
     });
     expect(r.code).toBe(0);
-    await writeFile(file, await tarball({ 'kernel.img': 'TWO' }));
+    await writeFile(file, await releaseTarball({ 'kernel.img': 'TWO' }));
     const again = await runCli(['nanos', 'add', file, '9.0'], {
       env,
     });
@@ -107,7 +95,7 @@ describe('skiff nanos add', () => {
 
   it('refuses a tarball other than SKIFF_NANOS_SHA256 names', async () => {
     const file = join(tmp, 'nanos-release-linux-1.0.tar.gz');
-    await writeFile(file, await tarball({ 'kernel.img': 'K' }));
+    await writeFile(file, await releaseTarball({ 'kernel.img': 'K' }));
     const r = await runCli(['nanos', 'add', file], {
       env: { ...env, SKIFF_NANOS_SHA256: 'a'.repeat(64) },
     });
@@ -124,7 +112,7 @@ describe('skiff nanos add', () => {
     expect(bad.stderr).toContain("is not a gzip'd tar");
 
     const noKernel = join(tmp, 'nanos-release-linux-3.0.tar.gz');
-    await writeFile(noKernel, await tarball({ 'boot.img': 'B' }));
+    await writeFile(noKernel, await releaseTarball({ 'boot.img': 'B' }));
     const empty = await runCli(['--json', 'nanos', 'add', noKernel], { env });
     expect(empty.code).toBe(1);
     expect(JSON.parse(empty.stdout).error).toMatchObject({

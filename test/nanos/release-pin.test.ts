@@ -7,9 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { releaseTarball } from '../helpers/release-tarball.js';
 import { RecordingLogger } from '../../src/log.js';
 import { resolveNanosRelease } from '../../src/nanos/release.js';
 import { nanosCacheDir, type SkiffPaths } from '../../src/paths.js';
@@ -23,13 +22,10 @@ let tgzSha: string;
 beforeEach(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'skiff-pin-'));
   paths = { cacheDir: join(tmp, 'cache'), dataDir: tmp, stateDir: tmp };
-  const p = pack();
-  p.entry({ name: 'kernel.img' }, 'KERNEL');
-  p.entry({ name: 'boot.img' }, 'BOOT');
-  p.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
-  const tgz = gzipSync(Buffer.concat(chunks));
+  const tgz = await releaseTarball({
+    'kernel.img': 'KERNEL',
+    'boot.img': 'BOOT',
+  });
   tgzSha = createHash('sha256').update(tgz).digest('hex');
   server = createServer((_req, res) => res.writeHead(200).end(tgz));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

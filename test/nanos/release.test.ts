@@ -4,24 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { releaseTarball } from '../helpers/release-tarball.js';
 import { RecordingLogger } from '../../src/log.js';
 import { resolveNanosRelease } from '../../src/nanos/release.js';
 import { nanosCacheDir, type SkiffPaths } from '../../src/paths.js';
 import { SkiffError } from '../../src/errors.js';
-
-async function tarball(files: Record<string, string>): Promise<Buffer> {
-  const p = pack();
-  for (const [name, body] of Object.entries(files)) {
-    p.entry({ name, mode: 0o755 }, body);
-  }
-  p.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
-  return gzipSync(Buffer.concat(chunks));
-}
 
 let tmp: string;
 let paths: SkiffPaths;
@@ -57,7 +45,7 @@ async function serve(routes: Record<string, Buffer>) {
 
 describe('resolveNanosRelease', () => {
   it('downloads, checksums and caches the x86-64 tarball', async () => {
-    const tgz = await tarball({
+    const tgz = await releaseTarball({
       'kernel.img': 'KERNEL',
       'boot.img': 'BOOT',
       'klibs/ntp': 'NTP',
@@ -95,7 +83,10 @@ describe('resolveNanosRelease', () => {
   });
 
   it('strips a top folder from the tarball', async () => {
-    const tgz = await tarball({ 'rel/kernel.img': 'K', 'rel/boot.img': 'B' });
+    const tgz = await releaseTarball({
+      'rel/kernel.img': 'K',
+      'rel/boot.img': 'B',
+    });
     const { baseUrl, asked } = await serve({
       '/nanos/release/1.0.0/nanos-release-linux-1.0.0.tar.gz': tgz,
     });
@@ -129,7 +120,7 @@ describe('resolveNanosRelease', () => {
   });
 
   it('refuses a cached file whose checksum changed', async () => {
-    const tgz = await tarball({ 'kernel.img': 'KERNEL' });
+    const tgz = await releaseTarball({ 'kernel.img': 'KERNEL' });
     const { baseUrl } = await serve({
       '/nanos/release/3.0.0/nanos-release-linux-3.0.0.tar.gz': tgz,
     });
