@@ -10,6 +10,7 @@ import { flattenLayers } from '../oci/flatten.js';
 import {
   MANIFEST_FILE,
   readPackageManifest,
+  SYSROOT_DIR,
   writePackageManifest,
 } from './manifest-file.js';
 import { normalizeOpsLayout } from './load.js';
@@ -107,6 +108,7 @@ export async function addPackage(
       ownName =
         found.dirName ?? basename(opts.source).replace(/\.(tar\.gz|tgz)$/, '');
     }
+    await checkRealEntries(pkgDir, opts.source);
     const read = await readPackageManifest(pkgDir);
     const id = packageId(opts.name, ownName, read.Version);
     // The store splits <name>_<version> by the manifest's Version: it
@@ -119,6 +121,28 @@ export async function addPackage(
     return await opts.store.install(pkgDir, id);
   } finally {
     await temp.remove();
+  }
+}
+
+/**
+ * package.manifest must be a file and sysroot/ a folder, not links: a
+ * link would read the manifest, or take the files, from the host.
+ */
+async function checkRealEntries(pkgDir: string, source: string) {
+  for (const [name, want] of [
+    [MANIFEST_FILE, 'file'],
+    [SYSROOT_DIR, 'folder'],
+  ] as const) {
+    const st = await lstat(join(pkgDir, name)).catch(() => undefined);
+    if (!st) continue;
+    const ok = want === 'file' ? st.isFile() : st.isDirectory();
+    if (ok) continue;
+    throw new UserError(
+      'PACKAGE_INVALID',
+      `${source}: ${name} in the package is ` +
+        `${st.isSymbolicLink() ? 'a symbolic link' : 'not a ' + want}`,
+      { hint: `a package holds ${name} as a real ${want}` },
+    );
   }
 }
 

@@ -42,16 +42,19 @@ export async function normalizeOpsLayout(
   const sysroot = join(pkgDir, SYSROOT_DIR);
   const dest = join(sysroot, binary);
   if (!(await exists(dest))) {
-    const src = join(pkgDir, binary);
-    if (!(await exists(src))) {
+    // Links are followed inside the package, never on the host: a
+    // package must not pull a host file into the image.
+    const src = await resolveInRoot(pkgDir, binary);
+    if (!src?.stats.isFile()) {
       throw new UserError(
         'PACKAGE_PROGRAM_MISSING',
-        `package ${dirName}: Program ${manifest.Program} names ${src}, which does not exist`,
+        `package ${dirName}: Program ${manifest.Program} names ${binary}, ` +
+          (src ? 'which is not a file' : 'which is not in the package'),
         { hint: 'fix Program in package.manifest or re-create the package' },
       );
     }
     await mkdir(dirname(dest), { recursive: true });
-    await copyFile(src, dest);
+    await copyFile(src.hostPath, dest);
   }
   const fixed = { ...manifest, Program: `/${binary}` };
   await writePackageManifest(pkgDir, fixed);

@@ -177,4 +177,66 @@ describe('addPackage', () => {
     ).rejects.toMatchObject({ code: 'PACKAGE_PROGRAM_INVALID' });
     expect(readdirSync(store.root)).toEqual([]);
   });
+
+  it('follows an ops binary link inside the package, never to the host', async () => {
+    const host = join(dir, 'host-secret');
+    await writeFile(host, 'SECRET');
+    for (const target of [host, '../../../../../../..' + host]) {
+      const archive = await targz([
+        {
+          type: 'file',
+          path: 'leak_1/package.manifest',
+          data: JSON.stringify({ Program: 'leak_1/app', Version: '1' }),
+        },
+        { type: 'dir', path: 'leak_1/sysroot' },
+        { type: 'symlink', path: 'leak_1/app', target },
+      ]);
+      await expect(
+        addPackage({ source: archive, store, logger: new RecordingLogger() }),
+      ).rejects.toMatchObject({
+        code: 'PACKAGE_PROGRAM_MISSING',
+        message: expect.stringContaining('not in the package'),
+      });
+    }
+    expect(readdirSync(store.root)).toEqual([]);
+
+    const inside = await targz([
+      {
+        type: 'file',
+        path: 'ok_1/package.manifest',
+        data: JSON.stringify({ Program: 'ok_1/app', Version: '1' }),
+      },
+      { type: 'file', path: 'ok_1/bin/real', data: 'ELF!', mode: 0o755 },
+      { type: 'symlink', path: 'ok_1/app', target: '/bin/real' },
+    ]);
+    const p = await addPackage({
+      source: inside,
+      store,
+      logger: new RecordingLogger(),
+    });
+    const ready = await preparePackage(p);
+    expect(readFileSync(join(ready.sysroot, 'app'), 'utf8')).toBe('ELF!');
+  });
+
+  it('refuses a sysroot or manifest that is a link', async () => {
+    const hostDir = join(dir, 'host-dir');
+    await mkdir(hostDir);
+    const archive = await targz([
+      {
+        type: 'file',
+        path: 'ln_1/package.manifest',
+        data: JSON.stringify({ Program: '/bin/x', Version: '1' }),
+      },
+      { type: 'symlink', path: 'ln_1/sysroot', target: hostDir },
+    ]);
+    await expect(
+      addPackage({ source: archive, store, logger: new RecordingLogger() }),
+    ).rejects.toMatchObject({
+      code: 'PACKAGE_INVALID',
+      message: expect.stringContaining(
+        'sysroot in the package is a symbolic link',
+      ),
+    });
+    expect(readdirSync(store.root)).toEqual([]);
+  });
 });
