@@ -24,7 +24,6 @@ import { defaultPackageNaming, parseImageReference } from '../oci/reference.js';
 import { buildPackage } from './build-package.js';
 import type { ImageProgram } from './image-program.js';
 import {
-  packageDirName,
   validatePackageName,
   validatePackageVersion,
   type PackageId,
@@ -138,7 +137,7 @@ export async function packageFromDocker(
       name: opts.name ?? naming.name,
       version: opts.version ?? naming.version,
     };
-    packageDirName(id);
+    await store.checkInstallable(id);
     throwIfAborted(opts.signal, `reading ${opts.source}`);
     const root = join(work, 'rootfs');
     const stats = await flattenLayers(image.layers, root, logger, opts.signal);

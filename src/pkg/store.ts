@@ -139,6 +139,7 @@ export class PackageStore {
   async install(builtDir: string, id: PackageId): Promise<StoredPackage> {
     const dirName = packageDirName(id);
     const dest = join(this.root, dirName);
+    await this.checkInstallable(id);
     await mkdir(dirname(dest), { recursive: true });
     // Hidden like a temp folder: if Skiff dies before the swap is done,
     // the old copy is not listed as a package and is cleaned up later.
@@ -155,6 +156,39 @@ export class PackageStore {
     }
     if (existed) await rm(old, { recursive: true, force: true });
     return { ...id, dirName, dir: dest, arch: storeArch(this.arch) };
+  }
+
+  /**
+   * A folder name can stand for two packages ("a_b" + "1" and "a" +
+   * "b_1"), and "/" nests folders: refuse to replace a package of another
+   * name, or to put one inside another, or over folders holding others.
+   */
+  async checkInstallable(id: PackageId): Promise<void> {
+    const dirName = packageDirName(id);
+    const all = await this.list();
+    const clash = all.find(
+      (p) =>
+        (p.dirName === dirName &&
+          (p.name !== id.name || p.version !== id.version)) ||
+        dirName.startsWith(`${p.dirName}/`) ||
+        p.dirName.startsWith(`${dirName}/`),
+    );
+    if (!clash) return;
+    const inside = dirName.startsWith(`${clash.dirName}/`);
+    throw new UserError(
+      'PACKAGE_FOLDER_TAKEN',
+      `package ${id.name}:${id.version} would be stored in ${dirName}, ` +
+        (clash.dirName === dirName
+          ? `the folder of package ${clash.name}:${clash.version}`
+          : inside
+            ? `inside package ${clash.name}:${clash.version}`
+            : `over package ${clash.name}:${clash.version}`),
+      {
+        hint:
+          'choose another name or version (-n name:version), or delete ' +
+          `that package first (skiff pkg delete ${clash.name}:${clash.version})`,
+      },
+    );
   }
 
   async remove(pkg: StoredPackage): Promise<void> {

@@ -39,9 +39,9 @@ function ctx(): CliContext {
 function resolveFlags(argv: string[]): Promise<unknown> {
   const cmd = addBuildFlags(new Command('run').argument('[program]'))
     .exitOverride()
-    .action((program: string | undefined, opts) =>
-      resolveBuildConfig(ctx(), opts, program),
-    );
+    .action(async (program: string | undefined, opts) => {
+      await resolveBuildConfig(ctx(), opts, program);
+    });
   return cmd.parseAsync(argv, { from: 'user' });
 }
 

@@ -37,7 +37,7 @@ describe('--nanos-dir permissions', () => {
       dir: locked,
       paths: { cacheDir: tmp, dataDir: tmp, stateDir: tmp },
       logger: new RecordingLogger(),
-    }).catch((e: { code: string; message: string }) => e);
+    }).catch((e: unknown) => e as Error);
     expect(err).toMatchObject({ code: 'PERMISSION_DENIED' });
     expect((err as Error).message).toContain(join(locked, 'kernel.img'));
     expect((err as Error).message).not.toContain('lacks');

@@ -16,6 +16,7 @@ import {
   type PlatformImage,
 } from '../../src/oci/image-writer.js';
 import { resolveConfig } from '../../src/config/resolve.js';
+import type { RawConfig } from '../../src/config/types.js';
 import {
   packageFromDocker,
   type FromDockerOptions,
@@ -186,10 +187,11 @@ describe('packageFromDocker', () => {
     expect(r.manifest.Args).toEqual(['hl2']);
     const ready = await preparePackage(r.pkg);
     expect(ready.manifest.Program).toBe('/usr/bin/hl2');
-    for (const [user, argv] of [
+    const cases: [RawConfig, string[]][] = [
       [{}, ['hl2', 'world']],
       [{ Args: ['x'] }, ['hl2', 'x']],
-    ] as const) {
+    ];
+    for (const [user, argv] of cases) {
       const merged = mergePackageConfig(ready.manifest, user, r.pkg.dir);
       const config = await resolveConfig(merged.config, {
         baseDir: dir,

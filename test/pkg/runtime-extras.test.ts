@@ -24,7 +24,8 @@ function program(imagePath: string, realImagePath = imagePath): ImageProgram {
     imagePath,
     realImagePath,
     hostPath: join(root, realImagePath),
-    args: [],
+    fixedArgs: [],
+    defaultArgs: [],
     origin: 'flag',
   };
 }

@@ -109,6 +109,28 @@ describe('PackageStore', () => {
     expect(readdirSync(store.root)).toEqual([]);
   });
 
+  it('never stores two names in one folder, or one inside another', async () => {
+    await make('foo_bar', '1', '/first');
+    await expect(make('foo', 'bar_1')).rejects.toMatchObject({
+      code: 'PACKAGE_FOLDER_TAKEN',
+      message: expect.stringContaining('the folder of package foo_bar:1'),
+    });
+    await make('nest/x', '1');
+    await expect(make('nest/x_1/y', '2')).rejects.toMatchObject({
+      code: 'PACKAGE_FOLDER_TAKEN',
+      message: expect.stringContaining('inside package nest/x:1'),
+    });
+    await make('deep/a_1/b', '2');
+    await expect(make('deep/a', '1')).rejects.toMatchObject({
+      code: 'PACKAGE_FOLDER_TAKEN',
+      message: expect.stringContaining('over package deep/a_1/b:2'),
+    });
+    const kept = (await store.list()).map((p) => `${p.name}:${p.version}`);
+    expect(kept.sort()).toEqual(['deep/a_1/b:2', 'foo_bar:1', 'nest/x:1']);
+    const first = (await store.list()).find((p) => p.name === 'foo_bar');
+    expect(first?.manifest?.Program).toBe('/first');
+  });
+
   it('removes the temp folders of killed runs at once', async () => {
     const killed = tempNameOf('work', deadPid());
     const running = tempNameOf('work', process.pid);

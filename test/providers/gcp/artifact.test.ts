@@ -55,7 +55,8 @@ async function readArchive(path: string, imageBytes: number) {
     const hash = createHash('sha256');
     let seen = 0;
     let tailAllZero = true;
-    stream.on('data', (chunk: Buffer) => {
+    stream.on('data', (data: unknown) => {
+      const chunk = data as Buffer;
       const headPart = Math.max(0, Math.min(chunk.length, imageBytes - seen));
       hash.update(chunk.subarray(0, headPart));
       const tail = chunk.subarray(headPart);

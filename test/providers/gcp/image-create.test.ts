@@ -12,6 +12,13 @@ import { configWith, setupGcp, type GcpTestEnv } from './setup.js';
 let env: GcpTestEnv;
 const drop = { write: () => true };
 
+/** A CLI context that renders to `logger` and writes nothing else. */
+function contextFor(logger: RecordingLogger): CliContext {
+  const io = { env: {}, stdout: drop, stderr: drop, cwd: '/' };
+  const paths = { cacheDir: '/', dataDir: '/', stateDir: '/' };
+  return { logger, io, paths, json: false, debug: true } as CliContext;
+}
+
 beforeAll(async () => {
   env = await setupGcp();
 });
@@ -42,7 +49,7 @@ function create(name: string, options: Record<string, boolean> = {}) {
 
 function shown(err: unknown): string {
   const logger = new RecordingLogger();
-  renderError(err, { logger, json: false, debug: true } as CliContext);
+  renderError(err, contextFor(logger));
   return logger.text();
 }
 
@@ -189,8 +196,7 @@ describe('GCP image create', () => {
     const err = await gcp.listImages().catch((e: unknown) => e);
     expect(String((err as Error).message)).toContain(env.fake.token);
 
-    const io = { env: {}, stdout: drop, stderr: drop, cwd: '/' };
-    renderError(err, { logger, io, json: false, debug: true } as CliContext);
+    renderError(err, contextFor(logger));
     logger.debug(`request failed: ${(err as Error).message}`);
     const text = logger.text();
     expect(text).toContain('denied for Bearer ***');

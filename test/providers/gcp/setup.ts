@@ -57,7 +57,8 @@ export async function setupGcp(
     labels: { team: 'web' },
     computeEndpoint: fake.url,
     imageTimeoutSeconds: 30,
-  } as ResolvedCloudConfig;
+    tags: [],
+  };
 
   return {
     fake,
