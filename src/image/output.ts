@@ -1,8 +1,16 @@
 // The image file being written: a sparse temp file beside the target,
 // positional writes, bounded-buffer streaming of host files (checksummed on
 // the way), then fsync and an atomic rename. Removed on any failure.
-import { rmSync } from 'node:fs';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { rmSync, type Stats } from 'node:fs';
+import {
+  lstat,
+  open,
+  realpath,
+  rename,
+  rm,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   AbortError,
@@ -58,7 +66,7 @@ export class ImageOutput {
     outPath: string,
     signal?: AbortSignal,
   ): Promise<ImageOutput> {
-    await checkOutputPath(outPath);
+    outPath = await checkOutputPath(outPath);
     await removeStaleTempsBeside(outPath);
     const tempPath = tempPathBeside(outPath);
     try {
@@ -263,20 +271,46 @@ function folderMissing(outPath: string, cause?: unknown): UserError {
  * existing folder, in a folder that exists. Whether the folder is
  * writable shows when the temp file is created.
  */
-export async function checkOutputPath(outPath: string): Promise<void> {
+/**
+ * Checks where an image may go, before a long build. Returns the path to
+ * write: an existing link is written through, as `cp` would, so the file
+ * it points at is replaced and the link kept.
+ */
+export async function checkOutputPath(outPath: string): Promise<string> {
+  const real = await realpath(outPath).catch(() => outPath);
   const [target, folder] = await Promise.all([
-    stat(outPath).catch(() => undefined),
-    stat(dirname(outPath)).catch(() => undefined),
+    lstat(real).catch(() => undefined),
+    stat(dirname(real)).catch(() => undefined),
   ]);
   if (target?.isDirectory()) throw outputIsFolder(outPath);
+  if (target && !target.isFile()) throw outputNotAFile(outPath, target);
   if (!folder) throw folderMissing(outPath);
   if (!folder.isDirectory()) {
     throw new UserError(
       'OUTPUT_DIR_MISSING',
-      `cannot write ${outPath}: ${dirname(outPath)} is not a folder`,
+      `cannot write ${outPath}: ${dirname(real)} is not a folder`,
       { hint: 'choose another output path' },
     );
   }
+  return real;
+}
+
+/** A device, FIFO, socket or dangling link: never renamed over. */
+function outputNotAFile(outPath: string, st: Stats): UserError {
+  const what = st.isSymbolicLink()
+    ? 'a link to a file that does not exist'
+    : st.isCharacterDevice() || st.isBlockDevice()
+      ? 'a device'
+      : st.isFIFO()
+        ? 'a named pipe'
+        : st.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
+  return new UserError(
+    'OUTPUT_NOT_A_FILE',
+    `cannot write the image to ${outPath}: it is ${what}`,
+    { hint: 'choose a regular file as the output (-o app.img)' },
+  );
 }
 
 /** ENOENT from an existing folder (/proc, /sys): it takes no new files. */

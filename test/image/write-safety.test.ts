@@ -2,7 +2,17 @@
 // (no output and no temp file after a failure or an abort) and the size
 // rules.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import {
+  lstat,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -131,6 +141,54 @@ describe('atomicity', () => {
     expect(err).toBeInstanceOf(SkiffError);
     expect(err.code).toBe('OUTPUT_DIR_MISSING');
     expect(err.message).toContain(join(dir, 'no-such-dir', 'out.img'));
+  });
+});
+
+describe('output path', () => {
+  it('never renames an image over a named pipe or a socket', async () => {
+    // Not /dev/null: as root, a regression would replace the real one.
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const sock = join(dir, 'sock');
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(sock, r));
+    try {
+      for (const [out, what] of [
+        [fifo, 'a named pipe'],
+        [sock, 'a socket'],
+      ]) {
+        const err = await writeImage(await hostSpec('x'), out!).catch((e) => e);
+        expect(err).toBeInstanceOf(SkiffError);
+        expect(err.code).toBe('OUTPUT_NOT_A_FILE');
+        expect(err.message).toBe(
+          `cannot write the image to ${out}: it is ${what}`,
+        );
+      }
+      expect((await lstat(fifo)).isFIFO()).toBe(true);
+      expect((await lstat(sock)).isSocket()).toBe(true);
+    } finally {
+      server.close();
+    }
+    expect((await readdir(dir)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('writes through a link and keeps it, refusing a dangling one', async () => {
+    const real = join(dir, 'real.img');
+    await writeFile(real, 'old');
+    await symlink(real, join(dir, 'link.img'));
+    await writeImage(await hostSpec('x'), join(dir, 'link.img'));
+    expect((await lstat(join(dir, 'link.img'))).isSymbolicLink()).toBe(true);
+    const reader = await openImage(real);
+    expect(reader.list('/').map((e) => e.name)).toContain('app');
+    await reader.close();
+
+    await symlink(join(dir, 'gone.img'), join(dir, 'dangling.img'));
+    const err = await writeImage(
+      await hostSpec('x'),
+      join(dir, 'dangling.img'),
+    ).catch((e) => e);
+    expect(err.code).toBe('OUTPUT_NOT_A_FILE');
+    expect(err.message).toContain('a link to a file that does not exist');
   });
 });
 

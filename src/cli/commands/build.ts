@@ -44,7 +44,11 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     const writer = artifactWriterFor(target);
     const name = basename(config.programImagePath) || 'program';
     const ext = target === 'qemu' ? 'img' : 'tar.gz';
-    const outPath = resolve(io.cwd, opts.output ?? `${name}.${ext}`);
+    // A folder, a device or a missing folder is known now, not after a
+    // long build; a link is written through.
+    const outPath = await checkOutputPath(
+      resolve(io.cwd, opts.output ?? `${name}.${ext}`),
+    );
     if (writer && !outPath.endsWith(`.${ext}`)) {
       // GCE takes the archive only from an object named *.tar.gz.
       const wanted = basename(outPath).replace(/(\.[^.]*)?$/, `.${ext}`);
@@ -52,8 +56,6 @@ export function registerBuild(program: Command, ctx: CliContext): void {
         `${basename(outPath)} will hold a tar.gz (GCP's upload artifact); upload it under a .tar.gz name such as ${wanted}`,
       );
     }
-    // A folder or a missing one is known now, not after a long build.
-    await checkOutputPath(outPath);
     const request = {
       config,
       localRun: target === 'qemu',
