@@ -3,7 +3,7 @@
 // SIGTERM and SIGHUP abort the running command (it stops its VM or upload
 // and cleans up; exit 130, 143, 129). A second signal exits at once, after
 // the synchronous clean-ups: temp files removed, QEMU killed.
-import { Interrupt } from '../dist/src/cli/interrupt.js';
+import { Interrupt, OutputFailed } from '../dist/src/cli/interrupt.js';
 import { main } from '../dist/src/cli/main.js';
 import { runForcedExitCleanups } from '../dist/src/exit-cleanup.js';
 
@@ -36,13 +36,32 @@ for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 // A reader that went away (`skiff run app | head -1`) is a SIGPIPE: the
 // command stops (VM stopped, temp files removed) and exits 141, or with
-// the program's code when it had already exited. Not a crash.
-const onWriteError = (err) => {
-  if (err?.code !== 'EPIPE') throw err;
-  if (!controller.signal.aborted) controller.abort(new Interrupt('SIGPIPE'));
+// the program's code when it had already exited. Not a crash. Any other
+// failure of stdout (a full disk) stops the command too, as an error.
+let finished = false;
+const onWriteError = (stream) => (err) => {
+  const failure =
+    err?.code === 'EPIPE' ? new Interrupt('SIGPIPE') : new OutputFailed(err);
+  if (finished) {
+    // The command is done; the last output could not be flushed.
+    if (process.exitCode || controller.signal.aborted) return;
+    controller.abort(failure);
+    process.exitCode = failure instanceof Interrupt ? failure.exitCode : 1;
+    if (failure instanceof OutputFailed && stream === 'stdout') {
+      const shown = failure.describe();
+      process.stderr.write(
+        `error: ${shown.message}\nerror: hint: ${shown.hint}\n`,
+      );
+    }
+    return;
+  }
+  if (controller.signal.aborted) return;
+  if (failure instanceof Interrupt || stream === 'stdout') {
+    controller.abort(failure);
+  }
 };
-process.stdout.on('error', onWriteError);
-process.stderr.on('error', onWriteError);
+process.stdout.on('error', onWriteError('stdout'));
+process.stderr.on('error', onWriteError('stderr'));
 
 const code = await main(process.argv.slice(2), {
   env: process.env,
@@ -51,4 +70,5 @@ const code = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   signal: controller.signal,
 });
-process.exitCode = code;
+process.exitCode ||= code;
+finished = true;

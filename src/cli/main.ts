@@ -6,7 +6,7 @@ import { SkiffError, UserError } from '../errors.js';
 import { createConsoleLogger, type LogLevel } from '../log.js';
 import { resolvePaths } from '../paths.js';
 import type { CliContext, CliIo } from './context.js';
-import { interruptExitCode, isBrokenPipe } from './interrupt.js';
+import { interruptExitCode, isBrokenPipe, outputFailure } from './interrupt.js';
 import { renderError } from './render-error.js';
 import { registerCommands } from './commands/index.js';
 import { checkExtraArguments } from './extra-arguments.js';
@@ -38,10 +38,29 @@ function scanGlobalFlags(argv: string[]): GlobalFlags {
 }
 
 /** A commander usage error (unknown command or flag) as a UserError. */
-function usageError(err: CommanderError): UserError {
+function usageError(err: CommanderError, argv: string[]): UserError {
+  if (err.code === 'commander.help') {
+    // A command group without its subcommand: commander showed the help.
+    const words = argv.filter((a) => !a.startsWith('-'));
+    const group = ['skiff', ...words].join(' ');
+    return new UserError('USAGE', `${group}: which command?`, {
+      hint: `see ${group} --help`,
+    });
+  }
   return new UserError('USAGE', err.message.replace(/^error: /, ''), {
     hint: 'see skiff --help, or skiff <command> --help',
   });
+}
+
+/**
+ * Stdout failed (a full disk): the command was stopped and cleaned up;
+ * say why on stderr, which may still work, and exit 1.
+ */
+function failedOutput(ctx: CliContext): number | undefined {
+  const failed = outputFailure(ctx.io.signal);
+  if (!failed) return undefined;
+  renderError(failed.describe(), { ...ctx, json: false });
+  return 1;
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -81,13 +100,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // A command that finished while nobody read its output exits as a
     // SIGPIPE'd tool does, unless it has a code of its own (run's app).
     if (isBrokenPipe(io.signal)) return ctx.exitCode ?? 141;
-    return ctx.exitCode ?? 0;
+    return failedOutput(ctx) ?? ctx.exitCode ?? 0;
   } catch (err) {
+    const failed = failedOutput(ctx);
+    if (failed !== undefined) return failed;
     if (err instanceof CommanderError) {
       // Help and version exit 0; usage errors are already printed, and
       // with --json they are one JSON error on stdout too.
       if (err.exitCode === 0) return 0;
-      if (ctx.json) renderError(usageError(err), ctx);
+      if (ctx.json) renderError(usageError(err, argv), ctx);
       return 2;
     }
     // Nobody reads our output any more: no error to show, just the code.

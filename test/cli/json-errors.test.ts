@@ -7,6 +7,8 @@ describe('--json usage errors', () => {
     [['--json', 'bogus-command'], "unknown command 'bogus-command'"],
     [['--json', 'build', '--bogus-flag'], "unknown option '--bogus-flag'"],
     [['build', '--json', '--bogus-flag'], "unknown option '--bogus-flag'"],
+    [['--json'], 'skiff: which command?'],
+    [['--json', 'image'], 'skiff image: which command?'],
   ])('%j', async (argv, message) => {
     const r = await runCli(argv);
     expect(r.code).toBe(2);
