@@ -5,6 +5,7 @@
 import { UserError } from '../errors.js';
 import { memoryProblem } from './memory.js';
 import { guestPortKey, parsePortSpec, withoutGuestPorts } from './ports.js';
+import { MAX_CPUS } from './schema.js';
 import { parseSize } from './size.js';
 import type { RawConfig, RawRunConfig } from './types.js';
 
@@ -115,7 +116,7 @@ function checkFlags(flags: BuildFlagValues): void {
   }
   const cpus = flags.cpus;
   if (cpus !== undefined && !isCpuCount(cpus)) {
-    const message = `--smp ${cpus}: expected a whole number >= 1`;
+    const message = `--smp ${cpus}: expected a whole number from 1 to ${MAX_CPUS}`;
     problems.push({ message, hint: '--smp 2' });
   }
   if (problems.length > 0) throw flagsError(problems);
@@ -123,7 +124,12 @@ function checkFlags(flags: BuildFlagValues): void {
 
 function isCpuCount(value: number | string): boolean {
   const n = typeof value === 'number' ? value : Number(value);
-  return String(value).trim() !== '' && Number.isInteger(n) && n >= 1;
+  return (
+    String(value).trim() !== '' &&
+    Number.isInteger(n) &&
+    n >= 1 &&
+    n <= MAX_CPUS
+  );
 }
 
 /**

@@ -1,15 +1,20 @@
 // The strict zod schema of config.json. Every object rejects unknown keys;
 // the messages here are completed with the key path by validate.ts.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isMemoryTooSmall, MEMORY_TOO_SMALL } from './memory.js';
 import { isPortSpec } from './ports.js';
-import { isSize } from './size.js';
+import { sizeProblem } from './size.js';
+
+/** The most vCPUs Skiff asks QEMU for (RunConfig.CPUs, --smp). */
+export const MAX_CPUS = 256;
 import type { RawConfig } from './types.js';
 
-const size = z.string().refine(isSize, {
-  error:
-    'is not a size: write a number with an optional k, m, g or t ' +
-    'suffix, e.g. "512m" or "2g"',
+// parseSize's own words, without the value: validate.ts prints it first.
+const size = z.string().superRefine((text, ctx) => {
+  const problem = sizeProblem(text);
+  if (problem === undefined) return;
+  ctx.addIssue({ code: 'custom', message: problem.replace(`"${text}" `, '') });
 });
 
 // ops configs sometimes hold numbers here; they are read as strings.
@@ -36,12 +41,26 @@ const ipv6 = z.string().refine((s) => s.includes(':'), {
 
 const stringMap = z.record(z.string(), z.string());
 
+// getenv() splits "NAME=value" at the first "=": a name holding one, or
+// an empty name, would come back as another variable in the guest.
+const envName = z.string().refine((n) => n !== '' && !/[=\0\n]/.test(n), {
+  error:
+    'is not a variable name: it must be non-empty, with no "=" and no ' +
+    'line break',
+});
+
+// Written one a line into /etc/resolv.conf: a name or a line break there
+// would be a broken or a different file.
+const nameServer = z.string().refine((s) => isIP(s) !== 0, {
+  error: 'is not an IP address such as "8.8.8.8" or "2001:4860:4860::8888"',
+});
+
 const memory = size.refine((s) => !isMemoryTooSmall(s), {
   error: MEMORY_TOO_SMALL,
 });
 
 export const runConfigShape = {
-  CPUs: z.int().min(1).max(256),
+  CPUs: z.int().min(1).max(MAX_CPUS),
   Memory: memory,
   Ports: z.array(port),
   UDPPorts: z.array(port),
@@ -109,7 +128,7 @@ const argument = z.string().refine((s) => s !== '', {
 export const configShape = {
   Program: path,
   Args: z.array(argument),
-  Env: stringMap,
+  Env: z.record(envName, z.string()),
   Dirs: z.array(path),
   Files: z.array(path),
   MapDirs: z.record(path, path),
@@ -119,7 +138,7 @@ export const configShape = {
   }),
   Klibs: z.array(z.string().min(1)),
   ManifestPassthrough: z.record(z.string(), z.unknown()),
-  NameServers: z.array(z.string().min(1)),
+  NameServers: z.array(nameServer),
   RunConfig: z.strictObject(runConfigShape).partial(),
   CloudConfig: z.strictObject(cloudConfigShape).partial(),
   Kernel: path,

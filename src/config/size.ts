@@ -27,12 +27,24 @@ export function parseSize(text: string): number {
   const unit = UNITS[match[2]!.toLowerCase()]!;
   const bytes = Math.floor(Number(match[1]) * unit);
   if (!Number.isSafeInteger(bytes)) {
-    throw new Error(`"${text}" is too large`);
+    throw new Error(
+      `"${text}" is too large: sizes go up to 8 PiB (e.g. "2t" is 2 TiB)`,
+    );
   }
   return bytes;
 }
 
 /** True when `parseSize` accepts the text. */
 export function isSize(text: string): boolean {
-  return SIZE_RE.test(text);
+  return sizeProblem(text) === undefined;
+}
+
+/** Why `parseSize` refuses the text, or undefined when it takes it. */
+export function sizeProblem(text: string): string | undefined {
+  try {
+    parseSize(text);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

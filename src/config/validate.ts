@@ -103,6 +103,13 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): string[] {
   if (issue.code === 'custom' || issue.code === 'invalid_format') {
     return [`${where}: ${JSON.stringify(value)} ${issue.message}`];
   }
+  if (issue.code === 'invalid_key') {
+    // A record key that failed its own check: say that check's words
+    // about the key, not zod's "Invalid key in record".
+    const key = issue.path[issue.path.length - 1];
+    const inner = issue.issues[0]?.message ?? issue.message;
+    return [`${where}: the name ${JSON.stringify(key)} ${inner}`];
+  }
   if (issue.code === 'invalid_union') {
     return [`${where}: ${issue.message}, got ${describe(value)}`];
   }

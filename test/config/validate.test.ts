@@ -119,6 +119,39 @@ describe('validateConfig', () => {
     );
   });
 
+  it('names a size too large to hold, with the key', () => {
+    expect(problemsOf({ BaseVolumeSz: '99999999t' }).message).toBe(
+      'config.json: BaseVolumeSz: "99999999t" is too large: sizes go up ' +
+        'to 8 PiB (e.g. "2t" is 2 TiB)',
+    );
+    expect(() => validateConfig({ BaseVolumeSz: '8000t' }, 'c')).not.toThrow();
+  });
+
+  it('takes only IP addresses as name servers', () => {
+    expect(() =>
+      validateConfig({ NameServers: ['1.1.1.1', '2001:db8::53'] }, 'c'),
+    ).not.toThrow();
+    const lines = problemsOf({
+      NameServers: ['1.2.3.999', 'dns.example', 'nameserver 1.1.1.1\nx'],
+    }).message.split('\n');
+    expect(lines.slice(1).map((l) => l.split(':')[0])).toEqual([
+      '  - NameServers[0]',
+      '  - NameServers[1]',
+      '  - NameServers[2]',
+    ]);
+    expect(lines[1]).toContain('"1.2.3.999" is not an IP address');
+  });
+
+  it('refuses an Env name the guest would read as another one', () => {
+    const err = problemsOf({ Env: { 'A=B': 'x', '': 'y', OK: '1' } });
+    expect(err.message.split('\n').slice(1)).toEqual([
+      '  - Env["A=B"]: the name "A=B" is not a variable name: it must be ' +
+        'non-empty, with no "=" and no line break',
+      '  - Env[""]: the name "" is not a variable name: it must be ' +
+        'non-empty, with no "=" and no line break',
+    ]);
+  });
+
   it('rejects a top level that is not an object', () => {
     expect(problemsOf([1]).message).toContain('must be a JSON object');
   });
