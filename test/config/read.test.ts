@@ -30,12 +30,27 @@ describe('readConfigFile', () => {
     const err = await failure('{\n  "Args": ["a"],\n}\n');
     expect(err.code).toBe('CONFIG_SYNTAX');
     expect(err.message).toBe(
-      `${join(dir, 'config.json')}:3:1: invalid JSON: ` +
-        'Expected double-quoted property name',
+      `${join(dir, 'config.json')}:2:16: invalid JSON: a trailing comma`,
     );
     expect(err.hint).toContain('trailing commas');
     const err2 = await failure('{"Args" ["a"]}');
-    expect(err2.message).toContain('config.json:1:9:');
+    expect(err2.message).toContain(
+      'config.json:1:9: invalid JSON: expected ":"',
+    );
+  });
+
+  it.each([
+    [
+      '{\n  "Args": ["a", "b",],\n  "Env": {}\n}',
+      '2:20: invalid JSON: a trailing comma',
+    ],
+    ['{\n  "Args": ["a" "b"]\n}', '2:16: invalid JSON: expected ","'],
+    ['{\n  // note\n  "Args": []\n}', '2:3: invalid JSON: a comment'],
+    ['{"Args": ["a}\n', '1:11: invalid JSON: a string that is never closed'],
+    ['', '1:1: invalid JSON: expected a value'],
+  ])('points at the first error in %j', async (text, where) => {
+    const err = await failure(text);
+    expect(err.message).toContain(`config.json:${where}`);
   });
 
   it('reports schema problems with the file name', async () => {
