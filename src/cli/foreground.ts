@@ -77,8 +77,18 @@ function parseTimeoutMs(text: string | undefined): number | undefined {
       hint: 'give a positive number of seconds, e.g. --timeout 60',
     });
   }
+  if (seconds * 1000 > MAX_TIMER_MS) {
+    throw new UserError('FLAG_INVALID', `--timeout ${text}: too long`, {
+      hint:
+        `give at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (24 ` +
+        'days), or leave --timeout out to run until the program exits',
+    });
+  }
   return seconds * 1000;
 }
+
+/** Node's timers fire at once past 2^31 - 1 ms (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** `logger` with its stream (the guest console) sent to `out`. */
 function consoleTo(logger: Logger, out: Writable): Logger {

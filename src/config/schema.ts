@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isMemoryTooSmall, MEMORY_TOO_SMALL } from './memory.js';
 import { isPortSpec } from './ports.js';
+import { isNanosVersion } from '../nanos/version.js';
 import { sizeProblem } from './size.js';
 
 /** The most vCPUs Skiff asks QEMU for (RunConfig.CPUs, --smp). */
@@ -143,7 +144,9 @@ export const configShape = {
   CloudConfig: z.strictObject(cloudConfigShape).partial(),
   Kernel: path,
   Boot: path,
-  NanosVersion: z.string().min(1),
+  NanosVersion: z.string().refine(isNanosVersion, {
+    error: 'is not a Nanos version such as "0.1.54"',
+  }),
   TargetRoot: path,
   Uefi: z.boolean(),
   Debugflags: z.array(z.string().min(1)),

@@ -8,6 +8,7 @@ import { nanosCacheDir, type SkiffPaths } from '../paths.js';
 import { installReleaseArchive } from './install.js';
 import { inspectReleaseDir } from './release-dir.js';
 import type { NanosRelease } from './types.js';
+import { checkNanosVersion } from './version.js';
 
 export interface AddReleaseOptions {
   /** The tarball, as `make release` or the release site names it. */
@@ -23,7 +24,6 @@ export interface AddReleaseOptions {
 }
 
 const RELEASE_NAME = /^nanos-release-linux-(.+?)(-virt)?\.(tar\.gz|tgz)$/;
-const VERSION = /^[\w][\w.-]*$/;
 
 /** The version and architecture a release tarball's name gives. */
 export function releaseNameInfo(
@@ -48,11 +48,7 @@ export async function addRelease(
       { hint: `pass it after the file: skiff nanos add ${file} 0.1.54` },
     );
   }
-  if (!VERSION.test(version)) {
-    throw new UserError('BAD_VERSION', `not a Nanos version: ${version}`, {
-      hint: 'a version is letters, digits, dots, dashes and underscores',
-    });
-  }
+  checkNanosVersion(version);
   const arch = named?.arch ?? 'x86_64';
 
   const cacheDir = nanosCacheDir(opts.paths, version, arch);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { nanosCacheDir, type SkiffPaths } from '../paths.js';
 import { readReleaseManifest } from './release-dir.js';
+import { checkNanosVersion } from './version.js';
 
 export interface CachedRelease {
   version: string;
@@ -38,9 +39,7 @@ export async function clearCachedRelease(
   paths: SkiffPaths,
   version: string,
 ): Promise<string> {
-  if (!/^[\w.-]+$/.test(version) || version.startsWith('.')) {
-    throw new UserError('BAD_VERSION', `not a Nanos version: ${version}`);
-  }
+  checkNanosVersion(version);
   const dir = nanosCacheDir(paths, version);
   const known = await listCachedReleases(paths);
   if (!known.some((r) => r.dir === dir)) {

@@ -16,7 +16,7 @@ import {
   type ReleaseManifest,
 } from './release-dir.js';
 import type { NanosRelease } from './types.js';
-import { DEFAULT_NANOS_VERSION } from './version.js';
+import { checkNanosVersion, DEFAULT_NANOS_VERSION } from './version.js';
 
 export const NANOS_RELEASE_BASE_URL =
   'https://storage.googleapis.com/nanos/release';
@@ -125,6 +125,7 @@ export async function resolveNanosRelease(
   opts: ResolveNanosOptions,
 ): Promise<NanosRelease> {
   const version = opts.version ?? DEFAULT_NANOS_VERSION;
+  checkNanosVersion(version);
   const arch = opts.arch ?? 'x86_64';
   if (opts.dir) return fromExplicitDir(opts.dir, version, arch);
 

@@ -222,5 +222,12 @@ describe('skiff run: bad input', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--timeout soon');
+    // Past Node's longest timer it would fire at once.
+    const long = await runCli(['run', program, '--timeout', '99999999999'], {
+      env,
+      cwd: home.dir,
+    });
+    expect(long.code).toBe(1);
+    expect(long.stderr).toContain('--timeout 99999999999: too long');
   });
 });

@@ -48,4 +48,15 @@ describe('skiff nanos', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('Nanos 7.7.7 is not in the cache');
   });
+
+  it('refuses a version that would leave the cache', async () => {
+    for (const argv of [
+      ['nanos', 'path', '--offline', '../../x'],
+      ['nanos', 'clear', '../7.7.7'],
+    ]) {
+      const r = await runCli(['--json', ...argv], { env });
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).error.code).toBe('BAD_VERSION');
+    }
+  });
 });
