@@ -3,9 +3,20 @@
 // SIGTERM and SIGHUP abort the running command (it stops its VM or upload
 // and cleans up; exit 130, 143, 129). A second signal exits at once, after
 // the synchronous clean-ups: temp files removed, QEMU killed.
-import { Interrupt, OutputFailed } from '../dist/src/cli/interrupt.js';
-import { main } from '../dist/src/cli/main.js';
-import { runForcedExitCleanups } from '../dist/src/exit-cleanup.js';
+// dist/ is what `npm run build` makes: say so rather than print a stack.
+const load = (path) =>
+  import(new URL(`../dist/src/${path}`, import.meta.url).href).catch((err) => {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    process.stderr.write(
+      `error: Skiff is not built (${err.message.split('\n')[0]})\n` +
+        'error: hint: run `npm ci && npm run build` in ' +
+        `${new URL('..', import.meta.url).pathname}\n`,
+    );
+    process.exit(1);
+  });
+const { Interrupt, OutputFailed } = await load('cli/interrupt.js');
+const { main } = await load('cli/main.js');
+const { runForcedExitCleanups } = await load('exit-cleanup.js');
 
 // The AWS SDK warns on every command that a future release needs a newer
 // Node, and gcp-metadata warns (MetadataLookupWarning) whenever its probe

@@ -42,8 +42,10 @@ export interface ResolveNanosOptions {
 }
 
 const FIX_HINT =
-  'point --nanos-dir (or SKIFF_NANOS_DIR) at a folder holding kernel.img ' +
-  'and boot.img, or connect to the internet so Skiff can download it';
+  'connect to the internet so Skiff can download it; offline, add a ' +
+  'release tarball with `skiff nanos add nanos-release-linux-<version>' +
+  '.tar.gz`, or point --nanos-dir (or SKIFF_NANOS_DIR) at a folder ' +
+  'holding kernel.img and boot.img';
 
 /**
  * The release tarball for an architecture. Nanos's release script names
@@ -138,7 +140,7 @@ export async function resolveNanosRelease(
 
   const tried = [`${cacheDir}: not there`];
   if (opts.offline) {
-    throw notFound(version, tried, 'downloads are off (--offline)');
+    throw notFound(version, tried, 'and --offline forbids a download');
   }
   const download = opts.download ?? fetchDownloader(opts.logger);
   await mkdir(join(cacheDir, '..'), { recursive: true });
@@ -217,7 +219,7 @@ function notFound(
   const lines = tried.map((t) => `\n  - ${t}`).join('');
   return new EnvironmentError(
     'NANOS_NOT_FOUND',
-    `no Nanos ${version} release found${extra ? ` (${extra})` : ''}; ` +
+    `no Nanos ${version} release found${extra ? ` ${extra}` : ''}; ` +
       `tried:${lines}`,
     { hint: FIX_HINT },
   );

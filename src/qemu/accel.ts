@@ -16,8 +16,13 @@ export async function chooseAccel(
   if (choice === 'kvm' && !result.usable) {
     throw new EnvironmentError(
       'KVM_UNUSABLE',
-      `--accel kvm was asked for but KVM is unusable: ${result.reason}`,
-      { hint: 'use --accel tcg (slower) or --accel auto' },
+      `KVM was asked for (--accel kvm or RunConfig.Accel "kvm") but is ` +
+        `unusable: ${result.reason}`,
+      {
+        hint:
+          'use --accel auto (KVM when it works, else TCG) or --accel tcg ' +
+          '(slower); in config.json, RunConfig.Accel "auto" or "tcg"',
+      },
     );
   }
   if (result.usable) {
