@@ -19,6 +19,7 @@ import { writeDefaultArgs } from './default-args.js';
 import {
   chooseImageProgram,
   imageEnv,
+  imageWorkDir,
   type ImageProgram,
 } from './image-program.js';
 import { imageTermsLogger, inImageTerms } from './image-terms.js';
@@ -138,7 +139,7 @@ function manifestFor(
   language: string | undefined,
 ): RawConfig {
   const env = imageEnv(opts.config);
-  const workDir = opts.config.config?.WorkingDir;
+  const workDir = imageWorkDir(opts.config);
   // argv[0] is the command as the image wrote it (Docker passes `hl2`,
   // not the file it links to: busybox-style tools dispatch on it); a
   // relative path is made absolute. CMD's arguments are not here but in
@@ -155,7 +156,7 @@ function manifestFor(
     Args: args,
     Version: opts.version,
   };
-  if (workDir && workDir !== '/') {
+  if (workDir !== '/') {
     env.PWD = workDir;
     manifest.ManifestPassthrough = { cwd: workDir };
   }
@@ -224,11 +225,9 @@ export async function buildPackage(
         );
       }
     }
-    const workDir = opts.config.config?.WorkingDir;
-    if (workDir && !(await writer.addPath(workDir))) {
-      await mkdir(join(sysroot, posix.resolve('/', workDir)), {
-        recursive: true,
-      });
+    const workDir = imageWorkDir(opts.config);
+    if (!(await writer.addPath(workDir))) {
+      await mkdir(join(sysroot, workDir), { recursive: true });
     }
     logger.debug(`sysroot: ${writer.files} files, ${writer.symlinks} symlinks`);
   }

@@ -35,6 +35,14 @@ export function imageEnv(config: ImageConfig): Record<string, string> {
   return env;
 }
 
+/**
+ * The image's WORKDIR as an absolute path ("/" when unset): Docker takes
+ * a relative one as relative to "/".
+ */
+export function imageWorkDir(config: ImageConfig): string {
+  return posix.resolve('/', config.config?.WorkingDir || '/');
+}
+
 async function kindOf(hostPath: string): Promise<'elf' | 'script' | 'other'> {
   const fh = await open(hostPath, 'r');
   try {
@@ -155,7 +163,7 @@ export async function chooseImageProgram(
   onNote: (message: string) => void,
 ): Promise<ImageProgram> {
   const env = imageEnv(config);
-  const workDir = config.config?.WorkingDir || '/';
+  const workDir = imageWorkDir(config);
   if (executable !== undefined) {
     const p = await resolveProgramArgv(
       root,

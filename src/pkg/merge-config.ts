@@ -81,6 +81,31 @@ function packagePortsKept(
   return withoutGuestPorts(pkg, 'tcp', replaced);
 }
 
+/**
+ * The program starts in ManifestPassthrough.cwd and sees Env.PWD: the
+ * two must agree whoever sets them. Your cwd sets PWD (unless your Env
+ * sets PWD too); your PWD alone moves the package's cwd; an absolute
+ * path either way, as Nanos takes a relative cwd from "/".
+ */
+function syncWorkDir(
+  passthrough: Record<string, unknown>,
+  env: Record<string, string>,
+  user: RawConfig,
+): void {
+  const userPwd = user.Env?.PWD;
+  if (
+    user.ManifestPassthrough?.cwd === undefined &&
+    userPwd !== undefined &&
+    passthrough.cwd !== undefined
+  ) {
+    passthrough.cwd = userPwd;
+  }
+  const cwd = passthrough.cwd;
+  if (typeof cwd !== 'string') return;
+  passthrough.cwd = posix.resolve('/', cwd);
+  if (userPwd === undefined) env.PWD = passthrough.cwd as string;
+}
+
 export function mergePackageConfig(
   pkg: RawConfig,
   user: RawConfig,
@@ -102,7 +127,6 @@ export function mergePackageConfig(
   const args = [...(pkg.Args ?? []), ...userArgs];
   if (args.length) out.Args = args;
   const env = { ...pkg.Env, ...user.Env };
-  if (Object.keys(env).length) out.Env = env;
   delete out.Dirs;
   delete out.Files;
   if (user.Dirs) out.Dirs = [...user.Dirs];
@@ -117,6 +141,8 @@ export function mergePackageConfig(
     ...pkg.ManifestPassthrough,
     ...user.ManifestPassthrough,
   };
+  syncWorkDir(passthrough, env, user);
+  if (Object.keys(env).length) out.Env = env;
   if (Object.keys(passthrough).length) out.ManifestPassthrough = passthrough;
   const run = { ...pkg.RunConfig, ...user.RunConfig };
   const ports = joinLists(
