@@ -4,7 +4,12 @@
 // unpacked with the same checks as image layers: nothing lands outside.
 import { cp, lstat, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { describeFsError, SkiffError, UserError } from '../errors.js';
+import {
+  describeFsError,
+  rewordError,
+  SkiffError,
+  UserError,
+} from '../errors.js';
 import type { Logger } from '../log.js';
 import { flattenLayers } from '../oci/flatten.js';
 import {
@@ -90,38 +95,76 @@ export async function addPackage(
   const temp = await opts.store.createTemp();
   const work = temp.path;
   try {
-    let pkgDir: string;
-    let ownName: string;
-    if (st.isDirectory()) {
-      const found = await findPackageDir(opts.source, opts.source);
-      pkgDir = join(work, 'pkg');
-      await cp(found.dir, pkgDir, {
-        recursive: true,
-        verbatimSymlinks: true,
-      });
-      ownName = found.dirName ?? basename(opts.source);
-    } else {
-      const unpacked = join(work, 'unpacked');
-      await unpackArchive(opts.source, unpacked, opts.logger);
-      const found = await findPackageDir(unpacked, opts.source);
-      pkgDir = found.dir;
-      ownName =
-        found.dirName ?? basename(opts.source).replace(/\.(tar\.gz|tgz)$/, '');
+    const copy = st.isDirectory()
+      ? await copyFolder(opts.source, work)
+      : await unpackInto(opts.source, work, opts.logger);
+    try {
+      return await addCopied(copy.pkgDir, copy.ownName, opts);
+    } catch (err) {
+      // Messages name the source the user gave, not the temp copy.
+      throw rewordError(err, (text) =>
+        text.split(copy.tempPrefix).join(copy.shownPrefix),
+      );
     }
-    await checkRealEntries(pkgDir, opts.source);
-    const read = await readPackageManifest(pkgDir);
-    const id = packageId(opts.name, ownName, read.Version);
-    // The store splits <name>_<version> by the manifest's Version: it
-    // must say the version the package is stored under (--name N:V).
-    const manifest = { ...read, Version: id.version };
-    if (read.Version !== id.version) {
-      await writePackageManifest(pkgDir, manifest);
-    }
-    await normalizeOpsLayout(pkgDir, ownName, manifest);
-    return await opts.store.install(pkgDir, id);
   } finally {
     await temp.remove();
   }
+}
+
+/** The package, copied or unpacked into the temp folder. */
+interface TempCopy {
+  pkgDir: string;
+  /** Its name as the source gives it: <name>_<version>, or the file's. */
+  ownName: string;
+  /** Messages say shownPrefix where the temp path starts with this. */
+  tempPrefix: string;
+  shownPrefix: string;
+}
+
+async function copyFolder(source: string, work: string): Promise<TempCopy> {
+  const found = await findPackageDir(source, source);
+  const pkgDir = join(work, 'pkg');
+  await cp(found.dir, pkgDir, { recursive: true, verbatimSymlinks: true });
+  return {
+    pkgDir,
+    ownName: found.dirName ?? basename(source),
+    tempPrefix: pkgDir,
+    shownPrefix: found.dir,
+  };
+}
+
+async function unpackInto(
+  source: string,
+  work: string,
+  logger: Logger,
+): Promise<TempCopy> {
+  const unpacked = join(work, 'unpacked');
+  await unpackArchive(source, unpacked, logger);
+  const found = await findPackageDir(unpacked, source);
+  return {
+    pkgDir: found.dir,
+    ownName: found.dirName ?? basename(source).replace(/\.(tar\.gz|tgz)$/, ''),
+    tempPrefix: `${unpacked}/`,
+    shownPrefix: `${source}: `,
+  };
+}
+
+async function addCopied(
+  pkgDir: string,
+  ownName: string,
+  opts: AddPackageOptions,
+): Promise<StoredPackage> {
+  await checkRealEntries(pkgDir, opts.source);
+  const read = await readPackageManifest(pkgDir);
+  const id = packageId(opts.name, ownName, read.Version);
+  // The store splits <name>_<version> by the manifest's Version: it
+  // must say the version the package is stored under (--name N:V).
+  const manifest = { ...read, Version: id.version };
+  if (read.Version !== id.version) {
+    await writePackageManifest(pkgDir, manifest);
+  }
+  await normalizeOpsLayout(pkgDir, ownName, manifest);
+  return opts.store.install(pkgDir, id);
 }
 
 /**

@@ -4,7 +4,7 @@
 // the image's ENV, WORKDIR and arguments.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { SkiffError, UserError } from '../errors.js';
+import { rewordError, SkiffError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RawConfig } from '../config/types.js';
 import type { ElfArch } from '../elf/search-paths.js';
@@ -22,6 +22,7 @@ import {
   imageWorkDir,
   type ImageProgram,
 } from './image-program.js';
+import { missingLibrary, throwIfWrongArch } from './build-errors.js';
 import { imageTermsLogger, inImageTerms } from './image-terms.js';
 import { SYSROOT_DIR, writePackageManifest } from './manifest-file.js';
 import { dropModuleLoads } from './php-ini.js';
@@ -96,7 +97,9 @@ async function resolveClosure(
     });
     return { deps, kept: modules, skipped: [] };
   } catch (err) {
+    // The program itself is for another machine: no module is to blame.
     if (!(err instanceof SkiffError) || modules.length === 0) throw err;
+    if (err.code === 'ELF_WRONG_ARCH') throw err;
   }
   const kept: ResolvedElfFile[] = [];
   const skipped: string[] = [];
@@ -166,7 +169,21 @@ function manifestFor(
   return manifest;
 }
 
+/**
+ * Builds the package. Errors speak of image paths, never of the temp
+ * folder the image was flattened into.
+ */
 export async function buildPackage(
+  options: BuildPackageOptions,
+): Promise<BuiltPackage> {
+  try {
+    return await buildFromRoot(options);
+  } catch (err) {
+    throw rewordError(err, (text) => inImageTerms(text, options.root));
+  }
+}
+
+async function buildFromRoot(
   options: BuildPackageOptions,
 ): Promise<BuiltPackage> {
   const logger = imageTermsLogger(options.logger, options.root);
@@ -187,7 +204,10 @@ export async function buildPackage(
   }
   const ldPath = env.LD_LIBRARY_PATH?.split(':').filter(Boolean);
   const closure = await resolveClosure(opts, program, modules, ldPath).catch(
-    (err: unknown) => missingLibrary(err, opts),
+    async (err: unknown) => {
+      await throwIfWrongArch(err, program, opts.arch);
+      return missingLibrary(err, opts.root, opts.copyAll ?? false, logger);
+    },
   );
   if (closure) {
     const { deps, kept } = closure;
@@ -241,34 +261,6 @@ export async function buildPackage(
     libraries: closure?.deps.libraries.length ?? 0,
     skippedModules: closure?.skipped ?? [],
   };
-}
-
-/**
- * A library the image lacks. With --copy the whole image goes into the
- * package, and the loader may still find it through a folder a start
- * script would have put on LD_LIBRARY_PATH: a warning. Otherwise an error
- * whose hint names the from-docker flags (TargetRoot means nothing here).
- */
-function missingLibrary(err: unknown, opts: BuildPackageOptions): undefined {
-  if (!(err instanceof SkiffError) || err.code !== 'ELF_LIBRARY_MISSING') {
-    throw err;
-  }
-  const message = inImageTerms(err.message, opts.root);
-  if (opts.copyAll) {
-    opts.logger.warn(
-      `${message}; the whole image is copied: set Env.LD_LIBRARY_PATH in ` +
-        'your config.json if the library is in a folder the loader does ' +
-        'not search',
-    );
-    return undefined;
-  }
-  throw new UserError('ELF_LIBRARY_MISSING', message, {
-    cause: err,
-    hint:
-      'the image lacks it, or its start script puts its folder on ' +
-      'LD_LIBRARY_PATH: take the whole image with --copy (then this is a ' +
-      'warning) and set Env.LD_LIBRARY_PATH in your config.json',
-  });
 }
 
 /** Modules left out are removed again after their folder was copied. */
