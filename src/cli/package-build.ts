@@ -6,7 +6,7 @@ import { applyFlags } from '../config/flags.js';
 import { readConfigChecked } from '../config/read.js';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { preparePackage } from '../pkg/load.js';
+import { checkPackageArch, preparePackage } from '../pkg/load.js';
 import { mergePackageConfig } from '../pkg/merge-config.js';
 import { buildFlagValues } from './build-flags.js';
 import type { CliContext } from './context.js';
@@ -29,6 +29,7 @@ export async function resolvePackageBuild(
 ): Promise<PackageBuild> {
   const { io, logger } = ctx;
   const stored = await storeOf(ctx, opts).find(spec);
+  checkPackageArch(stored);
   const loadable = await preparePackage(stored);
 
   const flags = buildFlagValues(opts, io.cwd);
