@@ -104,7 +104,7 @@ export function checkPackageArch(pkg: StoredPackage): void {
     {
       hint:
         'make an amd64 package of the same image (skiff pkg from-docker ' +
-        'IMAGE --arch amd64) and load it without --arch',
+        `IMAGE --arch amd64), then skiff pkg load ${pkg.name} --arch amd64`,
     },
   );
 }
