@@ -3,7 +3,7 @@
 // ManifestPassthrough, RunConfig and scalars win; Args are the package's
 // followed by the user's (or, when the user gives none, by the image's
 // CMD defaults); lists are joined.
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import {
   guestPortKey,
   parsePortSpec,
@@ -11,53 +11,19 @@ import {
 } from '../config/ports.js';
 import type { RawConfig } from '../config/types.js';
 import { readDefaultArgs } from './default-args.js';
+import { mapPackagePaths, type PackagePath } from './package-paths.js';
 
 export interface MergedConfig {
   config: RawConfig;
   /** Things the user set that a package load ignores. */
   notes: string[];
+  /** The package's own paths, to check with the package named. */
+  packagePaths: PackagePath[];
 }
 
 function joinLists(a?: string[], b?: string[]): string[] | undefined {
   if (!a?.length && !b?.length) return undefined;
   return [...new Set([...(a ?? []), ...(b ?? [])])];
-}
-
-/**
- * Package Dirs/Files/MapDirs are relative to the package folder; they
- * become MapDirs with absolute host paths so the user's own relative
- * paths keep resolving against their config's folder.
- */
-function packageMapDirs(
-  pkg: RawConfig,
-  pkgDir: string,
-  notes: string[],
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  // Only paths inside the package: a package must not pull host files in.
-  const inside = (p: string, key: string): string | undefined => {
-    const rel = posix.normalize(p.replace(/^\/+/, ''));
-    if (p.startsWith('/') && key === 'MapDirs') {
-      notes.push(`package MapDirs "${p}" is outside the package: ignored`);
-      return undefined;
-    }
-    if (rel === '..' || rel.startsWith('../')) {
-      notes.push(`package ${key} "${p}" is outside the package: ignored`);
-      return undefined;
-    }
-    return rel;
-  };
-  for (const key of ['Dirs', 'Files'] as const) {
-    for (const p of pkg[key] ?? []) {
-      const rel = inside(p, key);
-      if (rel !== undefined) out[join(pkgDir, rel)] = `/${rel}`;
-    }
-  }
-  for (const [host, dest] of Object.entries(pkg.MapDirs ?? {})) {
-    const rel = inside(host, 'MapDirs');
-    if (rel !== undefined) out[join(pkgDir, rel)] = dest;
-  }
-  return out;
 }
 
 /**
@@ -131,10 +97,10 @@ export function mergePackageConfig(
   delete out.Files;
   if (user.Dirs) out.Dirs = [...user.Dirs];
   if (user.Files) out.Files = [...user.Files];
-  const mapDirs = {
-    ...packageMapDirs(pkg, pkgDir, notes),
-    ...user.MapDirs,
-  };
+  const own = mapPackagePaths(pkg, pkgDir, notes);
+  const mapDirs = { ...own.mapDirs, ...user.MapDirs };
+  if (user.Kernel === undefined) setOrDelete(out, 'Kernel', own.kernel);
+  if (user.Boot === undefined) setOrDelete(out, 'Boot', own.boot);
   if (Object.keys(mapDirs).length) out.MapDirs = mapDirs;
   else delete out.MapDirs;
   const passthrough = {
@@ -159,5 +125,18 @@ export function mergePackageConfig(
   for (const key of ['Version', 'Language', 'Description'] as const) {
     if (pkg[key] !== undefined) out[key] = pkg[key];
   }
-  return { config: out, notes };
+  const replaced = (key: string) =>
+    (key === 'Kernel' && user.Kernel !== undefined) ||
+    (key === 'Boot' && user.Boot !== undefined);
+  const packagePaths = own.paths.filter((p) => !replaced(p.key));
+  return { config: out, notes, packagePaths };
+}
+
+function setOrDelete(
+  config: RawConfig,
+  key: 'Kernel' | 'Boot',
+  value: string | undefined,
+): void {
+  if (value === undefined) delete config[key];
+  else config[key] = value;
 }

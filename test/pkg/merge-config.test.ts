@@ -77,6 +77,20 @@ describe('mergePackageConfig', () => {
     expect(notes).toHaveLength(2);
   });
 
+  it("takes a package's Kernel from its folder; yours wins", () => {
+    const pkg = { Program: '/x', Kernel: 'kernel.img', Boot: '../boot.img' };
+    const own = mergePackageConfig(pkg, {}, '/p');
+    expect(own.config.Kernel).toBe('/p/kernel.img');
+    expect(own.config.Boot).toBeUndefined();
+    expect(own.notes).toEqual([
+      'package Boot "../boot.img" is outside the package: ignored',
+    ]);
+    expect(own.packagePaths.map((p) => p.key)).toEqual(['Kernel']);
+    const yours = mergePackageConfig(pkg, { Kernel: 'mine.img' }, '/p');
+    expect(yours.config.Kernel).toBe('mine.img');
+    expect(yours.packagePaths).toEqual([]);
+  });
+
   it("uses the image's CMD arguments only when the user gives no Args", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'skiff-merge-'));
     try {
