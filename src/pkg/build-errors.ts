@@ -1,6 +1,8 @@
 // What goes wrong with an image's program while a package is built, said
 // in the image's terms and with the from-docker flags that help.
+import { posix } from 'node:path';
 import { UserError, SkiffError } from '../errors.js';
+import { resolveInRoot } from '../elf/rooted-path.js';
 import type { Logger } from '../log.js';
 import { readElf } from '../elf/parse.js';
 import type { ElfArch } from '../elf/search-paths.js';
@@ -77,4 +79,31 @@ export function missingLibrary(
       'LD_LIBRARY_PATH: take the whole image with --copy (then this is a ' +
       'warning) and set Env.LD_LIBRARY_PATH in your config.json',
   });
+}
+
+/**
+ * Every --file path must be in the image, with --copy too. ops' --file
+ * named the program: a bare name that is not an image path is most
+ * likely that, so the hint says Skiff's -f.
+ */
+export async function checkAddFiles(
+  root: string,
+  addFiles: string[],
+  executable: string | undefined,
+): Promise<void> {
+  for (const p of addFiles) {
+    const imagePath = posix.resolve('/', p);
+    if (await resolveInRoot(root, imagePath)) continue;
+    const opsStyle = !p.includes('/') && executable === undefined;
+    throw new UserError(
+      'PACKAGE_FILE_MISSING',
+      `--file ${p}: ${imagePath} is not in the image`,
+      {
+        hint: opsStyle
+          ? `--file copies an image path into the package; to name the ` +
+            `program (ops' -f/--file), use -f ${p}`
+          : 'give the path inside the image, e.g. --file /etc/app/app.conf',
+      },
+    );
+  }
 }

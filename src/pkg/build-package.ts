@@ -22,7 +22,11 @@ import {
   imageWorkDir,
   type ImageProgram,
 } from './image-program.js';
-import { missingLibrary, throwIfWrongArch } from './build-errors.js';
+import {
+  checkAddFiles,
+  missingLibrary,
+  throwIfWrongArch,
+} from './build-errors.js';
 import { imageTermsLogger, inImageTerms } from './image-terms.js';
 import { SYSROOT_DIR, writePackageManifest } from './manifest-file.js';
 import { dropModuleLoads } from './php-ini.js';
@@ -41,7 +45,7 @@ export interface BuildPackageOptions {
   executable?: string | undefined;
   /** --copy: the whole root. */
   copyAll?: boolean;
-  /** --add-file: image paths (folders whole). */
+  /** --file (--add-file): image paths (folders whole). */
   addFiles?: string[];
   /** -a: extra arguments after the image's own. */
   extraArgs?: string[];
@@ -195,6 +199,7 @@ async function buildFromRoot(
     (m) => logger.info(m),
   );
   logger.info(`program: ${program.imagePath} (${program.realImagePath})`);
+  await checkAddFiles(opts.root, opts.addFiles ?? [], opts.executable);
   const env = imageEnv(opts.config);
   const extras = await runtimeExtras(opts.root, program);
   const modules: ResolvedElfFile[] = [];
@@ -236,14 +241,7 @@ async function buildFromRoot(
       logger.info(`${ini}: commented out the line loading a module left out`);
     }
     for (const p of opts.addFiles ?? []) {
-      const imagePath = posix.resolve('/', p);
-      if (!(await writer.addPath(imagePath, { tree: true }))) {
-        throw new SkiffError(
-          'PACKAGE_FILE_MISSING',
-          `--add-file ${p}: ${imagePath} is not in the image`,
-          { hint: 'check the path inside the image (it is an image path)' },
-        );
-      }
+      await writer.addPath(posix.resolve('/', p), { tree: true });
     }
     const workDir = imageWorkDir(opts.config);
     if (!(await writer.addPath(workDir))) {
