@@ -201,7 +201,7 @@ async function buildFromRoot(
   logger.info(`program: ${program.imagePath} (${program.realImagePath})`);
   await checkAddFiles(opts.root, opts.addFiles ?? [], opts.executable);
   const env = imageEnv(opts.config);
-  const extras = await runtimeExtras(opts.root, program);
+  const extras = await runtimeExtras(opts.root, program, env);
   const modules: ResolvedElfFile[] = [];
   for (const m of extras.modules) {
     const f = await moduleFile(opts.root, m);
