@@ -92,20 +92,22 @@ export async function addPackage(
   const st = await stat(opts.source).catch((err) => {
     throw describeFsError(err, 'adding a package', opts.source);
   });
+  const folder = st.isDirectory()
+    ? await findPackageDir(opts.source, opts.source)
+    : undefined;
   const temp = await opts.store.createTemp();
   const work = temp.path;
+  // Messages name the source the user gave, never the temp copy.
+  const [tempPrefix, shownPrefix] = folder
+    ? [join(work, 'pkg'), folder.dir]
+    : [`${join(work, 'unpacked')}/`, `${opts.source}: `];
   try {
-    const copy = st.isDirectory()
-      ? await copyFolder(opts.source, work)
+    const copy = folder
+      ? await copyFolder(folder, opts.source, work, opts.logger)
       : await unpackInto(opts.source, work, opts.logger);
-    try {
-      return await addCopied(copy.pkgDir, copy.ownName, opts);
-    } catch (err) {
-      // Messages name the source the user gave, not the temp copy.
-      throw rewordError(err, (text) =>
-        text.split(copy.tempPrefix).join(copy.shownPrefix),
-      );
-    }
+    return await addCopied(copy.pkgDir, copy.ownName, opts);
+  } catch (err) {
+    throw rewordError(err, (text) => text.split(tempPrefix).join(shownPrefix));
   } finally {
     await temp.remove();
   }
@@ -116,21 +118,30 @@ interface TempCopy {
   pkgDir: string;
   /** Its name as the source gives it: <name>_<version>, or the file's. */
   ownName: string;
-  /** Messages say shownPrefix where the temp path starts with this. */
-  tempPrefix: string;
-  shownPrefix: string;
 }
 
-async function copyFolder(source: string, work: string): Promise<TempCopy> {
-  const found = await findPackageDir(source, source);
+/**
+ * A package folder into the temp folder: links as links; sockets, fifos
+ * and devices are left out, as they are from an archive or a layer.
+ */
+async function copyFolder(
+  found: { dir: string; dirName?: string },
+  source: string,
+  work: string,
+  logger: Logger,
+): Promise<TempCopy> {
   const pkgDir = join(work, 'pkg');
-  await cp(found.dir, pkgDir, { recursive: true, verbatimSymlinks: true });
-  return {
-    pkgDir,
-    ownName: found.dirName ?? basename(source),
-    tempPrefix: pkgDir,
-    shownPrefix: found.dir,
-  };
+  await cp(found.dir, pkgDir, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: async (src) => {
+      const st = await lstat(src);
+      const keep = st.isFile() || st.isDirectory() || st.isSymbolicLink();
+      if (!keep) logger.debug(`pkg add: skipped ${src}: not a file or link`);
+      return keep;
+    },
+  });
+  return { pkgDir, ownName: found.dirName ?? basename(source) };
 }
 
 async function unpackInto(
@@ -144,8 +155,6 @@ async function unpackInto(
   return {
     pkgDir: found.dir,
     ownName: found.dirName ?? basename(source).replace(/\.(tar\.gz|tgz)$/, ''),
-    tempPrefix: `${unpacked}/`,
-    shownPrefix: `${source}: `,
   };
 }
 

@@ -1,6 +1,8 @@
 // Errors of pkg from-docker and pkg add name paths in the image or in
 // the source the user gave, never the store's temp folder.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,5 +81,32 @@ describe('pkg add errors', () => {
     expect(err.message).toMatch(
       new RegExp(`^${archive}: bad_1/package\\.manifest: Bogus: unknown key`),
     );
+  });
+
+  it('name the package folder given, and skip its fifos', async () => {
+    const src = join(dir, 'src', 'p_1');
+    await mkdir(join(src, 'sysroot'), { recursive: true });
+    execFileSync('mkfifo', [join(src, 'sysroot', 'fifo')]);
+    await writeFile(join(src, 'package.manifest'), '{"Bogus":1}');
+    const store = new PackageStore(
+      {
+        cacheDir: join(dir, 'dir-c'),
+        dataDir: join(dir, 'dir-d'),
+        stateDir: join(dir, 'dir-s'),
+      },
+      'amd64',
+    );
+    const add = () =>
+      addPackage({ source: src, store, logger: new RecordingLogger() });
+    const err = await failure(add);
+    expect(err.message).toMatch(
+      new RegExp(`^${src}/package\\.manifest: Bogus: unknown key`),
+    );
+    await writeFile(
+      join(src, 'package.manifest'),
+      '{"Program":"/x","Version":"1"}',
+    );
+    const added = await add();
+    expect(readdirSync(join(added.dir, 'sysroot'))).toEqual([]);
   });
 });
