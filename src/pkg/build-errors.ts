@@ -43,7 +43,8 @@ export async function throwIfWrongArch(
       hint:
         `the image is mislabelled: rebuild it for ${platform} with an ` +
         `${arch} program` +
-        (other ? `, or take its ${other} variant (--arch ${other})` : ''),
+        // Only amd64 packages boot (Skiff's images are x86_64).
+        (other === 'amd64' ? ', or take its amd64 variant (--arch amd64)' : ''),
     },
   );
 }
