@@ -47,9 +47,9 @@ export function mapPackagePaths(
     const where = formatKeyPath(key);
     const climbs = rel === '..' || rel.startsWith('../');
     if (climbs || (written.startsWith('/') && key[0] === 'MapDirs')) {
-      notes.push(
-        `package ${where} "${written}" is outside the package: ignored`,
-      );
+      // MapDirs["/etc"] names the path already.
+      const shown = key[0] === 'MapDirs' ? where : `${where} "${written}"`;
+      notes.push(`package ${shown} is outside the package: ignored`);
       return undefined;
     }
     const hostPath = join(pkgDir, rel);
