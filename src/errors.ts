@@ -112,3 +112,22 @@ export function describeFsError(
       return err;
   }
 }
+
+/**
+ * The same error, its message, hint and causes passed through `reword`:
+ * a temp folder's path becomes the one the user knows. Code, class and
+ * stack stay. Other values pass through unchanged.
+ */
+export function rewordError(
+  err: unknown,
+  reword: (text: string) => string,
+): unknown {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; depth++) {
+    e.message = reword(e.message);
+    if (e instanceof SkiffError && e.hint !== undefined) {
+      Object.defineProperty(e, 'hint', { value: reword(e.hint) });
+    }
+    e = e.cause;
+  }
+  return err;
+}

@@ -1,6 +1,6 @@
 // Build an image and boot it in the foreground: shared by `run` and
 // `pkg load`. Serial output streams live; the exit code is the program's.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { buildImage } from '../build/pipeline.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -13,7 +13,7 @@ import { checkHostPortsFree } from '../qemu/ports.js';
 import type { CliContext } from './context.js';
 import { interruptExitCode, isBrokenPipe } from './interrupt.js';
 import { nanosDirOf } from './nanos-dir.js';
-import { createRunDir, removeRunDir } from './run-dir.js';
+import { createRunDir, keepRunDir, removeRunDir } from './run-dir.js';
 
 export type ForegroundFlags = Record<string, unknown> & {
   target?: string;
@@ -121,11 +121,12 @@ export async function buildAndBoot(
     opts.publishAddr || '0.0.0.0',
   );
 
-  const runDir = await createRunDir(paths.stateDir, opts.keepImage);
+  const runDir = await createRunDir(paths.stateDir);
   let result: ForegroundResult;
+  // Set once there is an image to keep (--keep-image).
   let imagePath: string | undefined;
   try {
-    const image = await buildImage({
+    let image = await buildImage({
       config: build.config,
       packageRoot: build.packageRoot,
       outPath: join(runDir, build.imageFileName),
@@ -136,8 +137,12 @@ export async function buildAndBoot(
       signal: io.signal,
     });
     logger.debug(`image: ${image.path} (${image.sizeBytes} bytes)`);
-    if (opts.keepImage) logger.info(`image: ${image.path} (kept)`);
-    if (opts.keepImage) imagePath = image.path;
+    if (opts.keepImage) {
+      const kept = await keepRunDir(runDir);
+      image = { ...image, path: join(kept, basename(image.path)) };
+      imagePath = image.path;
+      logger.info(`image: ${image.path} (kept)`);
+    }
 
     result = await runImageForeground({
       qemuPath,
@@ -150,7 +155,7 @@ export async function buildAndBoot(
       timeoutMs,
     });
   } finally {
-    if (!opts.keepImage) await removeRunDir(runDir);
+    if (imagePath === undefined) await removeRunDir(runDir);
   }
   if (result.kind === 'timeout') {
     logger.warn(`stopped the VM after --timeout ${opts.timeout}s`);

@@ -6,8 +6,9 @@ import { applyFlags } from '../config/flags.js';
 import { readConfigChecked } from '../config/read.js';
 import { resolveConfig } from '../config/resolve.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { preparePackage } from '../pkg/load.js';
+import { checkPackageArch, preparePackage } from '../pkg/load.js';
 import { mergePackageConfig } from '../pkg/merge-config.js';
+import { checkPackagePaths } from '../pkg/package-paths.js';
 import { buildFlagValues } from './build-flags.js';
 import type { CliContext } from './context.js';
 import { storeOf, type PkgFlags } from './commands/pkg-shared.js';
@@ -29,6 +30,7 @@ export async function resolvePackageBuild(
 ): Promise<PackageBuild> {
   const { io, logger } = ctx;
   const stored = await storeOf(ctx, opts).find(spec);
+  checkPackageArch(stored);
   const loadable = await preparePackage(stored);
 
   const flags = buildFlagValues(opts, io.cwd);
@@ -41,12 +43,23 @@ export async function resolvePackageBuild(
     stored.dir,
   );
   for (const note of merged.notes) logger.warn(note);
+  // What the package names is checked as the package's; what is left to
+  // go wrong is in the user's config (or the flags, without one).
+  await checkPackagePaths(
+    {
+      ...stored,
+      manifest: loadable.manifest,
+      sysroot: loadable.sysroot,
+      paths: merged.packagePaths,
+    },
+    user.config,
+  );
   const config = await resolveConfig(merged.config, {
     baseDir: flags.configPath ? dirname(flags.configPath) : io.cwd,
     cwd: io.cwd,
     packageRoot: loadable.sysroot,
     env: io.env,
-    source: flags.configPath ?? `package ${stored.dirName}`,
+    source: flags.configPath,
     problems: user.problems,
   });
   if (flags.nanosDir) config.nanosDir = flags.nanosDir;

@@ -38,11 +38,19 @@ function checkArch(info: ElfInfo, shownPath: string, arch?: ElfArch): void {
     );
   }
   if (arch && info.machine !== MACHINE_OF[arch]) {
+    // Skiff's images and the QEMU it boots them with are x86_64 only
+    // (build/pipeline.ts): another kernel is no choice the user has.
     throw new UserError(
       'ELF_WRONG_ARCH',
-      `${shownPath} is an ${info.arch} program but the Nanos kernel is ` +
-        `${arch}`,
-      { hint: `build the program for ${arch}, or use a ${info.arch} kernel` },
+      `${shownPath} is an ${info.arch} program, and Skiff builds and ` +
+        `boots ${arch} images only`,
+      {
+        hint:
+          `build the program for ${arch}` +
+          (arch === 'x86_64'
+            ? ' (gcc on an x86_64 machine, or x86_64-linux-gnu-gcc)'
+            : ''),
+      },
     );
   }
 }

@@ -64,7 +64,7 @@ export function credentialHelperArgv(helper: string): [string, string[]] {
     throw new UserError(
       'CREDENTIAL_HELPER_INVALID',
       `invalid credential helper name "${helper}" in Docker config`,
-      { hint: 'fix credsStore/credHelpers in ~/.docker/config.json' },
+      { hint: 'fix credsStore/credHelpers in the Docker config' },
     );
   }
   return [`docker-credential-${helper}`, ['get']];
@@ -88,7 +88,7 @@ export const runCredentialHelper: CredentialHelperRunner = (
           `cannot run ${cmd} for ${serverUrl}`,
           {
             cause: err,
-            hint: `install ${cmd} or remove it from ~/.docker/config.json`,
+            hint: `install ${cmd} or remove it from the Docker config`,
           },
         ),
       ),
@@ -149,6 +149,30 @@ function fromAuthEntry(
   return undefined;
 }
 
+/**
+ * A helper that is not installed or has a bad name, with a hint naming
+ * the config file it came from ($DOCKER_CONFIG's, or ~/.docker's).
+ */
+function namingConfig(
+  err: unknown,
+  key: string,
+  helper: string,
+  configPath: string,
+): unknown {
+  if (!(err instanceof EnvironmentError || err instanceof UserError)) {
+    return err;
+  }
+  const fix =
+    err.code === 'CREDENTIAL_HELPER_MISSING'
+      ? `install docker-credential-${helper}, or remove ${key} from ${configPath}`
+      : err.code === 'CREDENTIAL_HELPER_INVALID'
+        ? `fix ${key} in ${configPath}`
+        : undefined;
+  if (!fix) return err;
+  const Kind = err instanceof UserError ? UserError : EnvironmentError;
+  return new Kind(err.code, err.message, { cause: err.cause, hint: fix });
+}
+
 /** Credentials for a registry, or undefined for anonymous access. */
 export async function lookupCredentials(
   registry: string,
@@ -163,7 +187,13 @@ export async function lookupCredentials(
     (k) => normalizeRegistryKey(k) === want,
   );
   const helper = helperKey ? config.credHelpers![helperKey] : undefined;
-  if (helper) return fromHelperOutput(await run(helper, serverUrl));
+  if (helper) {
+    const out = await run(helper, serverUrl).catch((err: unknown) => {
+      const key = `credHelpers["${helperKey}"]`;
+      throw namingConfig(err, key, helper, options.configPath);
+    });
+    return fromHelperOutput(out);
+  }
 
   const authKey = Object.keys(config.auths ?? {}).find(
     (k) => normalizeRegistryKey(k) === want,

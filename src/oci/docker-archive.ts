@@ -1,8 +1,8 @@
 // Reads a `docker save` tarball: manifest.json names the config and the
 // layer tars (plain or, from Docker 25 on, possibly compressed blobs).
 // Members are unpacked once into a temp folder, links followed inside the
-// archive; each layer is checked against the config's diff_ids.
-import { createHash } from 'node:crypto';
+// archive; each layer is checked against the config's diff_ids when it is
+// flattened.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
@@ -16,9 +16,13 @@ import {
   SkiffError,
   UserError,
 } from '../errors.js';
-import { checkDigest, sha256Digest } from './digest.js';
-import { layerCompression, openLayerTar } from './layer-stream.js';
-import type { LocalImage } from './local-image.js';
+import { sha256Digest } from './digest.js';
+import { layerCompression } from './layer-stream.js';
+import {
+  layerDiffIds,
+  type LocalImage,
+  type LocalLayer,
+} from './local-image.js';
 import { parseImageConfig } from './manifest.js';
 import { checkPlatform } from './pull.js';
 import type { Platform } from './platform.js';
@@ -27,12 +31,6 @@ interface ArchiveEntry {
   Config: string;
   RepoTags?: string[] | null;
   Layers: string[];
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return `sha256:${hash.digest('hex')}`;
 }
 
 function safeMember(name: string, archive: string): string {
@@ -161,22 +159,6 @@ function memberFile(
   );
 }
 
-/**
- * The digests of a layer file: as stored, and of its tar (its diff_id).
- * `docker save` stores tars; Docker 25+ and OCI layouts may store them
- * compressed, so a compressed file is hashed again through the
- * decompressor.
- */
-async function layerDigests(
-  path: string,
-): Promise<{ blob: string; diffId: string }> {
-  const blob = await hashFile(path);
-  if ((await layerCompression(path)) === 'none') return { blob, diffId: blob };
-  const hash = createHash('sha256');
-  await pipeline(await openLayerTar(path), hash);
-  return { blob, diffId: `sha256:${hash.digest('hex')}` };
-}
-
 /** An entry of manifest.json, and the tag it goes by (if one). */
 interface PickedEntry {
   entry: ArchiveEntry;
@@ -250,19 +232,21 @@ export async function readDockerArchive(
   const configBytes = await readFile(file(entry.Config));
   const config = parseImageConfig(configBytes, `${archive}: ${entry.Config}`);
   checkPlatform(config, options.platform, archive);
-  const diffIds = config.rootfs?.diff_ids ?? [];
-  const layers = [];
-  for (const [i, name] of entry.Layers.entries()) {
-    const path = file(name);
-    const what = `${archive}: layer ${name}`;
-    const digests = await layerDigests(path);
-    // Docker 25+ names blobs by their digest (an OCI layout inside).
+  const diffIds = layerDiffIds(config, entry.Layers.length, archive);
+  // Checked while flattened, so that each layer is read once: its tar
+  // against the config's diff_id and, as Docker 25+ names blobs by their
+  // digest (an OCI layout inside), such a blob against its name. A tar
+  // without such a name is known by its diff_id.
+  const layers: LocalLayer[] = entry.Layers.map((name, i) => {
     const named = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(posix.normalize(name));
-    if (named) checkDigest(`sha256:${named[1]}`, digests.blob, what);
-    const diffId = diffIds[i];
-    if (diffId) checkDigest(diffId, digests.diffId, what);
-    layers.push({ digest: digests.blob, path });
-  }
+    const diffId = diffIds[i]!;
+    return {
+      digest: named ? `sha256:${named[1]}` : diffId,
+      path: file(name),
+      diffId,
+      checkDigest: named !== null,
+    };
+  });
   return {
     source: archive,
     ...(tag ? { name: tag } : {}),

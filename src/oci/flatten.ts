@@ -20,7 +20,8 @@ import { extract, type Header as Headers } from 'tar-stream';
 import { errnoCode, SkiffError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { throwIfAborted } from './abort.js';
-import { openLayerTar } from './layer-stream.js';
+import { LayerDigests } from './layer-digests.js';
+import { openLayerTar, tapChunks } from './layer-stream.js';
 import type { LocalLayer } from './local-image.js';
 import { normalizeEntryName, resolveInRoot } from './root-path.js';
 
@@ -263,10 +264,14 @@ async function applyHardLink(
   state.stats.hardlinks++;
 }
 
-async function applyLayer(state: LayerState, path: string): Promise<void> {
-  const tar = await openLayerTar(path);
+async function applyLayer(state: LayerState, layer: LocalLayer): Promise<void> {
+  const digests = new LayerDigests(layer, state.where);
+  const tar = await openLayerTar(layer.path, {
+    onBlobChunk: digests.onBlobChunk,
+    what: state.where,
+  });
   const ex = extract();
-  const done = pipeline(tar, ex);
+  const done = pipeline(tar, tapChunks(digests.onTarChunk), ex);
   // Observed below; a refused entry ends the loop first.
   done.catch(() => undefined);
   try {
@@ -278,11 +283,37 @@ async function applyLayer(state: LayerState, path: string): Promise<void> {
   } catch (err) {
     tar.destroy();
     await Promise.allSettled(state.pending.values());
-    throw unreadable(err, state.where);
+    throw await layerFault(err, state.where, digests);
   }
-  await done.catch((err: unknown) => {
-    throw unreadable(err, state.where);
+  await done.catch(async (err: unknown) => {
+    throw await layerFault(err, state.where, digests);
   });
+  digests.check();
+}
+
+/** Faults of the layer's own content, which a corrupt download explains. */
+const CONTENT_FAULTS = new Set([
+  'LAYER_INVALID',
+  'LAYER_BAD_HARDLINK',
+  'LAYER_PATH_ESCAPES',
+  'SYMLINK_LOOP',
+]);
+
+/**
+ * The error to report for a layer that could not be applied: a digest
+ * mismatch when the layer is not the one the image names (it explains
+ * the rest), else the error itself.
+ */
+async function layerFault(
+  err: unknown,
+  where: string,
+  digests: LayerDigests,
+): Promise<unknown> {
+  const fault = unreadable(err, where);
+  if (fault instanceof SkiffError && CONTENT_FAULTS.has(fault.code)) {
+    await digests.checkAfter(fault);
+  }
+  return fault;
 }
 
 /**
@@ -333,7 +364,7 @@ export async function flattenLayers(
         pending: new Map(),
         signal,
       },
-      layer.path,
+      layer,
     );
   }
   return stats;

@@ -52,6 +52,11 @@ export interface PlatformImage {
   variant?: string;
   layers: LayerEntry[][];
   config: ImageConfigInput;
+  /**
+   * The config's rootfs.diff_ids as given, instead of the layers' own
+   * (tests of corrupt images).
+   */
+  diffIds?: string[];
 }
 
 export interface WrittenBlob {
@@ -211,7 +216,7 @@ function configDocument(img: PlatformImage, diffIds: string[]): unknown {
     os: 'linux',
     ...(img.variant ? { variant: img.variant } : {}),
     config,
-    rootfs: { type: 'layers', diff_ids: diffIds },
+    rootfs: { type: 'layers', diff_ids: img.diffIds ?? diffIds },
   };
 }
 

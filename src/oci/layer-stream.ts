@@ -2,7 +2,7 @@
 // bytes rather than trusting the media type.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { EnvironmentError } from '../errors.js';
 
@@ -29,23 +29,57 @@ export async function layerCompression(
   return 'none';
 }
 
-export async function openLayerTar(path: string): Promise<Readable> {
+export interface OpenLayerOptions {
+  /** Sees the file's bytes as they are read (to hash the blob too). */
+  onBlobChunk?: (chunk: Buffer) => void;
+  /** Names the layer in messages (default: its path). */
+  what?: string;
+}
+
+/** A pass-through that shows each chunk to `see`. */
+export function tapChunks(see: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      see(chunk);
+      done(null, chunk);
+    },
+  });
+}
+
+/** The decompressor for a layer, none for a plain tar. */
+function decompressor(
+  compression: LayerCompression,
+  what: string,
+): Transform | undefined {
+  if (compression === 'gzip') return zlib.createGunzip({ chunkSize: 1 << 20 });
+  if (compression === 'none') return undefined;
+  const zstd = (zlib as Record<string, unknown>)['createZstdDecompress'];
+  if (typeof zstd !== 'function') {
+    throw new EnvironmentError(
+      'ZSTD_UNSUPPORTED',
+      `${what} is zstd-compressed and this Node has no zstd`,
+      { hint: 'use Node 22.15 or later, or a gzip image' },
+    );
+  }
+  return (zstd as () => Transform)();
+}
+
+/**
+ * The layer's tar: the file through its decompressor. An error anywhere
+ * along the chain ends the stream returned with that error.
+ */
+export async function openLayerTar(
+  path: string,
+  options: OpenLayerOptions = {},
+): Promise<Readable> {
   const compression = await layerCompression(path);
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (compression === 'gzip') {
-    return raw.pipe(zlib.createGunzip({ chunkSize: 1 << 20 }));
-  }
-  if (compression === 'zstd') {
-    const zstd = (zlib as Record<string, unknown>)['createZstdDecompress'];
-    if (typeof zstd !== 'function') {
-      raw.destroy();
-      throw new EnvironmentError(
-        'ZSTD_UNSUPPORTED',
-        `layer ${path} is zstd-compressed and this Node has no zstd`,
-        { hint: 'use Node 22.15 or later, or a gzip image' },
-      );
-    }
-    return raw.pipe((zstd as () => NodeJS.ReadWriteStream)() as never);
-  }
-  return raw;
+  const decompress = decompressor(compression, options.what ?? `layer ${path}`);
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const rest: Transform[] = [];
+  if (options.onBlobChunk) rest.push(tapChunks(options.onBlobChunk));
+  if (decompress) rest.push(decompress);
+  if (rest.length === 0) return file;
+  // The callback form returns the last stream and destroys them all on
+  // an error, which reaches whoever reads the last one.
+  return pipeline(file, ...(rest as [Transform]), () => undefined);
 }

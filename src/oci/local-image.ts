@@ -1,5 +1,6 @@
 // An image whose blobs are all on the local disk: what a registry pull,
 // a docker-archive tarball and an OCI layout folder each turn into.
+import { UserError } from '../errors.js';
 import type { ImageConfig } from './manifest.js';
 
 export interface LocalLayer {
@@ -8,6 +9,13 @@ export interface LocalLayer {
   mediaType?: string | undefined;
   /** Path of the blob file: a tar, gzip'd or not. */
   path: string;
+  /**
+   * The config's rootfs.diff_ids entry: the digest of the tar inside,
+   * checked while the layer is flattened.
+   */
+  diffId?: string | undefined;
+  /** The blob is not checked against `digest` yet: flatten does it. */
+  checkDigest?: boolean;
 }
 
 export interface LocalImage {
@@ -19,4 +27,23 @@ export interface LocalImage {
   configDigest: string;
   /** Bottom layer first. */
   layers: LocalLayer[];
+}
+
+/**
+ * The config's diff_ids, one per layer (as Docker requires), for the
+ * layers to be checked against while they are flattened.
+ */
+export function layerDiffIds(
+  config: ImageConfig,
+  layerCount: number,
+  what: string,
+): string[] {
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length === layerCount) return diffIds;
+  throw new UserError(
+    'IMAGE_CONFIG_INVALID',
+    `${what}: the image config lists ${diffIds.length} layer digests ` +
+      `(rootfs.diff_ids) for ${layerCount} layers`,
+    { hint: 'the image is corrupt; pull or save it again' },
+  );
 }

@@ -1,14 +1,16 @@
 // Reads an OCI image layout folder (oci-layout, index.json, blobs/):
 // picks the manifest by its ref.name annotation and the platform, and
-// checks each blob against its digest.
+// checks each blob against its digest (layers as they are flattened).
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { describeFsError, errnoCode, UserError } from '../errors.js';
 import { checkDigest, digestHex } from './digest.js';
-import type { LocalImage } from './local-image.js';
+import {
+  layerDiffIds,
+  type LocalImage,
+  type LocalLayer,
+} from './local-image.js';
 import {
   parseImageConfig,
   parseManifest,
@@ -31,12 +33,15 @@ async function readVerified(dir: string, digest: string): Promise<Buffer> {
   return bytes;
 }
 
-async function verifyFile(dir: string, digest: string): Promise<string> {
+async function existingBlob(dir: string, digest: string): Promise<string> {
   const path = blobPath(dir, digest);
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  checkDigest(digest, `sha256:${hash.digest('hex')}`, `${dir}: blob ${digest}`);
-  return path;
+  const st = await stat(path).catch(() => undefined);
+  if (st?.isFile()) return path;
+  throw new UserError(
+    'LAYOUT_INVALID',
+    `${dir}: layer blob ${digest} is missing (no ${path})`,
+    { hint: 'the layout is incomplete; copy it again' },
+  );
 }
 
 function pickByRef(
@@ -116,12 +121,17 @@ export async function readOciLayout(
     `${dir}: config`,
   );
   checkPlatform(config, platform, dir);
-  const layers = [];
-  for (const l of m.layers) {
+  const diffIds = layerDiffIds(config, m.layers.length, dir);
+  // Each blob is checked against its digest, and its tar against the
+  // diff_id, while it is flattened: read once.
+  const layers: LocalLayer[] = [];
+  for (const [i, l] of m.layers.entries()) {
     layers.push({
       digest: l.digest,
       mediaType: l.mediaType,
-      path: await verifyFile(dir, l.digest),
+      path: await existingBlob(dir, l.digest),
+      diffId: diffIds[i],
+      checkDigest: true,
     });
   }
   return { source: dir, config, configDigest: m.config.digest, layers };

@@ -10,7 +10,11 @@ import type { Logger } from '../log.js';
 import type { BlobCache } from './blob-cache.js';
 import type { RegistryCredentials } from './credentials.js';
 import type { RetryOptions } from './http-retry.js';
-import type { LocalImage, LocalLayer } from './local-image.js';
+import {
+  layerDiffIds,
+  type LocalImage,
+  type LocalLayer,
+} from './local-image.js';
 import {
   parseImageConfig,
   parseManifest,
@@ -220,12 +224,16 @@ export async function pullImage(
   options.logger.debug(
     `${ref.text}: ${manifest.layers.length} layers, config ${manifest.config.digest}`,
   );
-  const layers = await fetchLayers(
+  const diffIds = layerDiffIds(config, manifest.layers.length, ref.text);
+  const fetched = await fetchLayers(
     client,
     manifest,
     options,
     `pulling ${ref.text}`,
   );
+  // Blobs are checked as they are downloaded; their tars against the
+  // config's diff_ids as they are flattened.
+  const layers = fetched.map((l, i) => ({ ...l, diffId: diffIds[i] }));
   return {
     source: ref.text,
     config,

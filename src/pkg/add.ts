@@ -4,7 +4,12 @@
 // unpacked with the same checks as image layers: nothing lands outside.
 import { cp, lstat, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { describeFsError, SkiffError, UserError } from '../errors.js';
+import {
+  describeFsError,
+  rewordError,
+  SkiffError,
+  UserError,
+} from '../errors.js';
 import type { Logger } from '../log.js';
 import { flattenLayers } from '../oci/flatten.js';
 import {
@@ -87,41 +92,88 @@ export async function addPackage(
   const st = await stat(opts.source).catch((err) => {
     throw describeFsError(err, 'adding a package', opts.source);
   });
+  const folder = st.isDirectory()
+    ? await findPackageDir(opts.source, opts.source)
+    : undefined;
   const temp = await opts.store.createTemp();
   const work = temp.path;
+  // Messages name the source the user gave, never the temp copy.
+  const [tempPrefix, shownPrefix] = folder
+    ? [join(work, 'pkg'), folder.dir]
+    : [`${join(work, 'unpacked')}/`, `${opts.source}: `];
   try {
-    let pkgDir: string;
-    let ownName: string;
-    if (st.isDirectory()) {
-      const found = await findPackageDir(opts.source, opts.source);
-      pkgDir = join(work, 'pkg');
-      await cp(found.dir, pkgDir, {
-        recursive: true,
-        verbatimSymlinks: true,
-      });
-      ownName = found.dirName ?? basename(opts.source);
-    } else {
-      const unpacked = join(work, 'unpacked');
-      await unpackArchive(opts.source, unpacked, opts.logger);
-      const found = await findPackageDir(unpacked, opts.source);
-      pkgDir = found.dir;
-      ownName =
-        found.dirName ?? basename(opts.source).replace(/\.(tar\.gz|tgz)$/, '');
-    }
-    await checkRealEntries(pkgDir, opts.source);
-    const read = await readPackageManifest(pkgDir);
-    const id = packageId(opts.name, ownName, read.Version);
-    // The store splits <name>_<version> by the manifest's Version: it
-    // must say the version the package is stored under (--name N:V).
-    const manifest = { ...read, Version: id.version };
-    if (read.Version !== id.version) {
-      await writePackageManifest(pkgDir, manifest);
-    }
-    await normalizeOpsLayout(pkgDir, ownName, manifest);
-    return await opts.store.install(pkgDir, id);
+    const copy = folder
+      ? await copyFolder(folder, opts.source, work, opts.logger)
+      : await unpackInto(opts.source, work, opts.logger);
+    return await addCopied(copy.pkgDir, copy.ownName, opts);
+  } catch (err) {
+    throw rewordError(err, (text) => text.split(tempPrefix).join(shownPrefix));
   } finally {
     await temp.remove();
   }
+}
+
+/** The package, copied or unpacked into the temp folder. */
+interface TempCopy {
+  pkgDir: string;
+  /** Its name as the source gives it: <name>_<version>, or the file's. */
+  ownName: string;
+}
+
+/**
+ * A package folder into the temp folder: links as links; sockets, fifos
+ * and devices are left out, as they are from an archive or a layer.
+ */
+async function copyFolder(
+  found: { dir: string; dirName?: string },
+  source: string,
+  work: string,
+  logger: Logger,
+): Promise<TempCopy> {
+  const pkgDir = join(work, 'pkg');
+  await cp(found.dir, pkgDir, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: async (src) => {
+      const st = await lstat(src);
+      const keep = st.isFile() || st.isDirectory() || st.isSymbolicLink();
+      if (!keep) logger.debug(`pkg add: skipped ${src}: not a file or link`);
+      return keep;
+    },
+  });
+  return { pkgDir, ownName: found.dirName ?? basename(source) };
+}
+
+async function unpackInto(
+  source: string,
+  work: string,
+  logger: Logger,
+): Promise<TempCopy> {
+  const unpacked = join(work, 'unpacked');
+  await unpackArchive(source, unpacked, logger);
+  const found = await findPackageDir(unpacked, source);
+  return {
+    pkgDir: found.dir,
+    ownName: found.dirName ?? basename(source).replace(/\.(tar\.gz|tgz)$/, ''),
+  };
+}
+
+async function addCopied(
+  pkgDir: string,
+  ownName: string,
+  opts: AddPackageOptions,
+): Promise<StoredPackage> {
+  await checkRealEntries(pkgDir, opts.source);
+  const read = await readPackageManifest(pkgDir);
+  const id = packageId(opts.name, ownName, read.Version);
+  // The store splits <name>_<version> by the manifest's Version: it
+  // must say the version the package is stored under (--name N:V).
+  const manifest = { ...read, Version: id.version };
+  if (read.Version !== id.version) {
+    await writePackageManifest(pkgDir, manifest);
+  }
+  await normalizeOpsLayout(pkgDir, ownName, manifest);
+  return opts.store.install(pkgDir, id);
 }
 
 /**

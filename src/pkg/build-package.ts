@@ -4,7 +4,7 @@
 // the image's ENV, WORKDIR and arguments.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { SkiffError, UserError } from '../errors.js';
+import { rewordError, SkiffError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RawConfig } from '../config/types.js';
 import type { ElfArch } from '../elf/search-paths.js';
@@ -19,8 +19,14 @@ import { writeDefaultArgs } from './default-args.js';
 import {
   chooseImageProgram,
   imageEnv,
+  imageWorkDir,
   type ImageProgram,
 } from './image-program.js';
+import {
+  checkAddFiles,
+  missingLibrary,
+  throwIfWrongArch,
+} from './build-errors.js';
 import { imageTermsLogger, inImageTerms } from './image-terms.js';
 import { SYSROOT_DIR, writePackageManifest } from './manifest-file.js';
 import { dropModuleLoads } from './php-ini.js';
@@ -39,7 +45,7 @@ export interface BuildPackageOptions {
   executable?: string | undefined;
   /** --copy: the whole root. */
   copyAll?: boolean;
-  /** --add-file: image paths (folders whole). */
+  /** --file (--add-file): image paths (folders whole). */
   addFiles?: string[];
   /** -a: extra arguments after the image's own. */
   extraArgs?: string[];
@@ -95,7 +101,9 @@ async function resolveClosure(
     });
     return { deps, kept: modules, skipped: [] };
   } catch (err) {
+    // The program itself is for another machine: no module is to blame.
     if (!(err instanceof SkiffError) || modules.length === 0) throw err;
+    if (err.code === 'ELF_WRONG_ARCH') throw err;
   }
   const kept: ResolvedElfFile[] = [];
   const skipped: string[] = [];
@@ -138,7 +146,7 @@ function manifestFor(
   language: string | undefined,
 ): RawConfig {
   const env = imageEnv(opts.config);
-  const workDir = opts.config.config?.WorkingDir;
+  const workDir = imageWorkDir(opts.config);
   // argv[0] is the command as the image wrote it (Docker passes `hl2`,
   // not the file it links to: busybox-style tools dispatch on it); a
   // relative path is made absolute. CMD's arguments are not here but in
@@ -155,7 +163,7 @@ function manifestFor(
     Args: args,
     Version: opts.version,
   };
-  if (workDir && workDir !== '/') {
+  if (workDir !== '/') {
     env.PWD = workDir;
     manifest.ManifestPassthrough = { cwd: workDir };
   }
@@ -165,7 +173,21 @@ function manifestFor(
   return manifest;
 }
 
+/**
+ * Builds the package. Errors speak of image paths, never of the temp
+ * folder the image was flattened into.
+ */
 export async function buildPackage(
+  options: BuildPackageOptions,
+): Promise<BuiltPackage> {
+  try {
+    return await buildFromRoot(options);
+  } catch (err) {
+    throw rewordError(err, (text) => inImageTerms(text, options.root));
+  }
+}
+
+async function buildFromRoot(
   options: BuildPackageOptions,
 ): Promise<BuiltPackage> {
   const logger = imageTermsLogger(options.logger, options.root);
@@ -177,8 +199,9 @@ export async function buildPackage(
     (m) => logger.info(m),
   );
   logger.info(`program: ${program.imagePath} (${program.realImagePath})`);
+  await checkAddFiles(opts.root, opts.addFiles ?? [], opts.executable);
   const env = imageEnv(opts.config);
-  const extras = await runtimeExtras(opts.root, program);
+  const extras = await runtimeExtras(opts.root, program, env);
   const modules: ResolvedElfFile[] = [];
   for (const m of extras.modules) {
     const f = await moduleFile(opts.root, m);
@@ -186,7 +209,10 @@ export async function buildPackage(
   }
   const ldPath = env.LD_LIBRARY_PATH?.split(':').filter(Boolean);
   const closure = await resolveClosure(opts, program, modules, ldPath).catch(
-    (err: unknown) => missingLibrary(err, opts),
+    async (err: unknown) => {
+      await throwIfWrongArch(err, program, opts.arch);
+      return missingLibrary(err, opts.root, opts.copyAll ?? false, logger);
+    },
   );
   if (closure) {
     const { deps, kept } = closure;
@@ -215,20 +241,11 @@ export async function buildPackage(
       logger.info(`${ini}: commented out the line loading a module left out`);
     }
     for (const p of opts.addFiles ?? []) {
-      const imagePath = posix.resolve('/', p);
-      if (!(await writer.addPath(imagePath, { tree: true }))) {
-        throw new SkiffError(
-          'PACKAGE_FILE_MISSING',
-          `--add-file ${p}: ${imagePath} is not in the image`,
-          { hint: 'check the path inside the image (it is an image path)' },
-        );
-      }
+      await writer.addPath(posix.resolve('/', p), { tree: true });
     }
-    const workDir = opts.config.config?.WorkingDir;
-    if (workDir && !(await writer.addPath(workDir))) {
-      await mkdir(join(sysroot, posix.resolve('/', workDir)), {
-        recursive: true,
-      });
+    const workDir = imageWorkDir(opts.config);
+    if (!(await writer.addPath(workDir))) {
+      await mkdir(join(sysroot, workDir), { recursive: true });
     }
     logger.debug(`sysroot: ${writer.files} files, ${writer.symlinks} symlinks`);
   }
@@ -242,34 +259,6 @@ export async function buildPackage(
     libraries: closure?.deps.libraries.length ?? 0,
     skippedModules: closure?.skipped ?? [],
   };
-}
-
-/**
- * A library the image lacks. With --copy the whole image goes into the
- * package, and the loader may still find it through a folder a start
- * script would have put on LD_LIBRARY_PATH: a warning. Otherwise an error
- * whose hint names the from-docker flags (TargetRoot means nothing here).
- */
-function missingLibrary(err: unknown, opts: BuildPackageOptions): undefined {
-  if (!(err instanceof SkiffError) || err.code !== 'ELF_LIBRARY_MISSING') {
-    throw err;
-  }
-  const message = inImageTerms(err.message, opts.root);
-  if (opts.copyAll) {
-    opts.logger.warn(
-      `${message}; the whole image is copied: set Env.LD_LIBRARY_PATH in ` +
-        'your config.json if the library is in a folder the loader does ' +
-        'not search',
-    );
-    return undefined;
-  }
-  throw new UserError('ELF_LIBRARY_MISSING', message, {
-    cause: err,
-    hint:
-      'the image lacks it, or its start script puts its folder on ' +
-      'LD_LIBRARY_PATH: take the whole image with --copy (then this is a ' +
-      'warning) and set Env.LD_LIBRARY_PATH in your config.json',
-  });
 }
 
 /** Modules left out are removed again after their folder was copied. */

@@ -2,9 +2,14 @@
 // form), looked up on the image's PATH inside the image root.
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { UserError } from '../errors.js';
 import { resolveInRoot } from '../elf/rooted-path.js';
 import type { ImageConfig } from '../oci/manifest.js';
+import {
+  notElf,
+  programMissing,
+  programNotFound,
+  shellForm,
+} from './program-errors.js';
 
 export const DEFAULT_PATH =
   '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -35,6 +40,14 @@ export function imageEnv(config: ImageConfig): Record<string, string> {
   return env;
 }
 
+/**
+ * The image's WORKDIR as an absolute path ("/" when unset): Docker takes
+ * a relative one as relative to "/".
+ */
+export function imageWorkDir(config: ImageConfig): string {
+  return posix.resolve('/', config.config?.WorkingDir || '/');
+}
+
 async function kindOf(hostPath: string): Promise<'elf' | 'script' | 'other'> {
   const fh = await open(hostPath, 'r');
   try {
@@ -48,19 +61,28 @@ async function kindOf(hostPath: string): Promise<'elf' | 'script' | 'other'> {
   }
 }
 
-/** Finds `name` like a shell would: a path as is, else each PATH entry. */
+/** Where a shell would look for `name`: a path as is, else on PATH. */
+function candidatePaths(
+  name: string,
+  env: Record<string, string>,
+  workDir: string,
+): string[] {
+  return name.includes('/')
+    ? [posix.resolve(workDir, name)]
+    : (env.PATH ?? DEFAULT_PATH)
+        .split(':')
+        .filter((d) => d.startsWith('/'))
+        .map((d) => posix.join(d, name));
+}
+
+/** Finds `name` like a shell would: the first executable file found. */
 export async function lookupExecutable(
   root: string,
   name: string,
   env: Record<string, string>,
   workDir = '/',
 ) {
-  const candidates = name.includes('/')
-    ? [posix.resolve(workDir, name)]
-    : (env.PATH ?? DEFAULT_PATH)
-        .split(':')
-        .filter((d) => d.startsWith('/'))
-        .map((d) => posix.join(d, name));
+  const candidates = candidatePaths(name, env, workDir);
   for (const imagePath of candidates) {
     const found = await resolveInRoot(root, imagePath);
     if (found?.stats.isFile() && (found.stats.mode & 0o111) !== 0) {
@@ -109,10 +131,14 @@ async function resolveProgramArgv(
   const written = fixed[0]!;
   const hit = await lookupExecutable(root, written, env, workDir);
   if (!hit) {
-    throw new UserError(
-      'PROGRAM_NOT_FOUND',
-      `executable "${written}" not found in the image (PATH=${env.PATH ?? DEFAULT_PATH})`,
-      { hint: 'pass the program with -f NAME or -f /absolute/path' },
+    throw await programNotFound(
+      root,
+      written,
+      candidatePaths(written, env, workDir),
+      written.includes('/')
+        ? `a path from ${workDir}`
+        : `PATH=${env.PATH ?? DEFAULT_PATH}`,
+      origin,
     );
   }
   return {
@@ -127,22 +153,6 @@ async function resolveProgramArgv(
   };
 }
 
-function shellForm(command: string) {
-  return new UserError(
-    'PROGRAM_SHELL_FORM',
-    `the image runs a shell command (${command}), which Nanos cannot run`,
-    { hint: 'name the executable with -f, e.g. -f php' },
-  );
-}
-
-function notElf(p: { written: string; realImagePath: string }, kind: string) {
-  return new UserError(
-    'PROGRAM_NOT_ELF',
-    `"${p.written}" (${p.realImagePath}) is ${kind === 'script' ? 'a script' : 'not an ELF executable'}; Nanos runs one ELF program and no shell`,
-    { hint: 'pass the real executable with -f, e.g. -f php or -f python3' },
-  );
-}
-
 /**
  * Picks the program. Without -f: ENTRYPOINT + CMD; an ENTRYPOINT that is
  * a shell script (docker-php-entrypoint, docker-entrypoint.sh) is skipped
@@ -155,7 +165,7 @@ export async function chooseImageProgram(
   onNote: (message: string) => void,
 ): Promise<ImageProgram> {
   const env = imageEnv(config);
-  const workDir = config.config?.WorkingDir || '/';
+  const workDir = imageWorkDir(config);
   if (executable !== undefined) {
     const p = await resolveProgramArgv(
       root,
@@ -164,18 +174,14 @@ export async function chooseImageProgram(
       workDir,
       'flag',
     );
-    if (p.kind !== 'elf') throw notElf(p, p.kind);
+    if (p.kind !== 'elf') throw await notElf(p, p.kind);
     return p;
   }
   const entry = config.config?.Entrypoint ?? [];
   const cmd = config.config?.Cmd ?? [];
   const argv = [...entry, ...cmd];
   if (argv.length === 0) {
-    throw new UserError(
-      'PROGRAM_MISSING',
-      'the image has no ENTRYPOINT or CMD',
-      { hint: 'name the program with -f, e.g. -f php' },
-    );
+    throw programMissing();
   }
   const shell = shellCommand(argv);
   if (shell !== undefined) throw shellForm(shell);
@@ -209,5 +215,5 @@ export async function chooseImageProgram(
       return c;
     }
   }
-  throw notElf(p, p.kind);
+  throw await notElf(p, p.kind);
 }

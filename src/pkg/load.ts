@@ -91,6 +91,24 @@ async function programLink(
   return hit.imagePath;
 }
 
+/**
+ * Images are x86_64 only (build/pipeline.ts): an arm64 package can be
+ * made and stored, but not built into an image nor booted.
+ */
+export function checkPackageArch(pkg: StoredPackage): void {
+  if (pkg.arch === 'amd64') return;
+  throw new UserError(
+    'PACKAGE_ARCH_UNSUPPORTED',
+    `package ${pkg.name}:${pkg.version} is for ${pkg.arch}, and Skiff ` +
+      'builds and boots x86_64 (amd64) images only: it cannot boot here',
+    {
+      hint:
+        'make an amd64 package of the same image (skiff pkg from-docker ' +
+        `IMAGE --arch amd64), then skiff pkg load ${pkg.name} --arch amd64`,
+    },
+  );
+}
+
 export async function preparePackage(
   pkg: StoredPackage,
 ): Promise<LoadablePackage> {

@@ -3,7 +3,7 @@
 // ManifestPassthrough, RunConfig and scalars win; Args are the package's
 // followed by the user's (or, when the user gives none, by the image's
 // CMD defaults); lists are joined.
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import {
   guestPortKey,
   parsePortSpec,
@@ -11,53 +11,19 @@ import {
 } from '../config/ports.js';
 import type { RawConfig } from '../config/types.js';
 import { readDefaultArgs } from './default-args.js';
+import { mapPackagePaths, type PackagePath } from './package-paths.js';
 
 export interface MergedConfig {
   config: RawConfig;
   /** Things the user set that a package load ignores. */
   notes: string[];
+  /** The package's own paths, to check with the package named. */
+  packagePaths: PackagePath[];
 }
 
 function joinLists(a?: string[], b?: string[]): string[] | undefined {
   if (!a?.length && !b?.length) return undefined;
   return [...new Set([...(a ?? []), ...(b ?? [])])];
-}
-
-/**
- * Package Dirs/Files/MapDirs are relative to the package folder; they
- * become MapDirs with absolute host paths so the user's own relative
- * paths keep resolving against their config's folder.
- */
-function packageMapDirs(
-  pkg: RawConfig,
-  pkgDir: string,
-  notes: string[],
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  // Only paths inside the package: a package must not pull host files in.
-  const inside = (p: string, key: string): string | undefined => {
-    const rel = posix.normalize(p.replace(/^\/+/, ''));
-    if (p.startsWith('/') && key === 'MapDirs') {
-      notes.push(`package MapDirs "${p}" is outside the package: ignored`);
-      return undefined;
-    }
-    if (rel === '..' || rel.startsWith('../')) {
-      notes.push(`package ${key} "${p}" is outside the package: ignored`);
-      return undefined;
-    }
-    return rel;
-  };
-  for (const key of ['Dirs', 'Files'] as const) {
-    for (const p of pkg[key] ?? []) {
-      const rel = inside(p, key);
-      if (rel !== undefined) out[join(pkgDir, rel)] = `/${rel}`;
-    }
-  }
-  for (const [host, dest] of Object.entries(pkg.MapDirs ?? {})) {
-    const rel = inside(host, 'MapDirs');
-    if (rel !== undefined) out[join(pkgDir, rel)] = dest;
-  }
-  return out;
 }
 
 /**
@@ -81,6 +47,31 @@ function packagePortsKept(
   return withoutGuestPorts(pkg, 'tcp', replaced);
 }
 
+/**
+ * The program starts in ManifestPassthrough.cwd and sees Env.PWD: the
+ * two must agree whoever sets them. Your cwd sets PWD (unless your Env
+ * sets PWD too); your PWD alone moves the package's cwd; an absolute
+ * path either way, as Nanos takes a relative cwd from "/".
+ */
+function syncWorkDir(
+  passthrough: Record<string, unknown>,
+  env: Record<string, string>,
+  user: RawConfig,
+): void {
+  const userPwd = user.Env?.PWD;
+  if (
+    user.ManifestPassthrough?.cwd === undefined &&
+    userPwd !== undefined &&
+    passthrough.cwd !== undefined
+  ) {
+    passthrough.cwd = userPwd;
+  }
+  const cwd = passthrough.cwd;
+  if (typeof cwd !== 'string') return;
+  passthrough.cwd = posix.resolve('/', cwd);
+  if (userPwd === undefined) env.PWD = passthrough.cwd as string;
+}
+
 export function mergePackageConfig(
   pkg: RawConfig,
   user: RawConfig,
@@ -102,21 +93,22 @@ export function mergePackageConfig(
   const args = [...(pkg.Args ?? []), ...userArgs];
   if (args.length) out.Args = args;
   const env = { ...pkg.Env, ...user.Env };
-  if (Object.keys(env).length) out.Env = env;
   delete out.Dirs;
   delete out.Files;
   if (user.Dirs) out.Dirs = [...user.Dirs];
   if (user.Files) out.Files = [...user.Files];
-  const mapDirs = {
-    ...packageMapDirs(pkg, pkgDir, notes),
-    ...user.MapDirs,
-  };
+  const own = mapPackagePaths(pkg, pkgDir, notes);
+  const mapDirs = { ...own.mapDirs, ...user.MapDirs };
+  if (user.Kernel === undefined) setOrDelete(out, 'Kernel', own.kernel);
+  if (user.Boot === undefined) setOrDelete(out, 'Boot', own.boot);
   if (Object.keys(mapDirs).length) out.MapDirs = mapDirs;
   else delete out.MapDirs;
   const passthrough = {
     ...pkg.ManifestPassthrough,
     ...user.ManifestPassthrough,
   };
+  syncWorkDir(passthrough, env, user);
+  if (Object.keys(env).length) out.Env = env;
   if (Object.keys(passthrough).length) out.ManifestPassthrough = passthrough;
   const run = { ...pkg.RunConfig, ...user.RunConfig };
   const ports = joinLists(
@@ -133,5 +125,18 @@ export function mergePackageConfig(
   for (const key of ['Version', 'Language', 'Description'] as const) {
     if (pkg[key] !== undefined) out[key] = pkg[key];
   }
-  return { config: out, notes };
+  const replaced = (key: string) =>
+    (key === 'Kernel' && user.Kernel !== undefined) ||
+    (key === 'Boot' && user.Boot !== undefined);
+  const packagePaths = own.paths.filter((p) => !replaced(p.key));
+  return { config: out, notes, packagePaths };
+}
+
+function setOrDelete(
+  config: RawConfig,
+  key: 'Kernel' | 'Boot',
+  value: string | undefined,
+): void {
+  if (value === undefined) delete config[key];
+  else config[key] = value;
 }

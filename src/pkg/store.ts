@@ -1,7 +1,15 @@
 // The local package store: dataDir/packages/<arch>/<name>_<version>/, one
 // folder a package. Packages appear by a rename of a finished folder, so
 // an interrupted build never leaves a package behind.
-import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  stat,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describeFsError, UserError } from '../errors.js';
 import type { RawConfig } from '../config/types.js';
@@ -32,6 +40,12 @@ export interface ListedPackage extends StoredPackage {
   manifest?: RawConfig;
   /** Why the manifest could not be read, when it could not. */
   problem?: string;
+}
+
+/** By name, then version with numbers compared as numbers (8.2 < 8.10). */
+function byNameThenVersion(a: PackageId, b: PackageId): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.version.localeCompare(b.version, 'en', { numeric: true });
 }
 
 /** ops' arch folder names. */
@@ -75,7 +89,7 @@ export class PackageStore {
       }
     };
     await walk('');
-    return out;
+    return out.sort(byNameThenVersion);
   }
 
   private async describe(rel: string, dir: string): Promise<ListedPackage> {
@@ -199,5 +213,17 @@ export class PackageStore {
     await rename(pkg.dir, trash);
     await rm(trash, { recursive: true, force: true });
     forget();
+    // A nested name (gcr.io/distroless/x) leaves no empty folders behind;
+    // rmdir stops at the first one that still holds something.
+    for (let d = dirname(pkg.dir); d.startsWith(`${this.root}/`);) {
+      if (
+        !(await rmdir(d).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
+      d = dirname(d);
+    }
   }
 }

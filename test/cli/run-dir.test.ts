@@ -10,7 +10,12 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRunDir, removeRunDir } from '../../src/cli/run-dir.js';
+import {
+  createRunDir,
+  keepRunDir,
+  removeRunDir,
+} from '../../src/cli/run-dir.js';
+import { runCli } from '../helpers/cli-run.js';
 
 let state: string;
 beforeEach(async () => {
@@ -29,10 +34,13 @@ describe('createRunDir', () => {
     expect(await readdir(join(state, 'run'))).toEqual([]);
   });
 
-  it('sweeps folders of dead runs and old images, never kept ones', async () => {
+  it('sweeps folders of dead runs and old images, never kept images', async () => {
     const run = join(state, 'run');
     await mkdir(join(run, '999999-dead'), { recursive: true });
     await mkdir(join(run, 'kept-999999-x'));
+    await writeFile(join(run, 'kept-999999-x', 'hello.img'), 'kept');
+    // What an older Skiff left when a --keep-image build failed.
+    await mkdir(join(run, 'kept-999999-empty'));
     await writeFile(join(run, 'hello.img'), 'old layout');
     const old = new Date(Date.now() - 2 * 24 * 3600 * 1000);
     await utimes(join(run, 'hello.img'), old, old);
@@ -41,5 +49,27 @@ describe('createRunDir', () => {
     expect((await readdir(run)).sort()).toEqual(
       [basename(mine), 'fresh.img', 'kept-999999-x'].sort(),
     );
+  });
+
+  it('renames a kept run folder, which the sweep then leaves', async () => {
+    const dir = await createRunDir(state);
+    await writeFile(join(dir, 'app.img'), 'image');
+    const kept = await keepRunDir(dir);
+    expect(basename(kept)).toBe(`kept-${basename(dir)}`);
+    await createRunDir(state);
+    expect(await readdir(kept)).toEqual(['app.img']);
+  });
+});
+
+describe('--keep-image', () => {
+  it('leaves no folder when the build fails', async () => {
+    await writeFile(join(state, 'notelf'), '#!/bin/sh\necho hi\n');
+    const r = await runCli(['run', 'notelf', '--keep-image'], {
+      cwd: state,
+      env: { SKIFF_HOME: state },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error:');
+    expect(await readdir(join(state, 'state', 'run'))).toEqual([]);
   });
 });

@@ -96,6 +96,7 @@ describe.skipIf(!kernel || !image)('pkg from-docker + pkg load: PHP', () => {
     expect(run.stdout).toContain('motd: the package met the app\n');
     expect(run.stdout).toContain('ctype: loaded\n');
     expect(run.stdout).toContain('tz: UTC\n');
+    expect(run.stdout).toContain('include: from /usr/share/php/Skiff\n');
     expect(run.stdout).toMatch(/php 8\.2\n/);
     expect(run.stdout).not.toMatch(/Warning|Fatal|Notice/);
     expect(run.code).toBe(7);

@@ -56,6 +56,8 @@ describe.skipIf(!kernel || !image)('pkg from-docker + pkg load: Python', () => {
     expect(run.stdout).toContain('cwd: /srv\n');
     expect(run.stdout).toContain('json: {"ok": true}\n');
     expect(run.stdout).toContain('sha256: ');
+    expect(run.stdout).toContain('prefix: /opt/venv\n');
+    expect(run.stdout).toContain('venv module: venv\n');
     expect(run.stdout).toContain('python 3.11\n');
     expect(run.stdout).not.toMatch(/Could not find|Fatal Python error/);
     expect(run.code).toBe(5);

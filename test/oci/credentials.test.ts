@@ -91,6 +91,22 @@ describe('lookupCredentials', () => {
     ]);
   });
 
+  it('names the config file of a credHelpers helper not installed', async () => {
+    // As with DOCKER_CONFIG=<dir>: not ~/.docker/config.json.
+    await writeFile(
+      path,
+      JSON.stringify({ credHelpers: { 'gcr.io': 'skiff-test-none' } }),
+    );
+    await expect(
+      lookupCredentials('gcr.io', { configPath: path }),
+    ).rejects.toMatchObject({
+      code: 'CREDENTIAL_HELPER_MISSING',
+      hint:
+        'install docker-credential-skiff-test-none, or remove ' +
+        `credHelpers["gcr.io"] from ${path}`,
+    });
+  });
+
   it('is anonymous without a config file', async () => {
     expect(
       await lookupCredentials('docker.io', { configPath: join(dir, 'none') }),

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RawConfig } from '../../src/config/types.js';
 import { mergePackageConfig } from '../../src/pkg/merge-config.js';
 
 describe('mergePackageConfig', () => {
@@ -27,7 +28,7 @@ describe('mergePackageConfig', () => {
     );
     expect(config.Program).toBe('/usr/bin/php8.2');
     expect(config.Args).toEqual(['/usr/bin/php8.2', '/app/main.php', 'x']);
-    expect(config.Env).toEqual({ PATH: '/usr/bin', MODE: 'user' });
+    expect(config.Env).toEqual({ PATH: '/usr/bin', MODE: 'user', PWD: '/srv' });
     expect(config.Dirs).toEqual(['app']);
     expect(config.MapDirs).toEqual({ '/store/php_8.2/extras': '/extras' });
     expect(config.ManifestPassthrough).toEqual({ cwd: '/srv' });
@@ -76,6 +77,20 @@ describe('mergePackageConfig', () => {
     expect(notes).toHaveLength(2);
   });
 
+  it("takes a package's Kernel from its folder; yours wins", () => {
+    const pkg = { Program: '/x', Kernel: 'kernel.img', Boot: '../boot.img' };
+    const own = mergePackageConfig(pkg, {}, '/p');
+    expect(own.config.Kernel).toBe('/p/kernel.img');
+    expect(own.config.Boot).toBeUndefined();
+    expect(own.notes).toEqual([
+      'package Boot "../boot.img" is outside the package: ignored',
+    ]);
+    expect(own.packagePaths.map((p) => p.key)).toEqual(['Kernel']);
+    const yours = mergePackageConfig(pkg, { Kernel: 'mine.img' }, '/p');
+    expect(yours.config.Kernel).toBe('mine.img');
+    expect(yours.packagePaths).toEqual([]);
+  });
+
   it("uses the image's CMD arguments only when the user gives no Args", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'skiff-merge-'));
     try {
@@ -91,5 +106,38 @@ describe('mergePackageConfig', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the working folder of a package load', () => {
+  const fromImage = {
+    Program: '/usr/bin/hello',
+    Env: { PWD: '/srv' },
+    ManifestPassthrough: { cwd: '/srv' },
+  };
+  const merge = (pkg: RawConfig, user: RawConfig) =>
+    mergePackageConfig(pkg, user, '/store/p_1').config;
+
+  it('keeps PWD on the cwd your config sets', () => {
+    const config = merge(fromImage, { ManifestPassthrough: { cwd: '/app' } });
+    expect(config.ManifestPassthrough).toEqual({ cwd: '/app' });
+    expect(config.Env).toEqual({ PWD: '/app' });
+  });
+
+  it('moves the cwd to the PWD your Env sets', () => {
+    const config = merge(fromImage, { Env: { PWD: '/data' } });
+    expect(config.ManifestPassthrough).toEqual({ cwd: '/data' });
+    expect(config.Env).toEqual({ PWD: '/data' });
+  });
+
+  it('makes a relative cwd of an older package absolute', () => {
+    const old = {
+      Program: '/usr/bin/hello',
+      Env: { PWD: 'rel/dir' },
+      ManifestPassthrough: { cwd: 'rel/dir' },
+    };
+    const config = merge(old, {});
+    expect(config.ManifestPassthrough).toEqual({ cwd: '/rel/dir' });
+    expect(config.Env).toEqual({ PWD: '/rel/dir' });
   });
 });

@@ -45,6 +45,8 @@ describe('runtimeExtras', () => {
     expect(x.paths).toEqual([
       '/usr/local/etc/php',
       '/usr/local/lib/php/extensions',
+      // PHP's default include_path there: .:/usr/local/lib/php
+      '/usr/local/lib/php',
       '/usr/share/zoneinfo/UTC',
       '/etc/ssl/certs/ca-certificates.crt',
     ]);

@@ -76,6 +76,28 @@ describe('PackageStore', () => {
     expect(store.root).toBe(join(dir, 'd/packages/amd64'));
   });
 
+  it('lists by name, then version, whatever the folder names', async () => {
+    await make('php82', '8.2');
+    await make('php', '8.10');
+    await make('php', '8.9');
+    const listed = await store.list();
+    expect(listed.map((p) => `${p.name}:${p.version}`)).toEqual([
+      'php:8.9',
+      'php:8.10',
+      'php82:8.2',
+    ]);
+  });
+
+  it('leaves no empty folders when a nested name is deleted', async () => {
+    await make('gcr.io/distroless/py', '1');
+    await make('gcr.io/other', '2');
+    await store.remove(await store.find('gcr.io/distroless/py'));
+    expect(readdirSync(store.root)).toEqual(['gcr.io']);
+    expect(readdirSync(join(store.root, 'gcr.io'))).toEqual(['other_2']);
+    await store.remove(await store.find('gcr.io/other'));
+    expect(readdirSync(store.root)).toEqual([]);
+  });
+
   it('finds by name, name:version and folder name', async () => {
     await make('php82', '8.2');
     expect((await store.find('php82')).version).toBe('8.2');

@@ -12,6 +12,7 @@ import { archOf, type PkgFlags } from './pkg-shared.js';
 interface FromDockerFlags extends PkgFlags {
   name?: string;
   executable?: string;
+  file?: string[];
   addFile?: string[];
   copy?: boolean;
   arg?: string[];
@@ -46,10 +47,11 @@ export function registerPkgFromDocker(pkg: Command, ctx: CliContext): void {
       'the program: a name on the image PATH or an absolute path (default: ENTRYPOINT + CMD)',
     )
     .option(
-      '--add-file <path>',
-      'also copy this image path (file or folder; repeatable)',
+      '--file <path>',
+      'also copy this image path, a file or folder the program opens at run time (repeatable)',
       collect,
     )
+    .option('--add-file <path>', 'the same as --file', collect)
     .option('--copy', 'copy the whole image file system')
     .option(
       '-a, --arg <value>',
@@ -74,7 +76,7 @@ export function registerPkgFromDocker(pkg: Command, ctx: CliContext): void {
         version: spec?.version,
         executable: opts.executable,
         copyAll: opts.copy ?? false,
-        addFiles: opts.addFile ?? [],
+        addFiles: [...(opts.file ?? []), ...(opts.addFile ?? [])],
         extraArgs: opts.arg ?? [],
         arch: archOf(opts),
         insecureRegistry: opts.insecureRegistry ?? false,
