@@ -1,7 +1,7 @@
 // `instance create -t gcp`: the firewall rule first (it targets a network
 // tag, so it can exist before the instance), then the instance; a failed
 // insert takes the rule away again, so nothing is left half made.
-import { SkiffError, UserError } from '../../src/errors.js';
+import { UserError } from '../../src/errors.js';
 import type { CreateInstanceOptions, InstanceInfo } from '../types.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
@@ -20,12 +20,10 @@ import {
   zonal,
   type InstancePlan,
 } from './instances.js';
-import { waitForOperation } from './operations.js';
+import { mayStillRun, waitForOperation } from './operations.js';
 import { checkResourceName } from './settings.js';
 
 const GIB = 2 ** 30;
-/** The insert may still go on in GCP: the instance can yet appear. */
-const STILL_RUNNING = new Set(['GCP_OPERATION_TIMEOUT', 'ABORTED']);
 
 async function imageSizeGb(ctx: GcpContext, image: string): Promise<number> {
   try {
@@ -75,7 +73,8 @@ async function rollBackFirewall(
   failure: unknown,
 ): Promise<void> {
   const rule = firewallName(name);
-  if (failure instanceof SkiffError && STILL_RUNNING.has(failure.code)) {
+  // The insert may still go on in GCP: the instance can yet appear.
+  if (mayStillRun(failure)) {
     ctx.logger.warn(
       `kept firewall rule ${rule}: instance ${name} may still be created; \`skiff instance delete -t gcp ${name}\` removes both`,
     );

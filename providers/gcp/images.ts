@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeFsError, SkiffError, UserError } from '../../src/errors.js';
+import { describeFsError, UserError } from '../../src/errors.js';
 import { onForcedExit } from '../../src/exit-cleanup.js';
 import { formatBytes } from '../../src/log.js';
 import type {
@@ -14,13 +14,12 @@ import type {
 import { writeGcpArtifact } from './artifact.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
-import { waitForOperation } from './operations.js';
+import { mayStillRun, waitForOperation } from './operations.js';
 import { checkResourceName, requireBucket, SKIFF_LABEL } from './settings.js';
 import { deleteUpload, ensureBucket, uploadArtifact } from './upload.js';
 import { validateGcpImageCreate } from './validate.js';
 
 const GIB = 2 ** 30;
-const STILL_RUNNING = new Set(['GCP_OPERATION_TIMEOUT', 'ABORTED']);
 
 /** The images.insert body (pure: tested on its output). */
 export function imageResource(
@@ -157,10 +156,10 @@ export async function createGcpImage(
       await insertImage(ctx, opts, source);
     } catch (err) {
       // GCE may still be reading the archive: leave it in place.
-      if (err instanceof SkiffError && STILL_RUNNING.has(err.code)) {
+      if (mayStillRun(err)) {
         keep = true;
         logger.warn(
-          `left gs://${bucket}/${object} for the import still running; remove it later with \`gcloud storage rm gs://${bucket}/${object}\``,
+          `kept gs://${bucket}/${object}: the import may still be running and reading it; once it has ended, remove it with \`gcloud storage rm gs://${bucket}/${object}\``,
         );
       }
       throw err;

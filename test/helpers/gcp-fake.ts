@@ -20,6 +20,11 @@ export interface FakeOperation extends Json {
   status: 'RUNNING' | 'DONE';
 }
 
+export interface OperationError {
+  code: string;
+  message: string;
+}
+
 export interface FakeRequest {
   method: string;
   path: string;
@@ -82,20 +87,24 @@ export class GcpFake {
   /** Serial console text per instance, and bytes already dropped. */
   readonly serial = new Map<string, { text: string; droppedBytes: number }>();
   /** Knobs for failure cases. */
-  failNextImage?: { code: string; message: string };
+  /** The next image insert ends DONE with this error (or these). */
+  failNextImage?: OperationError | OperationError[];
   /** The next instance insert ends DONE with this error, creating none. */
-  failNextInstance?: { code: string; message: string };
+  failNextInstance?: OperationError;
   dropUploadOnce = false;
   serialNotReadyCalls = 0;
   /** Fails the next request whose path contains `pathIncludes` (and
    * whose method is `method`, if set); `{auth}` in the message is
-   * replaced by the request's Authorization header. */
+   * replaced by the request's Authorization header. `times` fails that
+   * many such requests (default 1); `reset` hangs up without an answer. */
   failNext?: {
     pathIncludes: string;
     method?: string;
     status: number;
     reason: string;
     message: string;
+    times?: number;
+    reset?: boolean;
   };
   /** `wait` calls an operation stays RUNNING for. */
   operationWaits = 1;
@@ -165,7 +174,12 @@ export class GcpFake {
         url.pathname.includes(fail.pathIncludes) &&
         (!fail.method || fail.method === req.method)
       ) {
-        this.failNext = undefined;
+        const left = (fail.times ?? 1) - 1;
+        this.failNext = left > 0 ? { ...fail, times: left } : undefined;
+        if (fail.reset) {
+          req.socket.destroy();
+          return;
+        }
         const auth = String(req.headers.authorization ?? '');
         throw new HttpError(
           fail.status,
@@ -436,7 +450,7 @@ export class GcpFake {
   private operation(
     ctx: { project: string; zone?: string; name: string },
     type: string,
-    error?: { code: string; message: string },
+    error?: OperationError | OperationError[],
   ): FakeOperation {
     const op: FakeOperation = {
       kind: 'compute#operation',
@@ -460,7 +474,7 @@ export class GcpFake {
       op.waits++;
       if (op.waits >= this.operationWaits) {
         op.status = 'DONE';
-        if (op.pendingError) op.error = { errors: [op.pendingError] };
+        if (op.pendingError) op.error = { errors: [op.pendingError].flat() };
       }
     }
     const { waits: _w, pendingError: _e, ...visible } = op;

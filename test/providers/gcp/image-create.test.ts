@@ -74,6 +74,19 @@ describe('GCP image create', () => {
     expect(env.fake.objects.size).toBe(0);
   }, 30_000);
 
+  it('shows every error of a failed import, not only the first', async () => {
+    env.fake.failNextImage = [
+      { code: 'IMAGE_IMPORT_FAILED', message: 'Import failed.' },
+      { code: 'QUOTA_EXCEEDED', message: "Quota 'IMAGES' exceeded." },
+    ];
+    const err = await create('two')().catch((e: unknown) => e);
+
+    expect(err).toMatchObject({ code: 'GCP_IMAGE_IMPORT_FAILED' });
+    expect((err as Error).message).toContain(
+      "IMAGE_IMPORT_FAILED: Import failed.; QUOTA_EXCEEDED: Quota 'IMAGES' exceeded.",
+    );
+  }, 30_000);
+
   it('resumes an upload whose connection dropped mid-chunk', async () => {
     env.fake.dropUploadOnce = true;
     await create('resumed', { keepUpload: true })();
