@@ -1,8 +1,9 @@
 // `image create -t aws`: validate, replace or refuse an existing AMI,
 // upload by one of the two routes, register, clean up on failure.
 import { stat } from 'node:fs/promises';
-import { CreateTagsCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, type Image } from '@aws-sdk/client-ec2';
 import { describeFsError, UserError } from '../../src/errors.js';
+import type { Logger } from '../../src/log.js';
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
 import type {
   CreateImageOptions,
@@ -13,9 +14,10 @@ import type { AwsClients } from './clients.js';
 import { uploadSnapshotEbs } from './ebs-upload.js';
 import { awsStep } from './errors.js';
 import {
-  deleteImageAndSnapshots,
+  deregisterImage,
   findImageByName,
   isSkiffImage,
+  snapshotIdsOf,
 } from './images.js';
 import {
   buildRegisterImageInput,
@@ -29,9 +31,15 @@ import {
   importSnapshotFromS3,
   uploadImageToS3,
 } from './s3-import.js';
-import { deleteSnapshotQuietly, waitForSnapshot } from './snapshots.js';
+import {
+  deleteSnapshotCommand,
+  deleteSnapshotPatiently,
+  deleteSnapshotQuietly,
+  waitForSnapshot,
+  type SnapshotDeleteRetry,
+} from './snapshots.js';
 import { skiffTags, TAG_IMAGE, toAwsTags, userTags } from './tags.js';
-import type { AwsTimings } from './timings.js';
+import { snapshotDeleteRetry, type AwsTimings } from './timings.js';
 import { uploadRoute, validateAwsImageCreate } from './validate.js';
 import { preflightS3Import } from './vmimport.js';
 
@@ -98,9 +106,11 @@ export async function createAwsImage(
     { [TAG_IMAGE]: opts.name },
     userTags(d.cloud),
   );
+  const retry = snapshotDeleteRetry(d.timings, d.ctx.signal);
   let snapshotId: string | undefined;
   let spec: RegisterSpec;
   let imageId: string;
+  let replaced: Image | undefined;
   try {
     if (route === 'ebs') {
       const up = await uploadSnapshotEbs({
@@ -139,17 +149,22 @@ export async function createAwsImage(
       baseVolumeBytes: opts.config.baseVolumeBytes,
       tags,
     };
-    // The name must be free to register, so the old AMI goes only now,
-    // once the new snapshot is complete: a failed upload keeps it.
+    // AMI names are unique per account and region, so the old AMI must be
+    // deregistered before the new one is registered; only now, once the
+    // new snapshot is complete, so that a failed upload keeps it.
     if (existing) {
       logger.info(`replacing AMI ${opts.name} (${existing.ImageId})`);
-      await deleteImageAndSnapshots(ec2, existing);
+      await deregisterImage(ec2, existing);
+      replaced = existing;
     }
     logger.info(`registering AMI ${opts.name}`);
     logger.debug(JSON.stringify(buildRegisterImageInput(spec)));
     imageId = await registerImage(ec2, spec);
   } catch (err) {
-    if (snapshotId) await deleteSnapshotQuietly(ec2, snapshotId, logger);
+    if (snapshotId) {
+      await deleteSnapshotQuietly(ec2, snapshotId, logger, retry, d.region);
+    }
+    if (replaced) warnOldSnapshotsKept(logger, opts.name, replaced);
     throw err;
   }
   const status = await waitForImage({
@@ -159,6 +174,11 @@ export async function createAwsImage(
     name: opts.name,
     logger,
   });
+  // Only once the new AMI exists: its snapshots are the old image's last
+  // trace, and a failure to delete them must not cost the new one.
+  if (replaced) {
+    await deleteOldSnapshots(d, logger, replaced, retry);
+  }
   // The root volume, as `image list` shows it; the raw image in details.
   const volumeGiB = rootVolumeGiB(spec.snapshotSizeGiB, spec.baseVolumeBytes);
   return {
@@ -170,6 +190,47 @@ export async function createAwsImage(
     createdAt: new Date().toISOString(),
     details: { snapshotId, route, region: d.region, rawSizeBytes: sizeBytes },
   };
+}
+
+/** After a failed replacement: the old AMI is gone, its snapshots not. */
+function warnOldSnapshotsKept(logger: Logger, name: string, old: Image) {
+  const ids = snapshotIdsOf(old);
+  if (ids.length === 0) return;
+  logger.warn(
+    `the old AMI ${name} (${old.ImageId}) was deregistered; its snapshot ` +
+      `${ids.join(', ')} is kept: \`skiff image delete -t aws ${name}\` ` +
+      'deletes it',
+  );
+}
+
+/**
+ * Best effort: a snapshot of the replaced AMI that cannot be deleted
+ * (still in use after the retries, or no ec2:DeleteSnapshot) is only
+ * warned about, with the command.
+ */
+async function deleteOldSnapshots(
+  d: CreateImageDeps,
+  logger: Logger,
+  old: Image,
+  retry: SnapshotDeleteRetry,
+): Promise<void> {
+  for (const id of snapshotIdsOf(old)) {
+    try {
+      await deleteSnapshotPatiently(
+        d.clients.ec2,
+        id,
+        `deleting snapshot ${id} of the replaced AMI ${old.ImageId}`,
+        retry,
+      );
+      logger.debug(`deleted snapshot ${id} of ${old.ImageId}`);
+    } catch (err) {
+      logger.warn(
+        `${err instanceof Error ? err.message : String(err)}; the new AMI ` +
+          `is fine, delete the old snapshot with ` +
+          `\`${deleteSnapshotCommand(id, d.region)}\``,
+      );
+    }
+  }
 }
 
 async function viaS3(

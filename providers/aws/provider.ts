@@ -1,6 +1,5 @@
 // The AWS Provider: wires the clients, timings and the steps together.
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
-import { UserError } from '../../src/errors.js';
 import type {
   CreateImageOptions,
   CreateInstanceOptions,
@@ -14,12 +13,8 @@ import type {
 import type { AwsClients } from './clients.js';
 import { createAwsImage } from './create-image.js';
 import { createAwsInstance } from './create-instance.js';
-import {
-  deleteImageAndSnapshots,
-  findImageByName,
-  isSkiffImage,
-  listSkiffImages,
-} from './images.js';
+import { deleteAwsImage } from './delete-image.js';
+import { listSkiffImages } from './images.js';
 import {
   deleteInstance,
   listSkiffInstances,
@@ -32,7 +27,7 @@ import { nextChunk, readConsoleText, type ConsoleMemo } from './logs.js';
 import { preflightImageCreate } from './preflight.js';
 import type { ResolvedLocation } from './region.js';
 import { sleep } from './retry.js';
-import type { AwsTimings } from './timings.js';
+import { snapshotDeleteRetry, type AwsTimings } from './timings.js';
 
 interface ConsoleState {
   instanceId: string;
@@ -74,29 +69,17 @@ export class AwsProvider implements Provider {
     return listSkiffImages(this.clients.ec2);
   }
 
-  async deleteImage(name: string, opts: DeleteImageOptions = {}) {
-    const { ec2 } = this.clients;
-    const image = await findImageByName(ec2, name);
-    if (!image?.ImageId || !isSkiffImage(image)) {
-      throw new UserError('IMAGE_NOT_FOUND', `no AWS image named "${name}"`, {
-        hint: 'see `skiff image list -t aws`',
-      });
-    }
-    if (!opts.force) {
-      const users = (await listSkiffInstances(ec2)).filter(
-        (i) => i.ImageId === image.ImageId,
-      );
-      if (users.length > 0) {
-        const names = users.map((i) => toInstanceInfo(i).name).join(', ');
-        throw new UserError(
-          'IMAGE_IN_USE',
-          `image "${name}" is used by instance(s) ${names}`,
-          { hint: 'delete those instances first, or pass --force' },
-        );
-      }
-    }
-    await deleteImageAndSnapshots(ec2, image);
-    this.ctx.logger.debug(`deleted AMI ${name} (${image.ImageId})`);
+  deleteImage(name: string, opts: DeleteImageOptions = {}): Promise<void> {
+    return deleteAwsImage(
+      {
+        ec2: this.clients.ec2,
+        logger: this.ctx.logger,
+        region: this.location.region,
+        retry: snapshotDeleteRetry(this.timings, this.ctx.signal),
+      },
+      name,
+      opts,
+    );
   }
 
   createInstance(opts: CreateInstanceOptions): Promise<InstanceInfo> {

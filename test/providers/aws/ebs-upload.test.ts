@@ -71,6 +71,31 @@ function mockHappyPath() {
   ec2.on(RegisterImageCommand).resolves({ ImageId: 'ami-1' });
 }
 
+const oldImage = {
+  ImageId: 'ami-old',
+  Name: 'sf-console',
+  Tags: [{ Key: 'skiff:managed', Value: 'true' }],
+  BlockDeviceMappings: [
+    { DeviceName: '/dev/sda1', Ebs: { SnapshotId: 'snap-old' } },
+  ],
+};
+
+function ec2Error(name: string, message: string) {
+  return Object.assign(new Error(message), {
+    name,
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+/** The EC2 calls that change something, in the order they were made. */
+function ec2Order(): string[] {
+  const changing = /^(Deregister|Register|Delete)/;
+  return ec2
+    .calls()
+    .map((c) => (c.args[0] as object).constructor.name)
+    .filter((n) => changing.test(n));
+}
+
 async function provider(logger = new RecordingLogger()) {
   return createAwsProvider(makeCtx({}, logger), makeCloud(), FAST);
 }
@@ -309,6 +334,104 @@ describe('EBS direct upload', () => {
     expect(
       ec2.commandCalls(DeleteSnapshotCommand)[0].args[0].input.SnapshotId,
     ).toBe('snap-old');
+    // The name must be free to register; the old snapshot goes last.
+    expect(ec2Order()).toEqual([
+      'DeregisterImageCommand',
+      'RegisterImageCommand',
+      'DeleteSnapshotCommand',
+    ]);
+  });
+
+  it('keeps the new AMI and its snapshot when the old snapshot cannot be deleted', async () => {
+    mockHappyPath();
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [oldImage] });
+    ec2.on(DeregisterImageCommand).resolves({});
+    ec2
+      .on(DeleteSnapshotCommand)
+      .rejects(
+        ec2Error(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation.',
+        ),
+      );
+    const logger = new RecordingLogger();
+    const aws = await provider(logger);
+    const info = await aws.createImage({
+      name: 'sf-console',
+      image: fixture.image,
+      config: makeConfig(),
+      force: true,
+    });
+
+    expect(info).toMatchObject({ id: 'ami-1', status: 'available' });
+    const deleted = ec2
+      .commandCalls(DeleteSnapshotCommand)
+      .map((c) => c.args[0].input.SnapshotId);
+    expect(deleted).toEqual(['snap-old']);
+    const warnings = logger.lines.filter((l) => l.level === 'warn');
+    expect(warnings.map((l) => l.message).join('\n')).toContain(
+      'aws ec2 delete-snapshot --snapshot-id snap-old --region us-east-1',
+    );
+  });
+
+  it('waits for the old snapshot to be released by the deregistered AMI', async () => {
+    mockHappyPath();
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [oldImage] });
+    ec2.on(DeregisterImageCommand).resolves({});
+    const inUse = ec2Error(
+      'InvalidSnapshot.InUse',
+      'The snapshot snap-old is currently in use by ami-old',
+    );
+    ec2
+      .on(DeleteSnapshotCommand)
+      .rejectsOnce(inUse)
+      .rejectsOnce(inUse)
+      .resolves({});
+    const logger = new RecordingLogger();
+    const aws = await provider(logger);
+    await aws.createImage({
+      name: 'sf-console',
+      image: fixture.image,
+      config: makeConfig(),
+      force: true,
+    });
+
+    expect(ec2.commandCalls(DeleteSnapshotCommand)).toHaveLength(3);
+    expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('keeps the old snapshot, and says so, when registering the new AMI fails', async () => {
+    mockHappyPath();
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [oldImage] });
+    ec2.on(DeregisterImageCommand).resolves({});
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    ec2
+      .on(RegisterImageCommand)
+      .rejects(ec2Error('InvalidParameterValue', 'bad root device'));
+    const logger = new RecordingLogger();
+    const aws = await provider(logger);
+    await expect(
+      aws.createImage({
+        name: 'sf-console',
+        image: fixture.image,
+        config: makeConfig(),
+        force: true,
+      }),
+    ).rejects.toMatchObject({ code: 'AWS_API_ERROR' });
+
+    const deleted = ec2
+      .commandCalls(DeleteSnapshotCommand)
+      .map((c) => c.args[0].input.SnapshotId);
+    expect(deleted).toEqual(['snap-1']);
+    expect(logger.text()).toMatch(
+      /old AMI sf-console \(ami-old\) was deregistered; its snapshot snap-old is kept: `skiff image delete -t aws sf-console`/,
+    );
   });
 
   it('keeps the old AMI when the replacement fails to upload', async () => {
