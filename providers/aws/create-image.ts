@@ -2,7 +2,7 @@
 // upload by one of the two routes, register, clean up on failure.
 import { stat } from 'node:fs/promises';
 import { CreateTagsCommand, type Image } from '@aws-sdk/client-ec2';
-import { describeFsError, UserError } from '../../src/errors.js';
+import { describeFsError, SkiffError, UserError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
 import type {
@@ -244,6 +244,7 @@ async function viaS3(
   const bucket = d.cloud.bucketName as string;
   const key = `skiff/${opts.name}-${Date.now()}.raw`;
   const s3 = d.clients.s3;
+  let keep = opts.options?.keepUpload === true;
   try {
     logger.info(`uploading ${opts.name} to s3://${bucket}/${key}`);
     await uploadImageToS3({
@@ -275,9 +276,18 @@ async function viaS3(
       ),
     );
     return snapshotId;
-  } finally {
-    if (opts.options?.keepUpload !== true) {
-      await deleteUploadQuietly(s3, bucket, key, logger);
+  } catch (err) {
+    // Still importing when the deadline passed: it may yet read the
+    // object. (On Ctrl-C the import is cancelled first.)
+    if (err instanceof SkiffError && err.code === 'AWS_TIMEOUT') {
+      keep = true;
+      logger.warn(
+        `kept s3://${bucket}/${key}: the import may still be reading it; ` +
+          `once it has ended, remove it with \`aws s3 rm s3://${bucket}/${key}\``,
+      );
     }
+    throw err;
+  } finally {
+    if (!keep) await deleteUploadQuietly(s3, bucket, key, logger);
   }
 }

@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
+  CancelImportTaskCommand,
   DescribeImportSnapshotTasksCommand,
   ImportSnapshotCommand,
   type EC2Client,
@@ -140,6 +141,13 @@ export async function importSnapshotFromS3(o: ImportOptions): Promise<string> {
       return undefined;
     }, o);
   } catch (err) {
+    if (o.signal?.aborted) {
+      await cancelImport(o, taskId);
+      throw new AbortError(`${step}: interrupted`, {
+        cause: err,
+        hint: `import task ${taskId} was cancelled`,
+      });
+    }
     if (err instanceof PollTimeout) {
       throw new CloudError(
         'AWS_TIMEOUT',
@@ -152,6 +160,23 @@ export async function importSnapshotFromS3(o: ImportOptions): Promise<string> {
       );
     }
     throw err;
+  }
+}
+
+/** After Ctrl-C: stop the import, so that the upload can go. */
+async function cancelImport(o: ImportOptions, taskId: string): Promise<void> {
+  try {
+    await awsStep(
+      `cancelling import task ${taskId}`,
+      'ec2:CancelImportTask',
+      () => o.ec2.send(new CancelImportTaskCommand({ ImportTaskId: taskId })),
+    );
+    o.logger.info(`cancelled import task ${taskId}`);
+  } catch (err) {
+    o.logger.warn(
+      `${err instanceof Error ? err.message : String(err)}; cancel it with ` +
+        `\`aws ec2 cancel-import-task --import-task-id ${taskId}\``,
+    );
   }
 }
 
