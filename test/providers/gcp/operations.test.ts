@@ -24,15 +24,13 @@ beforeEach(() => {
 });
 
 function createImage(name: string, logger = new RecordingLogger()) {
-  return env
-    .provider(logger)
-    .then((gcp) =>
-      gcp.createImage({
-        name,
-        image: env.image,
-        config: configWith(env.cloud),
-      }),
-    );
+  return env.provider(logger).then((gcp) =>
+    gcp.createImage({
+      name,
+      image: env.image,
+      config: configWith(env.cloud),
+    }),
+  );
 }
 
 describe('GCP operations', () => {
