@@ -102,6 +102,11 @@ export interface CheckCreateImageOptions {
 export interface Provider {
   readonly target: TargetName;
   /**
+   * How often `instance logs -w` should poll when the user does not say:
+   * each poll costs API calls on a cloud (unset: the CLI's default).
+   */
+  readonly logPollIntervalMs?: number;
+  /**
    * What `createImage` would refuse that is cheap to learn before the
    * image is built (the CLI calls it first): qemu: the name is taken;
    * gcp: the key file, then the credentials; aws: the region, then the

@@ -39,6 +39,8 @@ interface ConsoleState {
 export class AwsProvider implements Provider {
   readonly target = 'aws';
   private readonly consoles = new Map<string, ConsoleState>();
+  /** readLogs spaces GetConsoleOutput calls by this anyway. */
+  readonly logPollIntervalMs: number;
 
   constructor(
     private readonly ctx: ProviderContext,
@@ -46,7 +48,9 @@ export class AwsProvider implements Provider {
     private readonly clients: AwsClients,
     private readonly location: ResolvedLocation,
     private readonly timings: AwsTimings,
-  ) {}
+  ) {
+    this.logPollIntervalMs = timings.consoleIntervalMs;
+  }
 
   checkCreateImage(): Promise<void> {
     return preflightImageCreate(this.clients, this.location);

@@ -40,6 +40,8 @@ export async function createGcpProvider(
 
   return {
     target: 'gcp',
+    // Each poll is two calls (the state, then the serial port).
+    logPollIntervalMs: gcp.tuning.logPollIntervalMs,
     // The key file is checked offline first (authenticate does that).
     checkCreateImage: () => gcp.clients.authenticate(),
     createImage: (opts) => createGcpImage(gcp, opts),

@@ -26,6 +26,8 @@ export interface OperationError {
 }
 
 export interface FakeRequest {
+  /** Date.now() when it arrived. */
+  at: number;
   method: string;
   path: string;
   query: URLSearchParams;
@@ -106,6 +108,8 @@ export class GcpFake {
     times?: number;
     reset?: boolean;
   };
+  /** Called with each request as it arrives, before it is answered. */
+  onRequest?: (request: FakeRequest) => void;
   /** `wait` calls an operation stays RUNNING for. */
   operationWaits = 1;
   /** How long each `wait` call blocks, as GCE's does (up to 2 min). */
@@ -161,12 +165,14 @@ export class GcpFake {
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://fake');
     const record: FakeRequest = {
+      at: Date.now(),
       method: req.method ?? 'GET',
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
     };
     this.requests.push(record);
+    this.onRequest?.(record);
     try {
       const fail = this.failNext;
       if (
