@@ -79,7 +79,7 @@ export function gcpError(err: unknown, step: string): SkiffError {
       `${step}: cannot reach the GCP endpoint (${errno})`,
       {
         cause: err,
-        hint: 'check the network, or CloudConfig.ComputeEndpoint / STORAGE_EMULATOR_HOST if set',
+        hint: 'check the network, or the endpoint settings if set: CloudConfig.ComputeEndpoint / SKIFF_GCP_COMPUTE_ENDPOINT, CloudConfig.StorageEndpoint / SKIFF_GCP_STORAGE_ENDPOINT, STORAGE_EMULATOR_HOST',
       },
     );
   }

@@ -168,7 +168,7 @@ export class GcpFake {
       at: Date.now(),
       method: req.method ?? 'GET',
       path: url.pathname,
-      query: url.searchParams,
+      query: new URLSearchParams(url.searchParams),
       headers: req.headers,
     };
     this.requests.push(record);

@@ -170,6 +170,47 @@ describe('GCP image create', () => {
     });
   });
 
+  it('sends credentials to a private storage endpoint, none to the emulator', async () => {
+    const isStorage = (path: string) =>
+      /^\/(storage\/v1\/|upload\/storage\/v1\/)?b(\/|$)/.test(path);
+    await create('emulated')();
+    const emulated = env.fake.requests.filter((r) => isStorage(r.path));
+    expect(emulated.length).toBeGreaterThan(0);
+    for (const r of emulated) expect(r.headers.authorization).toBeUndefined();
+
+    env.fake.requests.length = 0;
+    const gcp = await env.provider(
+      new RecordingLogger(),
+      {},
+      {
+        STORAGE_EMULATOR_HOST: undefined,
+        SKIFF_GCP_STORAGE_ENDPOINT: env.fake.url,
+      },
+    );
+    await gcp.createImage({
+      name: 'private',
+      image: env.image,
+      config: configWith(env.cloud),
+    });
+    const endpoint = env.fake.requests.filter((r) => isStorage(r.path));
+    // Every call carries the token, except the chunks sent to the upload
+    // session's own URI, which GCS takes as the credential.
+    const chunks = endpoint.filter((r) => r.query.has('upload_id'));
+    const calls = endpoint.filter((r) => !r.query.has('upload_id'));
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining([
+        'GET /storage/v1/b/skiff-images',
+        'POST /upload/storage/v1/b/skiff-images/o',
+        'DELETE /storage/v1/b/skiff-images/o/private.tar.gz',
+      ]),
+    );
+    for (const r of calls) {
+      expect(r.headers.authorization).toBe(`Bearer ${env.fake.token}`);
+    }
+    expect(env.fake.images.has('private')).toBe(true);
+  }, 60_000);
+
   it('validates before any request', async () => {
     const logger = new RecordingLogger();
     await expect(

@@ -25,7 +25,7 @@ export interface GcpTestEnv {
   provider(
     logger?: RecordingLogger,
     cloud?: Partial<ResolvedCloudConfig>,
-    extraEnv?: Record<string, string>,
+    extraEnv?: Record<string, string | undefined>,
     signal?: AbortSignal,
     tuning?: Partial<GcpTuning>,
   ): Promise<Provider>;
