@@ -1,9 +1,9 @@
 // `image create -t aws`: validate, replace or refuse an existing AMI,
-// upload by one of the two routes, register, clean up on failure.
+// upload by one of the two routes, register, clean up on failure. One
+// deadline, CloudConfig.ImageTimeoutSeconds, covers all of it.
 import { stat } from 'node:fs/promises';
-import { CreateTagsCommand, type Image } from '@aws-sdk/client-ec2';
+import type { Image } from '@aws-sdk/client-ec2';
 import { describeFsError, SkiffError, UserError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
 import type {
   CreateImageOptions,
@@ -12,13 +12,14 @@ import type {
 } from '../types.js';
 import type { AwsClients } from './clients.js';
 import { uploadSnapshotEbs } from './ebs-upload.js';
-import { awsStep } from './errors.js';
 import {
-  deregisterImage,
-  findImageByName,
-  isSkiffImage,
-  snapshotIdsOf,
-} from './images.js';
+  deleteOldSnapshots,
+  discardFailedImage,
+  warnOldSnapshotsKept,
+  type CleanupDeps,
+} from './image-cleanup.js';
+import { deregisterImage, findImageByName, isSkiffImage } from './images.js';
+import type { PollOptions } from './poll.js';
 import {
   buildRegisterImageInput,
   registerImage,
@@ -26,21 +27,11 @@ import {
   waitForImage,
   type RegisterSpec,
 } from './register.js';
-import {
-  deleteUploadQuietly,
-  importSnapshotFromS3,
-  uploadImageToS3,
-} from './s3-import.js';
-import {
-  deleteSnapshotCommand,
-  deleteSnapshotPatiently,
-  deleteSnapshotQuietly,
-  waitForSnapshot,
-  type SnapshotDeleteRetry,
-} from './snapshots.js';
-import { skiffTags, TAG_IMAGE, toAwsTags, userTags } from './tags.js';
+import { deleteSnapshotQuietly, waitForSnapshot } from './snapshots.js';
+import { skiffTags, TAG_IMAGE, userTags } from './tags.js';
 import { snapshotDeleteRetry, type AwsTimings } from './timings.js';
 import { uploadRoute, validateAwsImageCreate } from './validate.js';
+import { viaS3 } from './via-s3.js';
 import { preflightS3Import } from './vmimport.js';
 
 const GIB = 1024 ** 3;
@@ -67,11 +58,14 @@ export async function createAwsImage(
       throw describeFsError(err, 'reading the image', opts.image.path);
     },
   );
+  // One budget for the upload, the snapshot and the AMI together.
   const timeoutMs = d.cloud.imageTimeoutSeconds * 1000;
-  const poll = {
+  const deadline = Date.now() + timeoutMs;
+  const poll: PollOptions = {
     intervalMs: d.timings.pollIntervalMs,
     maxIntervalMs: d.timings.maxPollIntervalMs,
     timeoutMs,
+    deadline,
     signal: d.ctx.signal,
   };
 
@@ -107,6 +101,12 @@ export async function createAwsImage(
     userTags(d.cloud),
   );
   const retry = snapshotDeleteRetry(d.timings, d.ctx.signal);
+  const cleanup: CleanupDeps = {
+    clients: d.clients,
+    logger,
+    region: d.region,
+    retry,
+  };
   let snapshotId: string | undefined;
   let spec: RegisterSpec;
   let imageId: string;
@@ -120,7 +120,7 @@ export async function createAwsImage(
         description: `skiff image ${opts.name}`,
         tags,
         logger,
-        timeoutMs,
+        timeoutMs: Math.max(0, deadline - Date.now()),
         signal: d.ctx.signal,
         timings: d.timings.ebs,
         kmsKey: d.cloud.kms,
@@ -167,18 +167,25 @@ export async function createAwsImage(
     if (replaced) warnOldSnapshotsKept(logger, opts.name, replaced);
     throw err;
   }
-  const status = await waitForImage({
-    ...poll,
-    ec2,
-    imageId,
-    name: opts.name,
-    logger,
-  });
+  let status: string;
+  try {
+    status = await waitForImage({
+      ...poll,
+      ec2,
+      imageId,
+      name: opts.name,
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof SkiffError && err.code === 'AWS_IMAGE_FAILED') {
+      await discardFailedImage(cleanup, imageId, spec.snapshotId);
+      if (replaced) warnOldSnapshotsKept(logger, opts.name, replaced);
+    }
+    throw err;
+  }
   // Only once the new AMI exists: its snapshots are the old image's last
   // trace, and a failure to delete them must not cost the new one.
-  if (replaced) {
-    await deleteOldSnapshots(d, logger, replaced, retry);
-  }
+  if (replaced) await deleteOldSnapshots(cleanup, replaced);
   // The root volume, as `image list` shows it; the raw image in details.
   const volumeGiB = rootVolumeGiB(spec.snapshotSizeGiB, spec.baseVolumeBytes);
   return {
@@ -190,104 +197,4 @@ export async function createAwsImage(
     createdAt: new Date().toISOString(),
     details: { snapshotId, route, region: d.region, rawSizeBytes: sizeBytes },
   };
-}
-
-/** After a failed replacement: the old AMI is gone, its snapshots not. */
-function warnOldSnapshotsKept(logger: Logger, name: string, old: Image) {
-  const ids = snapshotIdsOf(old);
-  if (ids.length === 0) return;
-  logger.warn(
-    `the old AMI ${name} (${old.ImageId}) was deregistered; its snapshot ` +
-      `${ids.join(', ')} is kept: \`skiff image delete -t aws ${name}\` ` +
-      'deletes it',
-  );
-}
-
-/**
- * Best effort: a snapshot of the replaced AMI that cannot be deleted
- * (still in use after the retries, or no ec2:DeleteSnapshot) is only
- * warned about, with the command.
- */
-async function deleteOldSnapshots(
-  d: CreateImageDeps,
-  logger: Logger,
-  old: Image,
-  retry: SnapshotDeleteRetry,
-): Promise<void> {
-  for (const id of snapshotIdsOf(old)) {
-    try {
-      await deleteSnapshotPatiently(
-        d.clients.ec2,
-        id,
-        `deleting snapshot ${id} of the replaced AMI ${old.ImageId}`,
-        retry,
-      );
-      logger.debug(`deleted snapshot ${id} of ${old.ImageId}`);
-    } catch (err) {
-      logger.warn(
-        `${err instanceof Error ? err.message : String(err)}; the new AMI ` +
-          `is fine, delete the old snapshot with ` +
-          `\`${deleteSnapshotCommand(id, d.region)}\``,
-      );
-    }
-  }
-}
-
-async function viaS3(
-  d: CreateImageDeps,
-  opts: CreateImageOptions,
-  sizeBytes: number,
-  tags: Record<string, string>,
-  poll: { intervalMs: number; maxIntervalMs: number; timeoutMs: number },
-): Promise<string> {
-  const { logger } = d.ctx;
-  const bucket = d.cloud.bucketName as string;
-  const key = `skiff/${opts.name}-${Date.now()}.raw`;
-  const s3 = d.clients.s3;
-  let keep = opts.options?.keepUpload === true;
-  try {
-    logger.info(`uploading ${opts.name} to s3://${bucket}/${key}`);
-    await uploadImageToS3({
-      s3,
-      bucket,
-      key,
-      path: opts.image.path,
-      sizeBytes,
-      logger,
-      signal: d.ctx.signal,
-    });
-    const snapshotId = await importSnapshotFromS3({
-      ...poll,
-      signal: d.ctx.signal,
-      ec2: d.clients.ec2,
-      bucket,
-      key,
-      name: opts.name,
-      tags,
-      logger,
-      kmsKey: d.cloud.kms,
-    });
-    await awsStep(`tagging snapshot ${snapshotId}`, 'ec2:CreateTags', () =>
-      d.clients.ec2.send(
-        new CreateTagsCommand({
-          Resources: [snapshotId],
-          Tags: toAwsTags(tags),
-        }),
-      ),
-    );
-    return snapshotId;
-  } catch (err) {
-    // Still importing when the deadline passed: it may yet read the
-    // object. (On Ctrl-C the import is cancelled first.)
-    if (err instanceof SkiffError && err.code === 'AWS_TIMEOUT') {
-      keep = true;
-      logger.warn(
-        `kept s3://${bucket}/${key}: the import may still be reading it; ` +
-          `once it has ended, remove it with \`aws s3 rm s3://${bucket}/${key}\``,
-      );
-    }
-    throw err;
-  } finally {
-    if (!keep) await deleteUploadQuietly(s3, bucket, key, logger);
-  }
 }

@@ -36,12 +36,19 @@ export interface S3UploadOptions {
   sizeBytes: number;
   logger: Logger;
   signal?: AbortSignal;
+  /** Date.now() by which the upload must be done. */
+  deadline?: number;
 }
 
 export async function uploadImageToS3(o: S3UploadOptions): Promise<void> {
   const abortController = new AbortController();
   const onAbort = () => abortController.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  // The upload counts against CloudConfig.ImageTimeoutSeconds too.
+  const timer =
+    o.deadline === undefined
+      ? undefined
+      : setTimeout(onAbort, Math.max(0, o.deadline - Date.now()));
   const where = `s3://${o.bucket}/${o.key}`;
   const upload = new Upload({
     client: o.s3,
@@ -63,8 +70,17 @@ export async function uploadImageToS3(o: S3UploadOptions): Promise<void> {
     await upload.done();
   } catch (err) {
     if (o.signal?.aborted) throw new AbortError(`uploading to ${where}`);
+    if (abortController.signal.aborted) {
+      throw new CloudError(
+        'AWS_TIMEOUT',
+        `uploading the image to ${where}: not finished when ` +
+          'CloudConfig.ImageTimeoutSeconds ran out',
+        { cause: err, hint: 'raise CloudConfig.ImageTimeoutSeconds' },
+      );
+    }
     throw wrapAwsError(err, `uploading the image to ${where}`, 's3:PutObject');
   } finally {
+    clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);
   }
   o.logger.debug(`uploaded ${o.sizeBytes} bytes to ${where}`);

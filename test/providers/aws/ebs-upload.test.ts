@@ -464,6 +464,70 @@ describe('EBS direct upload', () => {
     expect(ec2.commandCalls(RegisterImageCommand)).toHaveLength(0);
   });
 
+  it('deregisters an AMI that ends failed and deletes its snapshot', async () => {
+    mockHappyPath();
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-1'] }).resolves({
+      Images: [
+        {
+          ImageId: 'ami-1',
+          State: 'failed',
+          StateReason: { Message: 'Client.InvalidSnapshot' },
+        },
+      ],
+    });
+    ec2.on(DeregisterImageCommand).resolves({});
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    const aws = await provider();
+    const err = await aws
+      .createImage({
+        name: 'sf-console',
+        image: fixture.image,
+        config: makeConfig(),
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toMatchObject({
+      code: 'AWS_IMAGE_FAILED',
+      message: expect.stringContaining('Client.InvalidSnapshot'),
+    });
+    expect(
+      ec2.commandCalls(DeregisterImageCommand)[0]!.args[0].input.ImageId,
+    ).toBe('ami-1');
+    expect(
+      ec2.commandCalls(DeleteSnapshotCommand)[0]!.args[0].input.SnapshotId,
+    ).toBe('snap-1');
+  });
+
+  it('gives the upload, the snapshot and the AMI one ImageTimeoutSeconds together', async () => {
+    mockHappyPath();
+    const begun = Date.now();
+    // The snapshot takes 1.5 s of the 2 s; the AMI never becomes available.
+    ec2.on(DescribeSnapshotsCommand).callsFake(() => ({
+      Snapshots: [
+        { State: Date.now() - begun < 1_500 ? 'pending' : 'completed' },
+      ],
+    }));
+    ec2
+      .on(DescribeImagesCommand, { ImageIds: ['ami-1'] })
+      .resolves({ Images: [{ ImageId: 'ami-1', State: 'pending' }] });
+    const logger = new RecordingLogger();
+    const aws = await createAwsProvider(
+      makeCtx({}, logger),
+      makeCloud({ imageTimeoutSeconds: 2 }),
+      FAST,
+    );
+    const info = await aws.createImage({
+      name: 'sf-console',
+      image: fixture.image,
+      config: makeConfig(),
+    });
+
+    expect(info.status).toBe('pending');
+    // Each wait with a budget of its own would take 3.5 s or more.
+    expect(Date.now() - begun).toBeLessThan(3_000);
+    expect(logger.text()).toContain('AMI ami-1 is still pending');
+  });
+
   it('registers UEFI images as uefi and grows the root volume to BaseVolumeSz', async () => {
     mockHappyPath();
     const aws = await provider();
