@@ -544,7 +544,7 @@ describe('EBS direct upload', () => {
   it('encrypts with CloudConfig.KMS and carries CloudConfig.Tags and Labels', async () => {
     mockHappyPath();
     const cloud = makeCloud({
-      kms: 'arn:aws:kms:us-east-1:1:key/k',
+      kms: 'arn:aws:kms:us-east-1:111122223333:key/k',
       labels: { team: 'web' },
       tags: [{ key: 'env', value: 'prod' }],
     });
@@ -557,7 +557,7 @@ describe('EBS direct upload', () => {
     const start = ebs.commandCalls(StartSnapshotCommand)[0].args[0].input;
     expect(start).toMatchObject({
       Encrypted: true,
-      KmsKeyArn: 'arn:aws:kms:us-east-1:1:key/k',
+      KmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k',
     });
     expect(start.Tags).toEqual(
       expect.arrayContaining([
