@@ -109,8 +109,9 @@ export interface Provider {
   /**
    * What `createImage` would refuse that is cheap to learn before the
    * image is built (the CLI calls it first): qemu: the name is taken;
-   * gcp: the key file, then the credentials; aws: the region, then the
-   * credentials. Makes no upload and changes nothing.
+   * gcp: the key file, the credentials, then a taken name; aws: the
+   * region, the credentials, then a taken name. Makes no upload and
+   * changes nothing.
    */
   checkCreateImage(opts: CheckCreateImageOptions): Promise<void>;
   /** Uploads and registers (or, for qemu, stores) a built image. */

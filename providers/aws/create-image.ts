@@ -2,7 +2,7 @@
 // upload by one of the two routes, register, clean up on failure. One
 // deadline, CloudConfig.ImageTimeoutSeconds, covers all of it.
 import { stat } from 'node:fs/promises';
-import type { Image } from '@aws-sdk/client-ec2';
+import type { EC2Client, Image } from '@aws-sdk/client-ec2';
 import { describeFsError, SkiffError, UserError } from '../../src/errors.js';
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
 import type {
@@ -44,6 +44,35 @@ export interface CreateImageDeps {
   timings: AwsTimings;
 }
 
+/**
+ * Refuses an AMI name that is taken (unless `force`) or held by an AMI
+ * Skiff did not make; returns the AMI to replace, if any. `image create`
+ * runs it before the build, then again.
+ */
+export async function checkAmiName(
+  ec2: EC2Client,
+  name: string,
+  force: boolean,
+): Promise<Image | undefined> {
+  const existing = await findImageByName(ec2, name);
+  if (existing && !isSkiffImage(existing)) {
+    throw new UserError(
+      'AWS_IMAGE_NAME_TAKEN',
+      `an AMI named "${name}" exists (${existing.ImageId}) and was ` +
+        'not made by Skiff',
+      { hint: 'choose another --imagename' },
+    );
+  }
+  if (existing && !force) {
+    throw new UserError(
+      'IMAGE_EXISTS',
+      `AMI "${name}" already exists (${existing.ImageId})`,
+      { hint: 'pass --force to replace it, or choose another --imagename' },
+    );
+  }
+  return existing;
+}
+
 export async function createAwsImage(
   d: CreateImageDeps,
   opts: CreateImageOptions,
@@ -69,22 +98,7 @@ export async function createAwsImage(
     signal: d.ctx.signal,
   };
 
-  const existing = await findImageByName(ec2, opts.name);
-  if (existing && !isSkiffImage(existing)) {
-    throw new UserError(
-      'AWS_IMAGE_NAME_TAKEN',
-      `an AMI named "${opts.name}" exists (${existing.ImageId}) and was ` +
-        'not made by Skiff',
-      { hint: 'choose another --imagename' },
-    );
-  }
-  if (existing && !opts.force) {
-    throw new UserError(
-      'IMAGE_EXISTS',
-      `AMI "${opts.name}" already exists (${existing.ImageId})`,
-      { hint: 'pass --force to replace it, or choose another --imagename' },
-    );
-  }
+  const existing = await checkAmiName(ec2, opts.name, opts.force === true);
   if (route === 's3') {
     await preflightS3Import({
       s3: d.clients.s3,

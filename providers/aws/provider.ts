@@ -1,6 +1,7 @@
 // The AWS Provider: wires the clients, timings and the steps together.
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
 import type {
+  CheckCreateImageOptions,
   CreateImageOptions,
   CreateInstanceOptions,
   DeleteImageOptions,
@@ -11,7 +12,7 @@ import type {
   ProviderContext,
 } from '../types.js';
 import type { AwsClients } from './clients.js';
-import { createAwsImage } from './create-image.js';
+import { checkAmiName, createAwsImage } from './create-image.js';
 import { createAwsInstance } from './create-instance.js';
 import { deleteAwsImage } from './delete-image.js';
 import { listSkiffImages } from './images.js';
@@ -52,8 +53,9 @@ export class AwsProvider implements Provider {
     this.logPollIntervalMs = timings.consoleIntervalMs;
   }
 
-  checkCreateImage(): Promise<void> {
-    return preflightImageCreate(this.clients, this.location);
+  async checkCreateImage(opts: CheckCreateImageOptions): Promise<void> {
+    await preflightImageCreate(this.clients, this.location);
+    await checkAmiName(this.clients.ec2, opts.name, opts.force === true);
   }
 
   createImage(opts: CreateImageOptions): Promise<ImageInfo> {

@@ -82,6 +82,36 @@ async function removeImage(ctx: GcpContext, name: string): Promise<void> {
   });
 }
 
+/**
+ * Loads the credentials, then refuses a name that is taken (unless
+ * `force`) or held by an image Skiff did not make. Returns the image to
+ * replace, if any. `image create` runs it before the build, then again.
+ */
+export async function checkImageName(
+  ctx: GcpContext,
+  name: string,
+  force: boolean,
+) {
+  checkResourceName('image', name);
+  await ctx.clients.authenticate();
+  const existing = await findImage(ctx, name);
+  if (existing && !skiffOwned(existing.labels)) {
+    throw new UserError(
+      'IMAGE_NOT_SKIFF',
+      `image ${name} exists and was not made by Skiff; not replacing it`,
+      { hint: 'choose another --imagename' },
+    );
+  }
+  if (existing && !force) {
+    throw new UserError(
+      'IMAGE_EXISTS',
+      `image ${name} already exists in project ${ctx.settings.projectId}`,
+      { hint: 'pass --force to replace it, or choose another --imagename' },
+    );
+  }
+  return existing;
+}
+
 export async function createGcpImage(
   ctx: GcpContext,
   opts: CreateImageOptions,
@@ -98,22 +128,7 @@ export async function createGcpImage(
   const source = `https://storage.googleapis.com/${bucket}/${object}`;
   const keepUpload = opts.options?.keepUpload === true;
 
-  await clients.authenticate();
-  const existing = await findImage(ctx, opts.name);
-  if (existing && !skiffOwned(existing.labels)) {
-    throw new UserError(
-      'IMAGE_NOT_SKIFF',
-      `image ${opts.name} exists and was not made by Skiff; not replacing it`,
-      { hint: 'choose another --imagename' },
-    );
-  }
-  if (existing && !opts.force) {
-    throw new UserError(
-      'IMAGE_EXISTS',
-      `image ${opts.name} already exists in project ${settings.projectId}`,
-      { hint: 'pass --force to replace it, or choose another --imagename' },
-    );
-  }
+  const existing = await checkImageName(ctx, opts.name, opts.force === true);
   const upload = {
     bucket,
     object,

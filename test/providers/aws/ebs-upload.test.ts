@@ -434,6 +434,32 @@ describe('EBS direct upload', () => {
     );
   });
 
+  it('refuses a taken AMI name before the build, unless forced', async () => {
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [oldImage] });
+    const keys = {
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE0000',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-name-check',
+    };
+    const aws = await createAwsProvider(makeCtx(keys), makeCloud(), FAST);
+
+    await expect(
+      aws.checkCreateImage({ name: 'sf-console' }),
+    ).rejects.toMatchObject({
+      code: 'IMAGE_EXISTS',
+      message: 'AMI "sf-console" already exists (ami-old)',
+    });
+    await aws.checkCreateImage({ name: 'sf-console', force: true });
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [{ ...oldImage, Tags: [] }] });
+    await expect(
+      aws.checkCreateImage({ name: 'sf-console', force: true }),
+    ).rejects.toMatchObject({ code: 'AWS_IMAGE_NAME_TAKEN' });
+    expect(ebs.calls()).toHaveLength(0);
+  });
+
   it('keeps the old AMI when the replacement fails to upload', async () => {
     mockHappyPath();
     const old = {

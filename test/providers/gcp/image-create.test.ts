@@ -159,6 +159,28 @@ describe('GCP image create', () => {
     );
   }, 60_000);
 
+  it('refuses a taken name before the build, unless forced', async () => {
+    env.fake.images.set('taken', {
+      name: 'taken',
+      labels: { 'managed-by': 'skiff' },
+    });
+    env.fake.images.set('theirs', { name: 'theirs', labels: {} });
+    const gcp = await env.provider();
+
+    await expect(gcp.checkCreateImage({ name: 'taken' })).rejects.toMatchObject(
+      { code: 'IMAGE_EXISTS', hint: expect.stringContaining('--force') },
+    );
+    await gcp.checkCreateImage({ name: 'taken', force: true });
+    await expect(
+      gcp.checkCreateImage({ name: 'theirs', force: true }),
+    ).rejects.toMatchObject({ code: 'IMAGE_NOT_SKIFF' });
+    await gcp.checkCreateImage({ name: 'free' });
+    // Only lookups: nothing uploaded, nothing changed.
+    expect(
+      env.fake.requests.filter((r) => r.method !== 'GET').map((r) => r.path),
+    ).toEqual([]);
+  });
+
   it('never replaces an image Skiff did not make, even with force', async () => {
     env.fake.images.set('theirs', { name: 'theirs', labels: {} });
     await expect(
