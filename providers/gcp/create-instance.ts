@@ -21,17 +21,24 @@ import {
   type InstancePlan,
 } from './instances.js';
 import { mayStillRun, waitForOperation } from './operations.js';
-import { checkResourceName } from './settings.js';
+import { checkResourceName, DEFAULT_FLAVOR } from './settings.js';
 
 const GIB = 2 ** 30;
 
-async function imageSizeGb(ctx: GcpContext, image: string): Promise<number> {
+/** The image's disk size (GB) and architecture. */
+async function imageFacts(
+  ctx: GcpContext,
+  image: string,
+): Promise<{ diskSizeGb: number; arm: boolean }> {
   try {
     const [found] = await ctx.clients.images.get({
       project: ctx.settings.projectId,
       image,
     });
-    return Number(found.diskSizeGb ?? 1);
+    return {
+      diskSizeGb: Number(found.diskSizeGb ?? 1),
+      arm: found.architecture === 'ARM64',
+    };
   } catch (err) {
     if (isNotFound(err)) {
       throw new UserError(
@@ -119,11 +126,15 @@ export async function createGcpInstance(
     );
   }
   await prepareFirewall(ctx, opts.name);
+  const image = await imageFacts(ctx, opts.imageName);
   const plan: InstancePlan = {
     name: opts.name,
     imageName: opts.imageName,
-    flavor: opts.flavor ?? settings.flavor,
-    diskSizeGb: Math.max(wantedGb, await imageSizeGb(ctx, opts.imageName)),
+    flavor:
+      opts.flavor ??
+      settings.flavor ??
+      DEFAULT_FLAVOR[image.arm ? 'ARM64' : 'X86_64'],
+    diskSizeGb: Math.max(wantedGb, image.diskSizeGb),
     ports: opts.ports,
     serviceAccount: settings.instanceProfile,
   };

@@ -16,7 +16,8 @@ export interface GcpSettings {
   /** Region of the zone (us-central1-a -> us-central1). */
   region: string;
   bucketName?: string;
-  flavor: string;
+  /** CloudConfig.Flavor; unset: DEFAULT_FLAVOR for the image's arch. */
+  flavor?: string;
   network: string;
   subnet?: string;
   labels: Record<string, string>;
@@ -37,7 +38,14 @@ export interface GcpSettings {
   keyFilename?: string;
 }
 
-export const DEFAULT_FLAVOR = 'e2-small';
+/**
+ * Machine types when no Flavor is given, by image architecture: arm64
+ * images need an Arm series (T2A is the smallest), as AWS picks t4g.
+ */
+export const DEFAULT_FLAVOR = {
+  X86_64: 'e2-small',
+  ARM64: 't2a-standard-1',
+} as const;
 export const SKIFF_LABEL = { key: 'managed-by', value: 'skiff' } as const;
 const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
@@ -174,7 +182,7 @@ export function resolveGcpSettings(
     zone: cloud.zone,
     region: cloud.zone.replace(/-[a-z]$/, ''),
     bucketName: cloud.bucketName,
-    flavor: cloud.flavor ?? DEFAULT_FLAVOR,
+    flavor: cloud.flavor,
     network: cloud.vpc ?? 'default',
     subnet: cloud.subnet,
     labels: { ...cloud.labels, [SKIFF_LABEL.key]: SKIFF_LABEL.value },

@@ -130,4 +130,34 @@ describe('GCP provider lifecycle', () => {
     expect(env.fake.instances.has('other')).toBe(true);
     env.fake.instances.delete('other');
   });
+
+  it('picks an Arm machine type for an arm64 image unless a Flavor is set', async () => {
+    const { fake } = env;
+    const labels = { 'managed-by': 'skiff' };
+    fake.images.set('x86', { name: 'x86', architecture: 'X86_64', labels });
+    fake.images.set('arm', { name: 'arm', architecture: 'ARM64', labels });
+    const create = async (name: string, image: string, flavor?: string) => {
+      const gcp = await env.provider(undefined, flavor ? { flavor } : {});
+      await gcp.createInstance({
+        name,
+        imageName: image,
+        config: configWith(env.cloud),
+        ports: [],
+      });
+      return String(fake.instances.get(name)!.machineType);
+    };
+
+    expect(await create('vm-x86', 'x86')).toBe(
+      'zones/us-central1-a/machineTypes/e2-small',
+    );
+    expect(await create('vm-arm', 'arm')).toBe(
+      'zones/us-central1-a/machineTypes/t2a-standard-1',
+    );
+    expect(await create('vm-big', 'arm', 't2a-standard-4')).toBe(
+      'zones/us-central1-a/machineTypes/t2a-standard-4',
+    );
+    for (const name of ['vm-x86', 'vm-arm', 'vm-big']) {
+      fake.instances.delete(name);
+    }
+  });
 });

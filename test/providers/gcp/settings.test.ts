@@ -22,13 +22,14 @@ describe('resolveGcpSettings', () => {
       projectId: 'p1',
       zone: 'europe-west4-b',
       region: 'europe-west4',
-      flavor: 'e2-small',
       network: 'default',
       imageTimeoutMs: 1_800_000,
       labels: { env: 'prod', 'managed-by': 'skiff' },
     });
     expect(s.compute).toBeUndefined();
     expect(s.storageEndpoint).toBeUndefined();
+    // Picked per image (e2-small, or t2a-standard-1 for arm64).
+    expect(s.flavor).toBeUndefined();
   });
 
   it('takes endpoints and the key file from the environment', () => {
