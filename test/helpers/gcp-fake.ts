@@ -110,6 +110,8 @@ export class GcpFake {
   };
   /** Called with each request as it arrives, before it is answered. */
   onRequest?: (request: FakeRequest) => void;
+  /** Items per list page (GCE pages at 500). */
+  pageSize = Infinity;
   /** `wait` calls an operation stays RUNNING for. */
   operationWaits = 1;
   /** How long each `wait` call blocks, as GCE's does (up to 2 min). */
@@ -383,7 +385,7 @@ export class GcpFake {
       case 'GET images :name':
         return send(res, 200, this.get(this.images, ctx, 'images'));
       case 'GET images':
-        return send(res, 200, list(this.images, req.query));
+        return send(res, 200, list(this.images, req.query, this.pageSize));
       case 'DELETE images :name':
         this.get(this.images, ctx, 'images');
         this.images.delete(name!);
@@ -401,7 +403,7 @@ export class GcpFake {
       case 'GET instances :name':
         return send(res, 200, this.instance(ctx));
       case 'GET instances':
-        return send(res, 200, list(this.instances, req.query));
+        return send(res, 200, list(this.instances, req.query, this.pageSize));
       case 'POST instances :name start':
       case 'POST instances :name stop': {
         const instance = this.instance(ctx);
@@ -606,14 +608,29 @@ function isOldGnuDiskRaw(header: Buffer): boolean {
   );
 }
 
-function list(map: Map<string, Json>, query: URLSearchParams): Json {
+/**
+ * A list page, as Compute pages: at most `pageSize` items (or maxResults,
+ * if smaller) from the offset in pageToken, and a nextPageToken while
+ * more are left.
+ */
+function list(
+  map: Map<string, Json>,
+  query: URLSearchParams,
+  pageSize = Infinity,
+): Json {
   const m = /^labels\.([a-z0-9_-]+)\s*=\s*"?([a-z0-9_-]*)"?$/.exec(
     query.get('filter') ?? '',
   );
   const items = [...map.values()].filter(
     (item) => !m || item.labels?.[m[1]!] === m[2],
   );
-  return { items };
+  const start = Number(query.get('pageToken') || 0);
+  const size = Math.min(pageSize, Number(query.get('maxResults')) || Infinity);
+  const end = Math.min(items.length, start + size);
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextPageToken: String(end) } : {}),
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

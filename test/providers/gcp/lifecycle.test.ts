@@ -160,4 +160,46 @@ describe('GCP provider lifecycle', () => {
       fake.instances.delete(name);
     }
   });
+
+  it('lists every page of images and instances', async () => {
+    const { fake } = env;
+    const labels = { 'managed-by': 'skiff' };
+    for (let i = 1; i <= 5; i++) {
+      fake.images.set(`img-${i}`, {
+        name: `img-${i}`,
+        status: 'READY',
+        labels,
+      });
+      fake.instances.set(`vm-${i}`, {
+        name: `vm-${i}`,
+        status: 'RUNNING',
+        labels,
+      });
+    }
+    fake.pageSize = 2;
+    fake.requests.length = 0;
+    try {
+      const gcp = await env.provider();
+      const images = (await gcp.listImages()).map((i) => i.name);
+      const instances = (await gcp.listInstances()).map((i) => i.name);
+
+      expect(images).toEqual(expect.arrayContaining(['img-1', 'img-5']));
+      expect(images.filter((n) => n.startsWith('img-'))).toHaveLength(5);
+      expect(instances.sort()).toEqual([
+        'vm-1',
+        'vm-2',
+        'vm-3',
+        'vm-4',
+        'vm-5',
+      ]);
+      const pages = fake.requests.filter((r) => r.query.has('pageToken'));
+      expect(pages.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      fake.pageSize = Infinity;
+      for (let i = 1; i <= 5; i++) {
+        fake.images.delete(`img-${i}`);
+        fake.instances.delete(`vm-${i}`);
+      }
+    }
+  });
 });
