@@ -102,10 +102,16 @@ export interface CheckCreateImageOptions {
 export interface Provider {
   readonly target: TargetName;
   /**
+   * How often `instance logs -w` should poll when the user does not say:
+   * each poll costs API calls on a cloud (unset: the CLI's default).
+   */
+  readonly logPollIntervalMs?: number;
+  /**
    * What `createImage` would refuse that is cheap to learn before the
    * image is built (the CLI calls it first): qemu: the name is taken;
-   * gcp: the key file, then the credentials; aws: the region, then the
-   * credentials. Makes no upload and changes nothing.
+   * gcp: the key file, the credentials, then a taken name; aws: the
+   * region, the credentials, then a taken name. Makes no upload and
+   * changes nothing.
    */
   checkCreateImage(opts: CheckCreateImageOptions): Promise<void>;
   /** Uploads and registers (or, for qemu, stores) a built image. */

@@ -42,6 +42,14 @@ export class CloudError extends SkiffError {
   }
 }
 
+/**
+ * A cloud call that may well succeed if simply made again: throttling,
+ * a 5xx, a dropped connection (the adapters set `retryable`).
+ */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof CloudError && err.retryable;
+}
+
 /** The user interrupted (Ctrl-C) or a deadline passed. */
 export class AbortError extends SkiffError {
   constructor(message = 'interrupted', options: SkiffErrorOptions = {}) {

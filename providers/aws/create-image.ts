@@ -1,8 +1,9 @@
 // `image create -t aws`: validate, replace or refuse an existing AMI,
-// upload by one of the two routes, register, clean up on failure.
+// upload by one of the two routes, register, clean up on failure. One
+// deadline, CloudConfig.ImageTimeoutSeconds, covers all of it.
 import { stat } from 'node:fs/promises';
-import { CreateTagsCommand } from '@aws-sdk/client-ec2';
-import { describeFsError, UserError } from '../../src/errors.js';
+import type { EC2Client, Image } from '@aws-sdk/client-ec2';
+import { describeFsError, SkiffError, UserError } from '../../src/errors.js';
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
 import type {
   CreateImageOptions,
@@ -11,12 +12,14 @@ import type {
 } from '../types.js';
 import type { AwsClients } from './clients.js';
 import { uploadSnapshotEbs } from './ebs-upload.js';
-import { awsStep } from './errors.js';
 import {
-  deleteImageAndSnapshots,
-  findImageByName,
-  isSkiffImage,
-} from './images.js';
+  deleteOldSnapshots,
+  discardFailedImage,
+  warnOldSnapshotsKept,
+  type CleanupDeps,
+} from './image-cleanup.js';
+import { deregisterImage, findImageByName, isSkiffImage } from './images.js';
+import type { PollOptions } from './poll.js';
 import {
   buildRegisterImageInput,
   registerImage,
@@ -24,15 +27,11 @@ import {
   waitForImage,
   type RegisterSpec,
 } from './register.js';
-import {
-  deleteUploadQuietly,
-  importSnapshotFromS3,
-  uploadImageToS3,
-} from './s3-import.js';
 import { deleteSnapshotQuietly, waitForSnapshot } from './snapshots.js';
-import { skiffTags, TAG_IMAGE, toAwsTags, userTags } from './tags.js';
-import type { AwsTimings } from './timings.js';
+import { skiffTags, TAG_IMAGE, userTags } from './tags.js';
+import { snapshotDeleteRetry, type AwsTimings } from './timings.js';
 import { uploadRoute, validateAwsImageCreate } from './validate.js';
+import { viaS3 } from './via-s3.js';
 import { preflightS3Import } from './vmimport.js';
 
 const GIB = 1024 ** 3;
@@ -43,6 +42,35 @@ export interface CreateImageDeps {
   clients: AwsClients;
   region: string | undefined;
   timings: AwsTimings;
+}
+
+/**
+ * Refuses an AMI name that is taken (unless `force`) or held by an AMI
+ * Skiff did not make; returns the AMI to replace, if any. `image create`
+ * runs it before the build, then again.
+ */
+export async function checkAmiName(
+  ec2: EC2Client,
+  name: string,
+  force: boolean,
+): Promise<Image | undefined> {
+  const existing = await findImageByName(ec2, name);
+  if (existing && !isSkiffImage(existing)) {
+    throw new UserError(
+      'AWS_IMAGE_NAME_TAKEN',
+      `an AMI named "${name}" exists (${existing.ImageId}) and was ` +
+        'not made by Skiff',
+      { hint: 'choose another --imagename' },
+    );
+  }
+  if (existing && !force) {
+    throw new UserError(
+      'IMAGE_EXISTS',
+      `AMI "${name}" already exists (${existing.ImageId})`,
+      { hint: 'pass --force to replace it, or choose another --imagename' },
+    );
+  }
+  return existing;
 }
 
 export async function createAwsImage(
@@ -59,30 +87,18 @@ export async function createAwsImage(
       throw describeFsError(err, 'reading the image', opts.image.path);
     },
   );
+  // One budget for the upload, the snapshot and the AMI together.
   const timeoutMs = d.cloud.imageTimeoutSeconds * 1000;
-  const poll = {
+  const deadline = Date.now() + timeoutMs;
+  const poll: PollOptions = {
     intervalMs: d.timings.pollIntervalMs,
     maxIntervalMs: d.timings.maxPollIntervalMs,
     timeoutMs,
+    deadline,
     signal: d.ctx.signal,
   };
 
-  const existing = await findImageByName(ec2, opts.name);
-  if (existing && !isSkiffImage(existing)) {
-    throw new UserError(
-      'AWS_IMAGE_NAME_TAKEN',
-      `an AMI named "${opts.name}" exists (${existing.ImageId}) and was ` +
-        'not made by Skiff',
-      { hint: 'choose another --imagename' },
-    );
-  }
-  if (existing && !opts.force) {
-    throw new UserError(
-      'IMAGE_EXISTS',
-      `AMI "${opts.name}" already exists (${existing.ImageId})`,
-      { hint: 'pass --force to replace it, or choose another --imagename' },
-    );
-  }
+  const existing = await checkAmiName(ec2, opts.name, opts.force === true);
   if (route === 's3') {
     await preflightS3Import({
       s3: d.clients.s3,
@@ -98,9 +114,17 @@ export async function createAwsImage(
     { [TAG_IMAGE]: opts.name },
     userTags(d.cloud),
   );
+  const retry = snapshotDeleteRetry(d.timings, d.ctx.signal);
+  const cleanup: CleanupDeps = {
+    clients: d.clients,
+    logger,
+    region: d.region,
+    retry,
+  };
   let snapshotId: string | undefined;
   let spec: RegisterSpec;
   let imageId: string;
+  let replaced: Image | undefined;
   try {
     if (route === 'ebs') {
       const up = await uploadSnapshotEbs({
@@ -110,7 +134,7 @@ export async function createAwsImage(
         description: `skiff image ${opts.name}`,
         tags,
         logger,
-        timeoutMs,
+        timeoutMs: Math.max(0, deadline - Date.now()),
         signal: d.ctx.signal,
         timings: d.timings.ebs,
         kmsKey: d.cloud.kms,
@@ -139,26 +163,43 @@ export async function createAwsImage(
       baseVolumeBytes: opts.config.baseVolumeBytes,
       tags,
     };
-    // The name must be free to register, so the old AMI goes only now,
-    // once the new snapshot is complete: a failed upload keeps it.
+    // AMI names are unique per account and region, so the old AMI must be
+    // deregistered before the new one is registered; only now, once the
+    // new snapshot is complete, so that a failed upload keeps it.
     if (existing) {
       logger.info(`replacing AMI ${opts.name} (${existing.ImageId})`);
-      await deleteImageAndSnapshots(ec2, existing);
+      await deregisterImage(ec2, existing);
+      replaced = existing;
     }
     logger.info(`registering AMI ${opts.name}`);
     logger.debug(JSON.stringify(buildRegisterImageInput(spec)));
     imageId = await registerImage(ec2, spec);
   } catch (err) {
-    if (snapshotId) await deleteSnapshotQuietly(ec2, snapshotId, logger);
+    if (snapshotId) {
+      await deleteSnapshotQuietly(ec2, snapshotId, logger, retry, d.region);
+    }
+    if (replaced) warnOldSnapshotsKept(logger, opts.name, replaced);
     throw err;
   }
-  const status = await waitForImage({
-    ...poll,
-    ec2,
-    imageId,
-    name: opts.name,
-    logger,
-  });
+  let status: string;
+  try {
+    status = await waitForImage({
+      ...poll,
+      ec2,
+      imageId,
+      name: opts.name,
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof SkiffError && err.code === 'AWS_IMAGE_FAILED') {
+      await discardFailedImage(cleanup, imageId, spec.snapshotId);
+      if (replaced) warnOldSnapshotsKept(logger, opts.name, replaced);
+    }
+    throw err;
+  }
+  // Only once the new AMI exists: its snapshots are the old image's last
+  // trace, and a failure to delete them must not cost the new one.
+  if (replaced) await deleteOldSnapshots(cleanup, replaced);
   // The root volume, as `image list` shows it; the raw image in details.
   const volumeGiB = rootVolumeGiB(spec.snapshotSizeGiB, spec.baseVolumeBytes);
   return {
@@ -170,53 +211,4 @@ export async function createAwsImage(
     createdAt: new Date().toISOString(),
     details: { snapshotId, route, region: d.region, rawSizeBytes: sizeBytes },
   };
-}
-
-async function viaS3(
-  d: CreateImageDeps,
-  opts: CreateImageOptions,
-  sizeBytes: number,
-  tags: Record<string, string>,
-  poll: { intervalMs: number; maxIntervalMs: number; timeoutMs: number },
-): Promise<string> {
-  const { logger } = d.ctx;
-  const bucket = d.cloud.bucketName as string;
-  const key = `skiff/${opts.name}-${Date.now()}.raw`;
-  const s3 = d.clients.s3;
-  try {
-    logger.info(`uploading ${opts.name} to s3://${bucket}/${key}`);
-    await uploadImageToS3({
-      s3,
-      bucket,
-      key,
-      path: opts.image.path,
-      sizeBytes,
-      logger,
-      signal: d.ctx.signal,
-    });
-    const snapshotId = await importSnapshotFromS3({
-      ...poll,
-      signal: d.ctx.signal,
-      ec2: d.clients.ec2,
-      bucket,
-      key,
-      name: opts.name,
-      tags,
-      logger,
-      kmsKey: d.cloud.kms,
-    });
-    await awsStep(`tagging snapshot ${snapshotId}`, 'ec2:CreateTags', () =>
-      d.clients.ec2.send(
-        new CreateTagsCommand({
-          Resources: [snapshotId],
-          Tags: toAwsTags(tags),
-        }),
-      ),
-    );
-    return snapshotId;
-  } finally {
-    if (opts.options?.keepUpload !== true) {
-      await deleteUploadQuietly(s3, bucket, key, logger);
-    }
-  }
 }

@@ -171,8 +171,8 @@ async function upload(
   const clientToken = randomUUID();
 
   const started = await withRetry(
-    () =>
-      run(signal, t.requestTimeoutMs, (abortSignal) =>
+    (attempt) =>
+      run(signal, t.requestTimeoutMs, attempt, (abortSignal) =>
         o.ebs.send(
           new StartSnapshotCommand({
             VolumeSize: volumeSizeGiB,
@@ -187,7 +187,7 @@ async function upload(
       ),
     retry,
   ).catch((err) => {
-    throw wrapAwsError(
+    throw wrapEbsError(
       err,
       `starting a snapshot for ${o.name}`,
       'ebs:StartSnapshot',
@@ -214,8 +214,8 @@ async function upload(
   const putBlock = async (index: number, block: Buffer, digest: Buffer) => {
     const begun = Date.now();
     await withRetry(
-      () =>
-        run(workSignal, t.requestTimeoutMs, (abortSignal) =>
+      (attempt) =>
+        run(workSignal, t.requestTimeoutMs, attempt, (abortSignal) =>
           o.ebs.send(
             new PutSnapshotBlockCommand({
               SnapshotId: snapshotId,
@@ -239,7 +239,7 @@ async function upload(
           ),
       },
     ).catch((err) => {
-      throw wrapAwsError(
+      throw wrapEbsError(
         err,
         `uploading block ${index} of ${o.name} to ${snapshotId}`,
         'ebs:PutSnapshotBlock',
@@ -280,8 +280,8 @@ async function upload(
 
   const checksum = linearChecksum(digests);
   await withRetry(
-    () =>
-      run(signal, t.requestTimeoutMs, (abortSignal) =>
+    (attempt) =>
+      run(signal, t.requestTimeoutMs, attempt, (abortSignal) =>
         o.ebs.send(
           new CompleteSnapshotCommand({
             SnapshotId: snapshotId,
@@ -295,7 +295,7 @@ async function upload(
       ),
     { ...retry, shouldRetry },
   ).catch((err) => {
-    throw wrapAwsError(
+    throw wrapEbsError(
       err,
       `completing snapshot ${snapshotId} of ${o.name}`,
       'ebs:CompleteSnapshot',
@@ -315,18 +315,63 @@ async function upload(
 }
 
 /**
- * Transient, or cut off by its per-request deadline (callers check first
- * that the shared signal was not the one that fired).
+ * A request cut off by its own deadline while the caller's signal was
+ * still live: a stall to retry, not an interruption.
  */
+class RequestStalled extends Error {
+  constructor(
+    readonly timeoutMs: number,
+    readonly attempt: number,
+    cause: unknown,
+  ) {
+    super(`no answer in ${formatMs(timeoutMs)}`, { cause });
+    this.name = 'RequestStalled';
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+}
+
 function transientOrStalled(err: unknown): boolean {
-  return isTransientAwsError(err) || awsErrorName(err) === 'AbortError';
+  return isTransientAwsError(err) || err instanceof RequestStalled;
+}
+
+/**
+ * wrapAwsError, except that a request that stalled on its last attempt
+ * is a retryable AWS_TIMEOUT (exit 1), never an interruption (exit 130):
+ * the SDK reports both as AbortError.
+ */
+function wrapEbsError(err: unknown, step: string, action: string) {
+  if (!(err instanceof RequestStalled)) {
+    return wrapAwsError(err, step, action);
+  }
+  const attempts = err.attempt === 1 ? '1 attempt' : `${err.attempt} attempts`;
+  return new CloudError(
+    'AWS_TIMEOUT',
+    `${step}: no answer in ${formatMs(err.timeoutMs)} after ${attempts}`,
+    {
+      cause: err.cause,
+      retryable: true,
+      hint: 'check the network to AWS (a proxy or a slow uplink), then run the command again',
+    },
+  );
 }
 
 /** One request with its own deadline on top of the shared signal. */
-function run<T>(
+async function run<T>(
   signal: AbortSignal,
   timeoutMs: number,
+  attempt: number,
   call: (abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  return call(AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+  const own = AbortSignal.timeout(timeoutMs);
+  try {
+    return await call(AbortSignal.any([signal, own]));
+  } catch (err) {
+    if (own.aborted && !signal.aborted) {
+      throw new RequestStalled(timeoutMs, attempt, err);
+    }
+    throw err;
+  }
 }

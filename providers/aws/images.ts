@@ -1,16 +1,16 @@
 // Skiff's AMIs: lookup by name, listing (paginated, own and tagged only),
-// and deletion of an AMI together with its snapshots.
+// deregistration, and the snapshots a deregistered AMI left behind.
 import {
   DeregisterImageCommand,
   DescribeImagesCommand,
   paginateDescribeImages,
+  paginateDescribeSnapshots,
   type EC2Client,
   type Image,
 } from '@aws-sdk/client-ec2';
 import type { ImageInfo } from '../types.js';
 import { awsStep } from './errors.js';
-import { deleteSnapshot } from './snapshots.js';
-import { MANAGED_FILTER, TAG_MANAGED, tagValue } from './tags.js';
+import { MANAGED_FILTER, TAG_IMAGE, TAG_MANAGED, tagValue } from './tags.js';
 
 const GIB = 1024 ** 3;
 
@@ -77,8 +77,8 @@ export async function listSkiffImages(ec2: EC2Client): Promise<ImageInfo[]> {
   return images.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Deregisters the AMI, then deletes the snapshots it was made from. */
-export async function deleteImageAndSnapshots(
+/** DeregisterImage; the snapshots stay (see deleteSnapshotPatiently). */
+export async function deregisterImage(
   ec2: EC2Client,
   image: Image,
 ): Promise<void> {
@@ -86,11 +86,53 @@ export async function deleteImageAndSnapshots(
   await awsStep(`deregistering ${label}`, 'ec2:DeregisterImage', () =>
     ec2.send(new DeregisterImageCommand({ ImageId: image.ImageId })),
   );
-  for (const snapshotId of snapshotIdsOf(image)) {
-    await deleteSnapshot(
-      ec2,
-      snapshotId,
-      `deleting snapshot ${snapshotId} of ${label}`,
-    );
-  }
+}
+
+/**
+ * Completed snapshots Skiff made for image `name` that no AMI uses any
+ * more: what a deregistration left when DeleteSnapshot failed.
+ */
+export async function findLeftoverSnapshots(
+  ec2: EC2Client,
+  name: string,
+): Promise<string[]> {
+  const found: string[] = [];
+  await awsStep(
+    `looking up snapshots of image ${name}`,
+    'ec2:DescribeSnapshots',
+    async () => {
+      const pages = paginateDescribeSnapshots(
+        { client: ec2, pageSize: 100 },
+        {
+          OwnerIds: ['self'],
+          Filters: [
+            MANAGED_FILTER,
+            { Name: `tag:${TAG_IMAGE}`, Values: [name] },
+            { Name: 'status', Values: ['completed'] },
+          ],
+        },
+      );
+      for await (const page of pages) {
+        for (const s of page.Snapshots ?? []) {
+          if (s.SnapshotId) found.push(s.SnapshotId);
+        }
+      }
+    },
+  );
+  if (found.length === 0) return [];
+  const users = await awsStep(
+    `looking up AMIs that use ${found.join(', ')}`,
+    'ec2:DescribeImages',
+    () =>
+      ec2.send(
+        new DescribeImagesCommand({
+          Owners: ['self'],
+          Filters: [
+            { Name: 'block-device-mapping.snapshot-id', Values: found },
+          ],
+        }),
+      ),
+  );
+  const used = new Set((users.Images ?? []).flatMap(snapshotIdsOf));
+  return found.filter((id) => !used.has(id));
 }

@@ -15,6 +15,11 @@ import {
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { UserError } from '../../src/errors.js';
+import {
+  collapsePorts,
+  expandPortRange,
+  formatPortRange,
+} from '../../src/config/ports.js';
 import type { PortForward } from '../../src/config/types.js';
 import type { Logger } from '../../src/log.js';
 import type { InstanceInfo, InstanceState } from '../types.js';
@@ -57,20 +62,38 @@ export function validateInstanceName(name: string): void {
   }
 }
 
-/** `tcp:80,udp:53`, kept in a tag so `list` can show the ports. */
+/** EC2 tag values hold at most 256 characters. */
+const TAG_VALUE_MAX = 256;
+/** Ends a ports tag that had to be cut: more ports are open than listed. */
+const MORE = '...';
+
+/**
+ * `tcp:8000-8099,udp:53`, kept in a tag so `list` can show the ports:
+ * consecutive ports as one range. Ports too scattered to fit a tag are
+ * cut at a whole item and marked with a trailing "...".
+ */
 export function formatPorts(ports: readonly PortForward[]): string {
-  return ports.map((p) => `${p.protocol}:${p.guestPort}`).join(',');
+  const items = collapsePorts(ports).map(
+    (r) => `${r.protocol}:${formatPortRange(r)}`,
+  );
+  const all = items.join(',');
+  if (all.length <= TAG_VALUE_MAX) return all;
+  let kept = '';
+  for (const item of items) {
+    const next = kept ? `${kept},${item}` : item;
+    if (next.length + 1 + MORE.length > TAG_VALUE_MAX) break;
+    kept = next;
+  }
+  return `${kept},${MORE}`;
 }
 
+/** Reads `tcp:80,udp:53` and `tcp:8000-8099`; skips anything else. */
 export function parsePorts(value: string | undefined): PortForward[] {
   if (!value) return [];
   return value.split(',').flatMap((item) => {
-    const [protocol, port] = item.split(':');
-    const n = Number(port);
-    if ((protocol !== 'tcp' && protocol !== 'udp') || !Number.isInteger(n)) {
-      return [];
-    }
-    return [{ protocol, hostPort: n, guestPort: n }];
+    const [protocol, ports] = item.split(':');
+    if (protocol !== 'tcp' && protocol !== 'udp') return [];
+    return expandPortRange(protocol, ports ?? '');
   });
 }
 

@@ -46,7 +46,10 @@ export function nextChunk(
   memo: ConsoleMemo | undefined,
   offset: number,
   text: string,
-): { chunk: LogChunk; memo: ConsoleMemo } {
+): { chunk: LogChunk; memo: ConsoleMemo | undefined } {
+  // No Output (none yet, or none for a moment): nothing new, and the text
+  // seen last stays the reference, so the next window is not all "new".
+  if (text === '') return { chunk: { text: '', nextOffset: offset }, memo };
   let fresh: string;
   let dropped = false;
   if (offset === 0) {

@@ -6,6 +6,11 @@ export interface PollOptions {
   /** The interval grows by half each round up to this. */
   maxIntervalMs: number;
   timeoutMs: number;
+  /**
+   * Date.now() by which to give up, when several waits share one budget;
+   * `timeoutMs` is then that whole budget, as messages name it.
+   */
+  deadline?: number;
   signal?: AbortSignal;
 }
 
@@ -24,7 +29,7 @@ export async function pollUntil<T>(
   check: () => Promise<T | undefined>,
   options: PollOptions,
 ): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
+  const deadline = options.deadline ?? Date.now() + options.timeoutMs;
   let interval = options.intervalMs;
   for (;;) {
     const value = await check();

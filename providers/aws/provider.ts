@@ -1,7 +1,7 @@
 // The AWS Provider: wires the clients, timings and the steps together.
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
-import { UserError } from '../../src/errors.js';
 import type {
+  CheckCreateImageOptions,
   CreateImageOptions,
   CreateInstanceOptions,
   DeleteImageOptions,
@@ -12,14 +12,10 @@ import type {
   ProviderContext,
 } from '../types.js';
 import type { AwsClients } from './clients.js';
-import { createAwsImage } from './create-image.js';
+import { checkAmiName, createAwsImage } from './create-image.js';
 import { createAwsInstance } from './create-instance.js';
-import {
-  deleteImageAndSnapshots,
-  findImageByName,
-  isSkiffImage,
-  listSkiffImages,
-} from './images.js';
+import { deleteAwsImage } from './delete-image.js';
+import { listSkiffImages } from './images.js';
 import {
   deleteInstance,
   listSkiffInstances,
@@ -32,7 +28,7 @@ import { nextChunk, readConsoleText, type ConsoleMemo } from './logs.js';
 import { preflightImageCreate } from './preflight.js';
 import type { ResolvedLocation } from './region.js';
 import { sleep } from './retry.js';
-import type { AwsTimings } from './timings.js';
+import { snapshotDeleteRetry, type AwsTimings } from './timings.js';
 
 interface ConsoleState {
   instanceId: string;
@@ -44,6 +40,8 @@ interface ConsoleState {
 export class AwsProvider implements Provider {
   readonly target = 'aws';
   private readonly consoles = new Map<string, ConsoleState>();
+  /** readLogs spaces GetConsoleOutput calls by this anyway. */
+  readonly logPollIntervalMs: number;
 
   constructor(
     private readonly ctx: ProviderContext,
@@ -51,10 +49,13 @@ export class AwsProvider implements Provider {
     private readonly clients: AwsClients,
     private readonly location: ResolvedLocation,
     private readonly timings: AwsTimings,
-  ) {}
+  ) {
+    this.logPollIntervalMs = timings.consoleIntervalMs;
+  }
 
-  checkCreateImage(): Promise<void> {
-    return preflightImageCreate(this.clients, this.location);
+  async checkCreateImage(opts: CheckCreateImageOptions): Promise<void> {
+    await preflightImageCreate(this.clients, this.location);
+    await checkAmiName(this.clients.ec2, opts.name, opts.force === true);
   }
 
   createImage(opts: CreateImageOptions): Promise<ImageInfo> {
@@ -74,29 +75,17 @@ export class AwsProvider implements Provider {
     return listSkiffImages(this.clients.ec2);
   }
 
-  async deleteImage(name: string, opts: DeleteImageOptions = {}) {
-    const { ec2 } = this.clients;
-    const image = await findImageByName(ec2, name);
-    if (!image?.ImageId || !isSkiffImage(image)) {
-      throw new UserError('IMAGE_NOT_FOUND', `no AWS image named "${name}"`, {
-        hint: 'see `skiff image list -t aws`',
-      });
-    }
-    if (!opts.force) {
-      const users = (await listSkiffInstances(ec2)).filter(
-        (i) => i.ImageId === image.ImageId,
-      );
-      if (users.length > 0) {
-        const names = users.map((i) => toInstanceInfo(i).name).join(', ');
-        throw new UserError(
-          'IMAGE_IN_USE',
-          `image "${name}" is used by instance(s) ${names}`,
-          { hint: 'delete those instances first, or pass --force' },
-        );
-      }
-    }
-    await deleteImageAndSnapshots(ec2, image);
-    this.ctx.logger.debug(`deleted AMI ${name} (${image.ImageId})`);
+  deleteImage(name: string, opts: DeleteImageOptions = {}): Promise<void> {
+    return deleteAwsImage(
+      {
+        ec2: this.clients.ec2,
+        logger: this.ctx.logger,
+        region: this.location.region,
+        retry: snapshotDeleteRetry(this.timings, this.ctx.signal),
+      },
+      name,
+      opts,
+    );
   }
 
   createInstance(opts: CreateInstanceOptions): Promise<InstanceInfo> {

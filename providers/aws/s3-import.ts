@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
+  CancelImportTaskCommand,
   DescribeImportSnapshotTasksCommand,
   ImportSnapshotCommand,
   type EC2Client,
@@ -35,12 +36,19 @@ export interface S3UploadOptions {
   sizeBytes: number;
   logger: Logger;
   signal?: AbortSignal;
+  /** Date.now() by which the upload must be done. */
+  deadline?: number;
 }
 
 export async function uploadImageToS3(o: S3UploadOptions): Promise<void> {
   const abortController = new AbortController();
   const onAbort = () => abortController.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  // The upload counts against CloudConfig.ImageTimeoutSeconds too.
+  const timer =
+    o.deadline === undefined
+      ? undefined
+      : setTimeout(onAbort, Math.max(0, o.deadline - Date.now()));
   const where = `s3://${o.bucket}/${o.key}`;
   const upload = new Upload({
     client: o.s3,
@@ -62,8 +70,17 @@ export async function uploadImageToS3(o: S3UploadOptions): Promise<void> {
     await upload.done();
   } catch (err) {
     if (o.signal?.aborted) throw new AbortError(`uploading to ${where}`);
+    if (abortController.signal.aborted) {
+      throw new CloudError(
+        'AWS_TIMEOUT',
+        `uploading the image to ${where}: not finished when ` +
+          'CloudConfig.ImageTimeoutSeconds ran out',
+        { cause: err, hint: 'raise CloudConfig.ImageTimeoutSeconds' },
+      );
+    }
     throw wrapAwsError(err, `uploading the image to ${where}`, 's3:PutObject');
   } finally {
+    clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);
   }
   o.logger.debug(`uploaded ${o.sizeBytes} bytes to ${where}`);
@@ -140,6 +157,13 @@ export async function importSnapshotFromS3(o: ImportOptions): Promise<string> {
       return undefined;
     }, o);
   } catch (err) {
+    if (o.signal?.aborted) {
+      await cancelImport(o, taskId);
+      throw new AbortError(`${step}: interrupted`, {
+        cause: err,
+        hint: `import task ${taskId} was cancelled`,
+      });
+    }
     if (err instanceof PollTimeout) {
       throw new CloudError(
         'AWS_TIMEOUT',
@@ -152,6 +176,23 @@ export async function importSnapshotFromS3(o: ImportOptions): Promise<string> {
       );
     }
     throw err;
+  }
+}
+
+/** After Ctrl-C: stop the import, so that the upload can go. */
+async function cancelImport(o: ImportOptions, taskId: string): Promise<void> {
+  try {
+    await awsStep(
+      `cancelling import task ${taskId}`,
+      'ec2:CancelImportTask',
+      () => o.ec2.send(new CancelImportTaskCommand({ ImportTaskId: taskId })),
+    );
+    o.logger.info(`cancelled import task ${taskId}`);
+  } catch (err) {
+    o.logger.warn(
+      `${err instanceof Error ? err.message : String(err)}; cancel it with ` +
+        `\`aws ec2 cancel-import-task --import-task-id ${taskId}\``,
+    );
   }
 }
 

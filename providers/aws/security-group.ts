@@ -11,6 +11,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { UserError } from '../../src/errors.js';
+import { collapsePorts, formatPortRange } from '../../src/config/ports.js';
 import type { PortForward } from '../../src/config/types.js';
 import type { Logger } from '../../src/log.js';
 import { awsErrorName, awsStep, wrapAwsError } from './errors.js';
@@ -21,22 +22,23 @@ export function securityGroupName(instance: string): string {
   return `skiff-${instance}`;
 }
 
-/** One rule per protocol and port, open to the world (as ops does). */
+/**
+ * One rule per protocol and run of consecutive ports, open to the world
+ * (as ops does): `-p 8000-8099` is one rule, not a hundred (a group holds
+ * 60 inbound rules by default).
+ */
 export function buildIngress(ports: readonly PortForward[]): IpPermission[] {
-  const seen = new Set<string>();
-  const rules: IpPermission[] = [];
-  for (const p of ports) {
-    const key = `${p.protocol}:${p.guestPort}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    rules.push({
-      IpProtocol: p.protocol,
-      FromPort: p.guestPort,
-      ToPort: p.guestPort,
-      IpRanges: [{ CidrIp: '0.0.0.0/0', Description: `skiff ${key}` }],
-    });
-  }
-  return rules;
+  return collapsePorts(ports).map((r) => ({
+    IpProtocol: r.protocol,
+    FromPort: r.from,
+    ToPort: r.to,
+    IpRanges: [
+      {
+        CidrIp: '0.0.0.0/0',
+        Description: `skiff ${r.protocol}:${formatPortRange(r)}`,
+      },
+    ],
+  }));
 }
 
 export interface SecurityGroupSpec {
@@ -47,17 +49,16 @@ export interface SecurityGroupSpec {
   logger: Logger;
 }
 
-/** One port open to the world, exactly as buildIngress makes it. */
+/** A port or range open to the world, exactly as buildIngress makes it. */
 function keyOf(p: IpPermission): string | undefined {
   const ranges = p.IpRanges ?? [];
   const plain =
-    p.FromPort === p.ToPort &&
     ranges.length === 1 &&
     ranges[0]?.CidrIp === '0.0.0.0/0' &&
     !p.Ipv6Ranges?.length &&
     !p.PrefixListIds?.length &&
     !p.UserIdGroupPairs?.length;
-  return plain ? `${p.IpProtocol}:${p.FromPort}` : undefined;
+  return plain ? `${p.IpProtocol}:${p.FromPort}-${p.ToPort}` : undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Waiting for an EBS snapshot to finish, and deleting snapshots.
+// Waiting for an EBS snapshot to finish, and deleting snapshots (patiently:
+// a just-deregistered AMI keeps its snapshot busy for a while).
 import {
   DeleteSnapshotCommand,
   DescribeSnapshotsCommand,
@@ -6,8 +7,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CloudError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
-import { awsErrorName, awsStep, wrapAwsError } from './errors.js';
+import { awsErrorName, isTransientAwsError, wrapAwsError } from './errors.js';
 import { pollUntil, PollTimeout, type PollOptions } from './poll.js';
+import { DEFAULT_RETRY, withRetry } from './retry.js';
 
 export interface WaitSnapshotOptions extends PollOptions {
   ec2: EC2Client;
@@ -71,29 +73,82 @@ async function describeSnapshot(
   }
 }
 
-export async function deleteSnapshot(
+/** How DeleteSnapshot is retried; see deleteSnapshotPatiently. */
+export interface SnapshotDeleteRetry {
+  /** How long InvalidSnapshot.InUse counts as "not released yet". */
+  inUseWaitMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  signal?: AbortSignal;
+}
+
+/** The command that deletes a snapshot by hand. */
+export function deleteSnapshotCommand(
+  snapshotId: string,
+  region?: string,
+): string {
+  const where = region ? ` --region ${region}` : '';
+  return `aws ec2 delete-snapshot --snapshot-id ${snapshotId}${where}`;
+}
+
+/**
+ * DeleteSnapshot. Right after DeregisterImage EC2 may still count the
+ * snapshot as used by the AMI (InvalidSnapshot.InUse): that, and
+ * transient errors, are retried with back-off for `inUseWaitMs`. A
+ * snapshot that is already gone is fine.
+ */
+export async function deleteSnapshotPatiently(
   ec2: EC2Client,
   snapshotId: string,
   step: string,
+  retry: SnapshotDeleteRetry,
 ): Promise<void> {
-  await awsStep(step, 'ec2:DeleteSnapshot', () =>
-    ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })),
-  );
+  const begun = Date.now();
+  const { maxAttempts } = DEFAULT_RETRY;
+  try {
+    await withRetry(
+      () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })),
+      {
+        maxAttempts,
+        baseDelayMs: retry.baseDelayMs,
+        maxDelayMs: retry.maxDelayMs,
+        signal: retry.signal,
+        shouldRetry: (err, attempt) =>
+          awsErrorName(err) === 'InvalidSnapshot.InUse'
+            ? Date.now() - begun < retry.inUseWaitMs
+            : attempt < maxAttempts && isTransientAwsError(err),
+      },
+    );
+  } catch (err) {
+    if (awsErrorName(err) === 'InvalidSnapshot.NotFound') return;
+    throw wrapAwsError(err, step, 'ec2:DeleteSnapshot');
+  }
 }
 
-/** Cleanup after a failure: a second failure is only logged. */
+/**
+ * Cleanup after a failure: a second failure is only logged, with the
+ * command that finishes the job.
+ */
 export async function deleteSnapshotQuietly(
   ec2: EC2Client,
   snapshotId: string,
   logger: Logger,
+  retry: SnapshotDeleteRetry,
+  region?: string,
 ): Promise<void> {
   try {
-    await deleteSnapshot(ec2, snapshotId, `deleting snapshot ${snapshotId}`);
+    await deleteSnapshotPatiently(
+      ec2,
+      snapshotId,
+      `deleting snapshot ${snapshotId}`,
+      retry,
+    );
     logger.debug(`deleted snapshot ${snapshotId}`);
   } catch (err) {
     logger.warn(
-      `could not delete snapshot ${snapshotId}: ` +
-        (err instanceof Error ? err.message : String(err)),
+      `could not delete snapshot ${snapshotId} ` +
+        `(${err instanceof Error ? err.message : String(err)}); delete it ` +
+        `with \`${deleteSnapshotCommand(snapshotId, region)}\``,
     );
   }
 }

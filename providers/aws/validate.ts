@@ -6,6 +6,8 @@ import type { CreateImageOptions } from '../types.js';
 
 /** What EC2 accepts in an AMI name. */
 const AMI_NAME = /^[A-Za-z0-9()[\] ./'@_-]{3,128}$/;
+/** StartSnapshot's KmsKeyArn pattern (EBS direct API reference). */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]*:\d{12}:key\/\S+$/;
 
 export type UploadRoute = 'ebs' | 's3';
 
@@ -34,16 +36,33 @@ export function validateImageName(name: string): void {
 }
 
 /**
- * Throws on a name EC2 would refuse, an unknown route or `--upload s3`
- * without a bucket; returns warnings for switches AWS ignores.
+ * Throws on a name EC2 would refuse, an unknown route, `--upload s3`
+ * without a bucket or a KMS key the route cannot use; returns warnings
+ * for switches AWS ignores.
  */
 export function validateAwsImageCreate(
   name: string,
-  cloud: Pick<ResolvedCloudConfig, 'bucketName'>,
+  cloud: Pick<ResolvedCloudConfig, 'bucketName' | 'kms'>,
   options: CreateImageOptions['options'] = {},
 ): string[] {
   validateImageName(name);
   const route = uploadRoute(options.upload);
+  if (route === 'ebs' && cloud.kms && !KMS_KEY_ARN.test(cloud.kms)) {
+    // ImportSnapshot takes an id or alias too; StartSnapshot only an ARN,
+    // and refuses anything else only once the upload has begun.
+    throw new UserError(
+      'AWS_KMS_KEY_NOT_ARN',
+      `CloudConfig.KMS "${cloud.kms}" is not a KMS key ARN, which the EBS ` +
+        'direct upload needs',
+      {
+        hint:
+          'set CloudConfig.KMS to the key ARN (arn:aws:kms:<region>:' +
+          '<account>:key/<key-id>; `aws kms describe-key --key-id ' +
+          `${cloud.kms} --query KeyMetadata.Arn\` prints it), or pass ` +
+          '--upload s3, which also takes a key id or alias',
+      },
+    );
+  }
   if (route === 's3' && !cloud.bucketName) {
     throw new UserError(
       'AWS_BUCKET_REQUIRED',

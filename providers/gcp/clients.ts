@@ -89,13 +89,18 @@ export function createGcpClients(
   // place, where watchTokens sees it. Storage ships its own, older
   // google-auth-library, which is watched separately.
   const compute = { ...auth, ...settings.compute, auth: images.auth };
+  // A custom apiEndpoint gets no credentials from the SDK unless asked
+  // (useAuthWithCustomEndpoint); the emulator gets none.
+  const storageEndpoint = settings.storageEndpoint
+    ? { apiEndpoint: settings.storageEndpoint, useAuthWithCustomEndpoint: true }
+    : settings.storageEmulator
+      ? { apiEndpoint: settings.storageEmulator }
+      : {};
   // Interrupted chunks are re-sent: uploads are retried even though they
   // carry no generation precondition (the object is Skiff's own).
   const storage = new Storage({
     ...auth,
-    ...(settings.storageEndpoint
-      ? { apiEndpoint: settings.storageEndpoint }
-      : {}),
+    ...storageEndpoint,
     retryOptions: {
       autoRetry: true,
       maxRetries: 5,
@@ -116,8 +121,9 @@ export function createGcpClients(
         await checkGcpKeyFile(settings.keyFilename);
         try {
           await watchTokens(images.auth, 'Compute', logger);
-          // An emulator gets no credentials; real GCS gets its own token.
-          if (!settings.storageEndpoint) {
+          // An emulator gets no credentials; GCS (or an endpoint that
+          // stands for it) gets its own token.
+          if (!settings.storageEmulator) {
             await watchTokens(storage.authClient, 'Storage', logger);
           }
         } catch (err) {

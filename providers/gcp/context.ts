@@ -8,7 +8,7 @@ import type { GcpSettings } from './settings.js';
 export interface GcpTuning {
   /** Pause between operation polls when wait() returns early. */
   pollIntervalMs: number;
-  /** Pause between serial-port polls while following logs. */
+  /** Pause between polls of `instance logs -w` (state + serial port). */
   logPollIntervalMs: number;
   /** Resumable upload chunk (a multiple of 256 KiB). */
   uploadChunkBytes: number;
@@ -18,7 +18,7 @@ export interface GcpTuning {
 
 export const DEFAULT_TUNING: GcpTuning = {
   pollIntervalMs: 2000,
-  logPollIntervalMs: 1000,
+  logPollIntervalMs: 2000,
   uploadChunkBytes: 16 * 1024 * 1024,
   instanceTimeoutMs: 10 * 60 * 1000,
 };

@@ -1,7 +1,7 @@
 // `instance create -t gcp`: the firewall rule first (it targets a network
 // tag, so it can exist before the instance), then the instance; a failed
 // insert takes the rule away again, so nothing is left half made.
-import { SkiffError, UserError } from '../../src/errors.js';
+import { UserError } from '../../src/errors.js';
 import type { CreateInstanceOptions, InstanceInfo } from '../types.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
@@ -20,20 +20,25 @@ import {
   zonal,
   type InstancePlan,
 } from './instances.js';
-import { waitForOperation } from './operations.js';
-import { checkResourceName } from './settings.js';
+import { mayStillRun, waitForOperation } from './operations.js';
+import { checkResourceName, DEFAULT_FLAVOR } from './settings.js';
 
 const GIB = 2 ** 30;
-/** The insert may still go on in GCP: the instance can yet appear. */
-const STILL_RUNNING = new Set(['GCP_OPERATION_TIMEOUT', 'ABORTED']);
 
-async function imageSizeGb(ctx: GcpContext, image: string): Promise<number> {
+/** The image's disk size (GB) and architecture. */
+async function imageFacts(
+  ctx: GcpContext,
+  image: string,
+): Promise<{ diskSizeGb: number; arm: boolean }> {
   try {
     const [found] = await ctx.clients.images.get({
       project: ctx.settings.projectId,
       image,
     });
-    return Number(found.diskSizeGb ?? 1);
+    return {
+      diskSizeGb: Number(found.diskSizeGb ?? 1),
+      arm: found.architecture === 'ARM64',
+    };
   } catch (err) {
     if (isNotFound(err)) {
       throw new UserError(
@@ -75,7 +80,8 @@ async function rollBackFirewall(
   failure: unknown,
 ): Promise<void> {
   const rule = firewallName(name);
-  if (failure instanceof SkiffError && STILL_RUNNING.has(failure.code)) {
+  // The insert may still go on in GCP: the instance can yet appear.
+  if (mayStillRun(failure)) {
     ctx.logger.warn(
       `kept firewall rule ${rule}: instance ${name} may still be created; \`skiff instance delete -t gcp ${name}\` removes both`,
     );
@@ -120,11 +126,15 @@ export async function createGcpInstance(
     );
   }
   await prepareFirewall(ctx, opts.name);
+  const image = await imageFacts(ctx, opts.imageName);
   const plan: InstancePlan = {
     name: opts.name,
     imageName: opts.imageName,
-    flavor: opts.flavor ?? settings.flavor,
-    diskSizeGb: Math.max(wantedGb, await imageSizeGb(ctx, opts.imageName)),
+    flavor:
+      opts.flavor ??
+      settings.flavor ??
+      DEFAULT_FLAVOR[image.arm ? 'ARM64' : 'X86_64'],
+    diskSizeGb: Math.max(wantedGb, image.diskSizeGb),
     ports: opts.ports,
     serviceAccount: settings.instanceProfile,
   };

@@ -43,6 +43,27 @@ export function describeGcpFailure(err: unknown): GcpFailure {
   };
 }
 
+/** Connections that broke or timed out on the way: worth another try. */
+const NETWORK_BLIPS = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Lost contact rather than a refusal: 429, a 5xx, or a connection that
+ * broke. A refused or unknown endpoint (ECONNREFUSED, ENOTFOUND) is a
+ * setting to fix, not a blip.
+ */
+export function isTransientGcpError(err: unknown): boolean {
+  if (NETWORK_BLIPS.has(errnoCode(err) ?? '')) return true;
+  const status = describeGcpFailure(err).status;
+  return status === 429 || (status ?? 0) >= 500;
+}
+
 /** True for a 404 from the API. */
 export function isNotFound(err: unknown): boolean {
   return describeGcpFailure(err).status === 404;
@@ -58,7 +79,7 @@ export function gcpError(err: unknown, step: string): SkiffError {
       `${step}: cannot reach the GCP endpoint (${errno})`,
       {
         cause: err,
-        hint: 'check the network, or CloudConfig.ComputeEndpoint / STORAGE_EMULATOR_HOST if set',
+        hint: 'check the network, or the endpoint settings if set: CloudConfig.ComputeEndpoint / SKIFF_GCP_COMPUTE_ENDPOINT, CloudConfig.StorageEndpoint / SKIFF_GCP_STORAGE_ENDPOINT, STORAGE_EMULATOR_HOST',
       },
     );
   }
@@ -90,10 +111,11 @@ export function gcpError(err: unknown, step: string): SkiffError {
     case 409:
       return new CloudError('GCP_ALREADY_EXISTS', text, options);
   }
-  const retryable = failure.status === 429 || (failure.status ?? 0) >= 500;
-  return new CloudError(
-    failure.reason ? `GCP_${failure.reason.toUpperCase()}` : 'GCP_ERROR',
-    text,
-    { ...options, retryable },
-  );
+  const retryable = isTransientGcpError(err);
+  const code = failure.reason
+    ? `GCP_${failure.reason.toUpperCase()}`
+    : errno && NETWORK_BLIPS.has(errno)
+      ? 'GCP_CONNECTION_LOST'
+      : 'GCP_ERROR';
+  return new CloudError(code, text, { ...options, retryable });
 }

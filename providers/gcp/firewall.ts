@@ -1,6 +1,7 @@
 // One firewall rule per instance, named from the instance alone, so that
 // deleting `web` can never touch `myweb` (ops matched rules by regex).
 import { createHash } from 'node:crypto';
+import { collapsePorts, formatPortRange } from '../../src/config/ports.js';
 import type { PortForward } from '../../src/config/types.js';
 import { UserError } from '../../src/errors.js';
 import type { GcpContext } from './context.js';
@@ -40,11 +41,12 @@ export function firewallResource(
   network: string,
   zone: string,
 ) {
-  const byProtocol = new Map<string, Set<string>>();
-  for (const p of ports) {
-    const set = byProtocol.get(p.protocol) ?? new Set<string>();
-    set.add(String(p.guestPort));
-    byProtocol.set(p.protocol, set);
+  // Consecutive ports as "a-b": `-p 8000-8099` is one entry, not 100.
+  const byProtocol = new Map<string, string[]>();
+  for (const r of collapsePorts(ports)) {
+    const list = byProtocol.get(r.protocol) ?? [];
+    list.push(formatPortRange(r));
+    byProtocol.set(r.protocol, list);
   }
   return {
     name: firewallName(instance),
@@ -53,9 +55,9 @@ export function firewallResource(
     direction: 'INGRESS',
     sourceRanges: ['0.0.0.0/0'],
     targetTags: [networkTag(instance)],
-    allowed: [...byProtocol].map(([protocol, set]) => ({
+    allowed: [...byProtocol].map(([protocol, list]) => ({
       IPProtocol: protocol,
-      ports: [...set].sort((a, b) => Number(a) - Number(b)),
+      ports: list,
     })),
   };
 }

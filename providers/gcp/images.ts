@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeFsError, SkiffError, UserError } from '../../src/errors.js';
+import { describeFsError, UserError } from '../../src/errors.js';
 import { onForcedExit } from '../../src/exit-cleanup.js';
 import { formatBytes } from '../../src/log.js';
 import type {
@@ -14,13 +14,12 @@ import type {
 import { writeGcpArtifact } from './artifact.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
-import { waitForOperation } from './operations.js';
+import { mayStillRun, waitForOperation } from './operations.js';
 import { checkResourceName, requireBucket, SKIFF_LABEL } from './settings.js';
 import { deleteUpload, ensureBucket, uploadArtifact } from './upload.js';
 import { validateGcpImageCreate } from './validate.js';
 
 const GIB = 2 ** 30;
-const STILL_RUNNING = new Set(['GCP_OPERATION_TIMEOUT', 'ABORTED']);
 
 /** The images.insert body (pure: tested on its output). */
 export function imageResource(
@@ -83,6 +82,36 @@ async function removeImage(ctx: GcpContext, name: string): Promise<void> {
   });
 }
 
+/**
+ * Loads the credentials, then refuses a name that is taken (unless
+ * `force`) or held by an image Skiff did not make. Returns the image to
+ * replace, if any. `image create` runs it before the build, then again.
+ */
+export async function checkImageName(
+  ctx: GcpContext,
+  name: string,
+  force: boolean,
+) {
+  checkResourceName('image', name);
+  await ctx.clients.authenticate();
+  const existing = await findImage(ctx, name);
+  if (existing && !skiffOwned(existing.labels)) {
+    throw new UserError(
+      'IMAGE_NOT_SKIFF',
+      `image ${name} exists and was not made by Skiff; not replacing it`,
+      { hint: 'choose another --imagename' },
+    );
+  }
+  if (existing && !force) {
+    throw new UserError(
+      'IMAGE_EXISTS',
+      `image ${name} already exists in project ${ctx.settings.projectId}`,
+      { hint: 'pass --force to replace it, or choose another --imagename' },
+    );
+  }
+  return existing;
+}
+
 export async function createGcpImage(
   ctx: GcpContext,
   opts: CreateImageOptions,
@@ -99,22 +128,7 @@ export async function createGcpImage(
   const source = `https://storage.googleapis.com/${bucket}/${object}`;
   const keepUpload = opts.options?.keepUpload === true;
 
-  await clients.authenticate();
-  const existing = await findImage(ctx, opts.name);
-  if (existing && !skiffOwned(existing.labels)) {
-    throw new UserError(
-      'IMAGE_NOT_SKIFF',
-      `image ${opts.name} exists and was not made by Skiff; not replacing it`,
-      { hint: 'choose another --imagename' },
-    );
-  }
-  if (existing && !opts.force) {
-    throw new UserError(
-      'IMAGE_EXISTS',
-      `image ${opts.name} already exists in project ${settings.projectId}`,
-      { hint: 'pass --force to replace it, or choose another --imagename' },
-    );
-  }
+  const existing = await checkImageName(ctx, opts.name, opts.force === true);
   const upload = {
     bucket,
     object,
@@ -157,10 +171,10 @@ export async function createGcpImage(
       await insertImage(ctx, opts, source);
     } catch (err) {
       // GCE may still be reading the archive: leave it in place.
-      if (err instanceof SkiffError && STILL_RUNNING.has(err.code)) {
+      if (mayStillRun(err)) {
         keep = true;
         logger.warn(
-          `left gs://${bucket}/${object} for the import still running; remove it later with \`gcloud storage rm gs://${bucket}/${object}\``,
+          `kept gs://${bucket}/${object}: the import may still be running and reading it; once it has ended, remove it with \`gcloud storage rm gs://${bucket}/${object}\``,
         );
       }
       throw err;

@@ -4,7 +4,12 @@ import type { ResolvedCloudConfig } from '../../src/config/types.js';
 import type { Provider, ProviderContext } from '../types.js';
 import { createGcpClients } from './clients.js';
 import { DEFAULT_TUNING, type GcpContext, type GcpTuning } from './context.js';
-import { createGcpImage, deleteGcpImage, listGcpImages } from './images.js';
+import {
+  checkImageName,
+  createGcpImage,
+  deleteGcpImage,
+  listGcpImages,
+} from './images.js';
 import { createGcpInstance } from './create-instance.js';
 import {
   deleteGcpInstance,
@@ -40,8 +45,13 @@ export async function createGcpProvider(
 
   return {
     target: 'gcp',
-    // The key file is checked offline first (authenticate does that).
-    checkCreateImage: () => gcp.clients.authenticate(),
+    // Each poll is two calls (the state, then the serial port).
+    logPollIntervalMs: gcp.tuning.logPollIntervalMs,
+    // The key file is checked offline first (authenticate does that),
+    // then the name.
+    checkCreateImage: async (opts) => {
+      await checkImageName(gcp, opts.name, opts.force === true);
+    },
     createImage: (opts) => createGcpImage(gcp, opts),
     listImages: () => listGcpImages(gcp),
     deleteImage: (name, opts = {}) =>

@@ -1,5 +1,10 @@
 // Instances: insert from a Skiff image with a per-instance network tag and
 // firewall rule; list, start, stop and delete only Skiff's instances.
+import {
+  collapsePorts,
+  expandPortRange,
+  formatPortRange,
+} from '../../src/config/ports.js';
 import type { PortForward } from '../../src/config/types.js';
 import { UserError } from '../../src/errors.js';
 import type { InstanceInfo, InstanceState } from '../types.js';
@@ -77,23 +82,19 @@ export function instanceResource(settings: GcpSettings, plan: InstancePlan) {
   };
 }
 
+/** `8000-8099/tcp,53/udp`: consecutive ports as one range. */
 function formatPorts(ports: PortForward[]): string {
-  return ports.map((p) => `${p.guestPort}/${p.protocol}`).join(',');
+  return collapsePorts(ports)
+    .map((r) => `${formatPortRange(r)}/${r.protocol}`)
+    .join(',');
 }
 
+/** Reads `80/tcp,53/udp` and `8000-8099/tcp`; skips anything else. */
 function parsePorts(value: string | undefined): PortForward[] {
-  return (value ?? '')
-    .split(',')
-    .filter(Boolean)
-    .map((item) => {
-      const [port, protocol] = item.split('/');
-      const n = Number(port);
-      return {
-        protocol: protocol === 'udp' ? 'udp' : 'tcp',
-        hostPort: n,
-        guestPort: n,
-      } as PortForward;
-    });
+  return (value ?? '').split(',').flatMap((item) => {
+    const [ports, protocol] = item.split('/');
+    return expandPortRange(protocol === 'udp' ? 'udp' : 'tcp', ports ?? '');
+  });
 }
 
 /** GCE status to Skiff's states; GCE's TERMINATED means stopped. */

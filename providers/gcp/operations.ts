@@ -1,10 +1,13 @@
 // Waits for a Compute long-running operation and checks how it ended: GCE
 // marks failed operations DONE too, with the reason in error.errors[].
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AbortError, CloudError } from '../../src/errors.js';
+import { AbortError, CloudError, SkiffError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { GcpClients } from './clients.js';
-import { gcpError } from './errors.js';
+import { describeGcpFailure, gcpError, isTransientGcpError } from './errors.js';
+
+/** The longest pause between two wait() calls that lost contact. */
+const MAX_RETRY_DELAY_MS = 30_000;
 
 interface OperationLike {
   name?: string | null;
@@ -75,9 +78,40 @@ async function waitOnce(
   return op as OperationLike;
 }
 
+/** `gcloud compute operations describe` for this operation. */
+function describeCommand(name: string, options: WaitOptions): string {
+  const where = options.zone ? `--zone=${options.zone}` : '--global';
+  return `gcloud compute operations describe ${name} ${where} --project=${options.project}`;
+}
+
+/**
+ * Codes of a waitForOperation failure after which the operation may still
+ * go on in GCP: the caller must keep what it may still use (the upload,
+ * the firewall rule) and say so.
+ */
+const MAY_STILL_RUN = new Set([
+  'GCP_OPERATION_TIMEOUT',
+  'GCP_OPERATION_UNKNOWN',
+  'ABORTED',
+]);
+
+/** True when `err` leaves the operation's outcome open. */
+export function mayStillRun(err: unknown): boolean {
+  return err instanceof SkiffError && MAY_STILL_RUN.has(err.code);
+}
+
+/** The pause after the n-th wait() in a row that failed (1-based). */
+function retryDelayMs(failures: number, pollIntervalMs: number): number {
+  return Math.min(pollIntervalMs * 2 ** (failures - 1), MAX_RETRY_DELAY_MS);
+}
+
 /**
  * Polls until the operation is DONE, then throws a CloudError carrying
- * GCP's own code (e.g. GCP_INVALID_IMAGE_TAR) if it failed.
+ * GCP's own code (e.g. GCP_INVALID_IMAGE_TAR) if it failed. A wait() that
+ * loses contact (429, 5xx, a dropped connection) is tried again until the
+ * deadline: Compute 6.x does not retry it (it is not idempotent in the
+ * SDK's retry config), but waiting on a server-side operation again is
+ * safe. See mayStillRun for the failures that leave the outcome open.
  */
 export async function waitForOperation(
   clients: GcpClients,
@@ -88,19 +122,23 @@ export async function waitForOperation(
   const name = op.name ?? '';
   const begun = Date.now();
   const deadline = begun + options.timeoutMs;
+  let failures = 0;
+  let lastFailure = '';
 
   while (op.status !== 'DONE') {
     if (options.signal?.aborted) {
       throw new AbortError(`${options.step}: interrupted`, {
-        hint: `the operation ${name} continues in GCP`,
+        hint: `the operation ${name} continues in GCP: \`${describeCommand(name, options)}\``,
       });
     }
     if (Date.now() > deadline) {
+      const seconds = Math.round(options.timeoutMs / 1000);
       throw new CloudError(
         'GCP_OPERATION_TIMEOUT',
-        `${options.step}: still running after ${Math.round(options.timeoutMs / 1000)} s (operation ${name})`,
+        `${options.step}: still running after ${seconds} s (operation ${name})` +
+          (failures > 0 ? `; GCP last answered: ${lastFailure}` : ''),
         {
-          hint: `${options.timeoutKey ? `raise ${options.timeoutKey}, or ` : ''}follow it with \`gcloud compute operations describe ${name}\``,
+          hint: `${options.timeoutKey ? `raise ${options.timeoutKey}, or ` : ''}follow it with \`${describeCommand(name, options)}\``,
         },
       );
     }
@@ -113,8 +151,27 @@ export async function waitForOperation(
           left,
           options.signal,
         )) ?? op;
+      failures = 0;
     } catch (err) {
-      throw gcpError(err, `${options.step}: waiting for ${name}`);
+      if (!isTransientGcpError(err)) {
+        const failure = gcpError(err, `${options.step}: waiting for ${name}`);
+        throw new CloudError(
+          'GCP_OPERATION_UNKNOWN',
+          `${failure.message} (the operation may still finish)`,
+          {
+            cause: err,
+            hint: `${failure.hint ? `${failure.hint}; ` : ''}follow it with \`${describeCommand(name, options)}\``,
+          },
+        );
+      }
+      failures++;
+      lastFailure = describeGcpFailure(err).message;
+      const pause = retryDelayMs(failures, options.pollIntervalMs);
+      options.logger?.debug(
+        `gcp: waiting for ${name}: ${lastFailure}; trying again in ${pause} ms`,
+      );
+      await bounded(sleep(pause), deadline - Date.now(), options.signal);
+      continue;
     }
     // wait() returns early on some errors; don't spin.
     if (op.status !== 'DONE' && Date.now() - started < 1000) {
@@ -126,16 +183,21 @@ export async function waitForOperation(
     }
   }
 
-  const failure = op.error?.errors?.[0];
+  const errors = op.error?.errors ?? [];
   options.logger?.debug(
-    `gcp: operation ${name} done after ${Date.now() - begun} ms${failure ? ` with ${failure.code}` : ''}`,
+    `gcp: operation ${name} done after ${Date.now() - begun} ms${errors.length ? ` with ${errors.map((e) => e.code).join(', ')}` : ''}`,
   );
-  if (failure) {
-    const code = failure.code ?? 'OPERATION_FAILED';
+  if (errors.length > 0) {
+    const code = errors[0]!.code ?? 'OPERATION_FAILED';
+    const reasons = errors
+      .map(
+        (e) => `${e.code ?? 'OPERATION_FAILED'}: ${e.message ?? 'no message'}`,
+      )
+      .join('; ');
     throw new CloudError(
       `GCP_${code}`,
-      `${options.step} failed: ${code}: ${failure.message ?? 'no message'}`,
-      code === 'INVALID_IMAGE_TAR'
+      `${options.step} failed: ${reasons}`,
+      errors.some((e) => e.code === 'INVALID_IMAGE_TAR')
         ? {
             // Skiff wrote the archive (disk.raw alone, OLDGNU, gzip), so a
             // refusal is Skiff's fault, not something the user can rebuild.

@@ -16,20 +16,36 @@ export interface GcpSettings {
   /** Region of the zone (us-central1-a -> us-central1). */
   region: string;
   bucketName?: string;
-  flavor: string;
+  /** CloudConfig.Flavor; unset: DEFAULT_FLAVOR for the image's arch. */
+  flavor?: string;
   network: string;
   subnet?: string;
   labels: Record<string, string>;
   instanceProfile?: string;
   imageTimeoutMs: number;
   compute?: ComputeEndpoint;
-  /** http(s)://host:port of a GCS emulator (STORAGE_EMULATOR_HOST). */
+  /**
+   * Cloud Storage endpoint that gets the same credentials as GCS
+   * (CloudConfig.StorageEndpoint, SKIFF_GCP_STORAGE_ENDPOINT).
+   */
   storageEndpoint?: string;
+  /**
+   * http(s)://host:port of a GCS emulator (STORAGE_EMULATOR_HOST): the
+   * SDK sends it no credentials.
+   */
+  storageEmulator?: string;
   /** Key file named by GOOGLE_APPLICATION_CREDENTIALS, if any. */
   keyFilename?: string;
 }
 
-export const DEFAULT_FLAVOR = 'e2-small';
+/**
+ * Machine types when no Flavor is given, by image architecture: arm64
+ * images need an Arm series (T2A is the smallest), as AWS picks t4g.
+ */
+export const DEFAULT_FLAVOR = {
+  X86_64: 'e2-small',
+  ARM64: 't2a-standard-1',
+} as const;
 export const SKIFF_LABEL = { key: 'managed-by', value: 'skiff' } as const;
 const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
@@ -65,6 +81,54 @@ export function parseComputeEndpoint(value: string): ComputeEndpoint {
   // The SDK ignores a port inside apiEndpoint: it must come separately.
   const port = url.port ? Number(url.port) : protocol === 'http' ? 80 : 443;
   return { apiEndpoint: url.hostname, port, protocol };
+}
+
+/** Parses CloudConfig.StorageEndpoint / SKIFF_GCP_STORAGE_ENDPOINT. */
+export function parseStorageEndpoint(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new UserError(
+      'GCP_ENDPOINT_INVALID',
+      `Cloud Storage endpoint ${JSON.stringify(value)} is not an http(s) URL`,
+      {
+        hint: 'set CloudConfig.StorageEndpoint or SKIFF_GCP_STORAGE_ENDPOINT to e.g. https://storage-example.p.googleapis.com',
+      },
+    );
+  }
+  // The SDK appends /storage/v1 and /upload/storage/v1 itself.
+  return url.origin;
+}
+
+/**
+ * An endpoint that authenticates, or the emulator that does not. Both at
+ * once would be ambiguous: the SDK reads STORAGE_EMULATOR_HOST from the
+ * process environment and sends JSON calls there whatever else is set.
+ */
+function storageSettings(
+  cloud: ResolvedCloudConfig,
+  env: Record<string, string | undefined>,
+): Pick<GcpSettings, 'storageEndpoint' | 'storageEmulator'> {
+  const emulator = env.STORAGE_EMULATOR_HOST || undefined;
+  const endpoint =
+    cloud.storageEndpoint ?? (env.SKIFF_GCP_STORAGE_ENDPOINT || undefined);
+  if (endpoint && emulator) {
+    throw new UserError(
+      'GCP_ENDPOINT_CONFLICT',
+      `both a Cloud Storage endpoint (${endpoint}) and STORAGE_EMULATOR_HOST (${emulator}) are set`,
+      {
+        hint: 'unset STORAGE_EMULATOR_HOST to use the endpoint with credentials, or unset CloudConfig.StorageEndpoint / SKIFF_GCP_STORAGE_ENDPOINT to use the emulator',
+      },
+    );
+  }
+  return {
+    storageEndpoint: endpoint ? parseStorageEndpoint(endpoint) : undefined,
+    storageEmulator: emulator,
+  };
 }
 
 /** Checks a resource name (images, instances) against GCE's rule. */
@@ -118,14 +182,14 @@ export function resolveGcpSettings(
     zone: cloud.zone,
     region: cloud.zone.replace(/-[a-z]$/, ''),
     bucketName: cloud.bucketName,
-    flavor: cloud.flavor ?? DEFAULT_FLAVOR,
+    flavor: cloud.flavor,
     network: cloud.vpc ?? 'default',
     subnet: cloud.subnet,
     labels: { ...cloud.labels, [SKIFF_LABEL.key]: SKIFF_LABEL.value },
     instanceProfile: cloud.instanceProfile,
     imageTimeoutMs: cloud.imageTimeoutSeconds * 1000,
     compute: endpoint ? parseComputeEndpoint(endpoint) : undefined,
-    storageEndpoint: env.STORAGE_EMULATOR_HOST || undefined,
+    ...storageSettings(cloud, env),
     keyFilename: env.GOOGLE_APPLICATION_CREDENTIALS || undefined,
   };
 }

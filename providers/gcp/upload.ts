@@ -66,19 +66,34 @@ export async function uploadArtifact(
   const file = clients.storage.bucket(bucket).file(object);
   // application/gzip without Content-Encoding: GCS stores the bytes as they
   // are and never decompresses them on read (peers-and-clouds §3.1).
+  const metadata = {
+    contentType: 'application/gzip',
+    metadata: { 'managed-by': 'skiff' },
+  };
+  // The session is opened on its own: storage 7.22 sends credentials to a
+  // custom endpoint (useAuthWithCustomEndpoint) from createResumableUpload
+  // but not from createWriteStream's own session request. The chunks then
+  // go to the session URI, which GCS takes as the credential.
+  logger.info(`uploading ${object} to gs://${bucket}`);
+  let uri: string;
+  try {
+    [uri] = await file.createResumableUpload({ metadata });
+  } catch (err) {
+    throw gcpError(err, `starting the upload of gs://${bucket}/${object}`);
+  }
   const sink = file.createWriteStream({
+    uri,
     resumable: true,
     chunkSize: options.chunkSizeBytes,
     gzip: false,
-    contentType: 'application/gzip',
-    metadata: { metadata: { 'managed-by': 'skiff' } },
+    contentType: metadata.contentType,
+    metadata,
     validation: 'crc32c',
   });
   sink.on('progress', (p: { bytesWritten: number }) =>
     logger.progress(`uploading ${object}`, p.bytesWritten, total),
   );
 
-  logger.info(`uploading ${object} to gs://${bucket}`);
   try {
     await pipeline(createReadStream(options.path), sink, {
       signal: options.signal,

@@ -99,3 +99,60 @@ export function withoutGuestPorts(
   }
   return out;
 }
+
+/** A run of consecutive guest ports of one protocol: `from` to `to`. */
+export interface PortRange {
+  protocol: 'tcp' | 'udp';
+  from: number;
+  to: number;
+}
+
+/**
+ * Guest ports as ranges: consecutive ports of a protocol merged, repeats
+ * dropped, ports sorted; protocols in the order they first appear. A
+ * cloud opens `-p 8000-8099` as one rule, not a hundred.
+ */
+export function collapsePorts(ports: readonly PortForward[]): PortRange[] {
+  const byProtocol = new Map<'tcp' | 'udp', Set<number>>();
+  for (const p of ports) {
+    const set = byProtocol.get(p.protocol) ?? new Set<number>();
+    set.add(p.guestPort);
+    byProtocol.set(p.protocol, set);
+  }
+  const out: PortRange[] = [];
+  for (const [protocol, set] of byProtocol) {
+    let last: PortRange | undefined;
+    for (const port of [...set].sort((a, b) => a - b)) {
+      if (last && last.to + 1 === port) last.to = port;
+      else out.push((last = { protocol, from: port, to: port }));
+    }
+  }
+  return out;
+}
+
+/** "8000-8099", or "80" for a range of one port. */
+export function formatPortRange(range: PortRange): string {
+  return range.from === range.to
+    ? String(range.from)
+    : `${range.from}-${range.to}`;
+}
+
+/**
+ * The forwards that "80" or "8000-8099" stands for (host port = guest
+ * port), or none when it is not a port or range.
+ */
+export function expandPortRange(
+  protocol: 'tcp' | 'udp',
+  text: string,
+): PortForward[] {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text);
+  if (!m) return [];
+  const from = Number(m[1]);
+  const to = Number(m[2] ?? m[1]);
+  if (from < 1 || to > 65535 || to < from) return [];
+  const out: PortForward[] = [];
+  for (let port = from; port <= to; port++) {
+    out.push({ protocol, hostPort: port, guestPort: port });
+  }
+  return out;
+}

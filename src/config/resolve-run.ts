@@ -114,6 +114,8 @@ export function resolveCloudConfig(
     instanceProfile: cloud.InstanceProfile,
     computeEndpoint:
       cloud.ComputeEndpoint ?? (env.SKIFF_GCP_COMPUTE_ENDPOINT || undefined),
+    storageEndpoint:
+      cloud.StorageEndpoint ?? (env.SKIFF_GCP_STORAGE_ENDPOINT || undefined),
     imageTimeoutSeconds:
       cloud.ImageTimeoutSeconds ?? DEFAULT_IMAGE_TIMEOUT_SECONDS,
     tags: cloud.Tags ?? [],

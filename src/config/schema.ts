@@ -113,6 +113,9 @@ export const cloudConfigShape = {
   ComputeEndpoint: z.url({
     error: 'is not a URL such as "http://127.0.0.1:8080"',
   }),
+  StorageEndpoint: z.url({
+    error: 'is not a URL such as "https://storage-example.p.googleapis.com"',
+  }),
   ImageTimeoutSeconds: z.int().min(1),
 };
 

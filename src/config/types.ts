@@ -50,6 +50,11 @@ export interface RawCloudConfig {
   StaticIP?: string;
   /** Skiff: Compute API endpoint override (also SKIFF_GCP_COMPUTE_ENDPOINT). */
   ComputeEndpoint?: string;
+  /**
+   * Skiff: Cloud Storage endpoint that takes the same credentials, e.g. a
+   * Private Service Connect one (also SKIFF_GCP_STORAGE_ENDPOINT).
+   */
+  StorageEndpoint?: string;
   /** Skiff: seconds to wait for image registration (default 1800). */
   ImageTimeoutSeconds?: number;
 }
@@ -133,6 +138,7 @@ export interface ResolvedCloudConfig {
   labels: Record<string, string>;
   instanceProfile?: string;
   computeEndpoint?: string;
+  storageEndpoint?: string;
   imageTimeoutSeconds: number;
   tags: RawCloudTag[];
   kms?: string;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parsePortSpec } from '../../src/config/ports.js';
+import {
+  collapsePorts,
+  expandPortRange,
+  parsePortSpec,
+} from '../../src/config/ports.js';
 
 describe('parsePortSpec', () => {
   it('maps a single port to itself', () => {
@@ -42,4 +46,31 @@ describe('parsePortSpec', () => {
       expect(() => parsePortSpec(spec)).toThrow(spec);
     },
   );
+});
+
+describe('collapsePorts', () => {
+  it('merges consecutive guest ports of a protocol into ranges', () => {
+    const ports = [
+      ...parsePortSpec('8000-8099'),
+      ...parsePortSpec('53/udp'),
+      ...parsePortSpec('443,80,81,8080:82'),
+      ...parsePortSpec('8050'),
+    ];
+    expect(collapsePorts(ports)).toEqual([
+      { protocol: 'tcp', from: 80, to: 82 },
+      { protocol: 'tcp', from: 443, to: 443 },
+      { protocol: 'tcp', from: 8000, to: 8099 },
+      { protocol: 'udp', from: 53, to: 53 },
+    ]);
+  });
+
+  it('reads back what it wrote, single ports and ranges', () => {
+    expect(expandPortRange('udp', '53')).toEqual(parsePortSpec('53/udp'));
+    expect(expandPortRange('tcp', '8000-8099')).toEqual(
+      parsePortSpec('8000-8099'),
+    );
+    for (const bad of ['', 'x', '0', '9-8', '1-70000', '80-']) {
+      expect(expandPortRange('tcp', bad)).toEqual([]);
+    }
+  });
 });

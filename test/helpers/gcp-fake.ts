@@ -20,7 +20,14 @@ export interface FakeOperation extends Json {
   status: 'RUNNING' | 'DONE';
 }
 
+export interface OperationError {
+  code: string;
+  message: string;
+}
+
 export interface FakeRequest {
+  /** Date.now() when it arrived. */
+  at: number;
   method: string;
   path: string;
   query: URLSearchParams;
@@ -82,21 +89,29 @@ export class GcpFake {
   /** Serial console text per instance, and bytes already dropped. */
   readonly serial = new Map<string, { text: string; droppedBytes: number }>();
   /** Knobs for failure cases. */
-  failNextImage?: { code: string; message: string };
+  /** The next image insert ends DONE with this error (or these). */
+  failNextImage?: OperationError | OperationError[];
   /** The next instance insert ends DONE with this error, creating none. */
-  failNextInstance?: { code: string; message: string };
+  failNextInstance?: OperationError;
   dropUploadOnce = false;
   serialNotReadyCalls = 0;
   /** Fails the next request whose path contains `pathIncludes` (and
    * whose method is `method`, if set); `{auth}` in the message is
-   * replaced by the request's Authorization header. */
+   * replaced by the request's Authorization header. `times` fails that
+   * many such requests (default 1); `reset` hangs up without an answer. */
   failNext?: {
     pathIncludes: string;
     method?: string;
     status: number;
     reason: string;
     message: string;
+    times?: number;
+    reset?: boolean;
   };
+  /** Called with each request as it arrives, before it is answered. */
+  onRequest?: (request: FakeRequest) => void;
+  /** Items per list page (GCE pages at 500). */
+  pageSize = Infinity;
   /** `wait` calls an operation stays RUNNING for. */
   operationWaits = 1;
   /** How long each `wait` call blocks, as GCE's does (up to 2 min). */
@@ -152,12 +167,14 @@ export class GcpFake {
   private async handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://fake');
     const record: FakeRequest = {
+      at: Date.now(),
       method: req.method ?? 'GET',
       path: url.pathname,
-      query: url.searchParams,
+      query: new URLSearchParams(url.searchParams),
       headers: req.headers,
     };
     this.requests.push(record);
+    this.onRequest?.(record);
     try {
       const fail = this.failNext;
       if (
@@ -165,7 +182,12 @@ export class GcpFake {
         url.pathname.includes(fail.pathIncludes) &&
         (!fail.method || fail.method === req.method)
       ) {
-        this.failNext = undefined;
+        const left = (fail.times ?? 1) - 1;
+        this.failNext = left > 0 ? { ...fail, times: left } : undefined;
+        if (fail.reset) {
+          req.socket.destroy();
+          return;
+        }
         const auth = String(req.headers.authorization ?? '');
         throw new HttpError(
           fail.status,
@@ -363,7 +385,7 @@ export class GcpFake {
       case 'GET images :name':
         return send(res, 200, this.get(this.images, ctx, 'images'));
       case 'GET images':
-        return send(res, 200, list(this.images, req.query));
+        return send(res, 200, list(this.images, req.query, this.pageSize));
       case 'DELETE images :name':
         this.get(this.images, ctx, 'images');
         this.images.delete(name!);
@@ -381,7 +403,7 @@ export class GcpFake {
       case 'GET instances :name':
         return send(res, 200, this.instance(ctx));
       case 'GET instances':
-        return send(res, 200, list(this.instances, req.query));
+        return send(res, 200, list(this.instances, req.query, this.pageSize));
       case 'POST instances :name start':
       case 'POST instances :name stop': {
         const instance = this.instance(ctx);
@@ -436,7 +458,7 @@ export class GcpFake {
   private operation(
     ctx: { project: string; zone?: string; name: string },
     type: string,
-    error?: { code: string; message: string },
+    error?: OperationError | OperationError[],
   ): FakeOperation {
     const op: FakeOperation = {
       kind: 'compute#operation',
@@ -460,7 +482,7 @@ export class GcpFake {
       op.waits++;
       if (op.waits >= this.operationWaits) {
         op.status = 'DONE';
-        if (op.pendingError) op.error = { errors: [op.pendingError] };
+        if (op.pendingError) op.error = { errors: [op.pendingError].flat() };
       }
     }
     const { waits: _w, pendingError: _e, ...visible } = op;
@@ -586,14 +608,29 @@ function isOldGnuDiskRaw(header: Buffer): boolean {
   );
 }
 
-function list(map: Map<string, Json>, query: URLSearchParams): Json {
+/**
+ * A list page, as Compute pages: at most `pageSize` items (or maxResults,
+ * if smaller) from the offset in pageToken, and a nextPageToken while
+ * more are left.
+ */
+function list(
+  map: Map<string, Json>,
+  query: URLSearchParams,
+  pageSize = Infinity,
+): Json {
   const m = /^labels\.([a-z0-9_-]+)\s*=\s*"?([a-z0-9_-]*)"?$/.exec(
     query.get('filter') ?? '',
   );
   const items = [...map.values()].filter(
     (item) => !m || item.labels?.[m[1]!] === m[2],
   );
-  return { items };
+  const start = Number(query.get('pageToken') || 0);
+  const size = Math.min(pageSize, Number(query.get('maxResults')) || Infinity);
+  const end = Math.min(items.length, start + size);
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextPageToken: String(end) } : {}),
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

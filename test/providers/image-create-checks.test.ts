@@ -100,6 +100,23 @@ describe('image create checks before the build', () => {
     const s3 = await create(...aws, '--upload', 's3');
     expect(s3.error.code).toBe('AWS_BUCKET_REQUIRED');
   });
+
+  it('refuses a KMS key id or alias for the EBS upload, which needs an ARN', async () => {
+    await writeFile(
+      join(home.dir, 'kms.json'),
+      JSON.stringify({
+        CloudConfig: { Zone: 'us-east-1d', KMS: 'alias/images' },
+      }),
+    );
+    const run = await create('-t', 'aws', '-c', 'kms.json', '-i', 'web');
+    expect(run.error).toMatchObject({
+      code: 'AWS_KMS_KEY_NOT_ARN',
+      message: expect.stringContaining('"alias/images"'),
+      hint: expect.stringContaining(
+        'aws kms describe-key --key-id alias/images',
+      ),
+    });
+  });
 });
 
 describe('image create checks what it can before the build', () => {
@@ -224,5 +241,18 @@ describe('switches a target ignores', () => {
       [expect.stringContaining('--upload is for -t aws')],
     );
     expect(validateCreateImage('gcp', 'web', config, {})).toEqual([]);
+  });
+
+  it('lets --upload s3 take a KMS key id or alias', () => {
+    const kms = {
+      cloud: { bucketName: 'b', kms: 'alias/images' },
+    } as ResolvedConfig;
+    expect(validateCreateImage('aws', 'web', kms, { upload: 's3' })).toEqual(
+      [],
+    );
+    const arn = {
+      cloud: { kms: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd' },
+    } as ResolvedConfig;
+    expect(validateCreateImage('aws', 'web', arn, {})).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 // How instances look in human output: ports, ages and the list table.
+import { collapsePorts, formatPortRange } from '../../config/ports.js';
 import type { PortForward } from '../../config/types.js';
 import type { InstanceInfo, TargetName } from '../../../providers/types.js';
 import { formatTable } from '../table.js';
@@ -26,10 +27,15 @@ function exitColumn(info: InstanceInfo): string {
   return info.details?.exitKind === 'reset' ? 'reset' : '-';
 }
 
-/** Ports of a cloud instance: it has its own address, so no host side. */
+/**
+ * Ports of a cloud instance: it has its own address, so no host side;
+ * consecutive ports as one range ("8000-8099/tcp").
+ */
 function formatCloudPorts(ports: PortForward[]): string {
   if (ports.length === 0) return '-';
-  return ports.map((p) => `${p.guestPort}/${p.protocol}`).join(', ');
+  return collapsePorts(ports)
+    .map((r) => `${formatPortRange(r)}/${r.protocol}`)
+    .join(', ');
 }
 
 /**

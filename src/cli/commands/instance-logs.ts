@@ -1,9 +1,8 @@
 // `skiff instance logs <name> [-w]`: the serial console, whole or followed.
 // With --json: one document, or with -w one JSON event per line.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { Provider } from '../../../providers/types.js';
 import type { CliContext } from '../context.js';
+import { followLogs } from '../follow-logs.js';
 import {
   addTargetFlags,
   providerFor,
@@ -13,50 +12,24 @@ import {
 
 type LogsFlags = TargetFlags & { watch?: boolean; interval?: string };
 
-/** Prints new output until the instance stops or the user interrupts. */
-async function follow(
-  ctx: CliContext,
-  provider: Provider,
-  name: string,
-  intervalMs: number,
-): Promise<void> {
-  const signal = ctx.io.signal;
-  let offset = 0;
-  for (;;) {
-    const info = await provider.getInstance(name);
-    const chunk = await provider.readLogs(name, offset);
-    if (chunk.dropped) ctx.logger.warn('some log output was lost');
-    if (chunk.text && ctx.json) {
-      // One JSON event per line (NDJSON), so a reader can parse as it goes.
-      const { text, nextOffset, dropped } = chunk;
-      ctx.logger.result(
-        JSON.stringify({ name, text, nextOffset, dropped: dropped === true }),
-      );
-    } else if (chunk.text) ctx.logger.stream(chunk.text);
-    offset = chunk.nextOffset;
-    const live = info.state === 'running' || info.state === 'pending';
-    if (!live || signal?.aborted) return;
-    try {
-      await sleep(intervalMs, undefined, { signal });
-    } catch {
-      return;
-    }
-  }
-}
-
 export function registerInstanceLogs(instance: Command, ctx: CliContext): void {
   const cmd = instance
     .command('logs')
     .description('print the serial console of an instance')
     .argument('<name>', 'the instance')
     .option('-w, --watch', 'keep printing new output until it stops')
-    .option('--interval <ms>', 'how often -w looks for output', '500');
+    .option(
+      '--interval <ms>',
+      'how often -w looks for output (default: 500, on clouds 2000)',
+    );
   addTargetFlags(cmd);
   cmd.action(async (name: string, opts: LogsFlags) => {
     const config = await resolveRunOnlyConfig(ctx, opts);
     const provider = await providerFor(ctx, opts, config);
     if (opts.watch) {
-      await follow(ctx, provider, name, Number(opts.interval) || 500);
+      const intervalMs =
+        Number(opts.interval) || provider.logPollIntervalMs || 500;
+      await followLogs(ctx, provider, name, { intervalMs });
       return;
     }
     const chunk = await provider.readLogs(name, 0);

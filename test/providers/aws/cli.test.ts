@@ -8,6 +8,7 @@ import {
   DescribeRegionsCommand,
   EC2Client,
   EC2ServiceException,
+  GetConsoleOutputCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,4 +107,59 @@ describe('skiff with -t aws', () => {
     expect(run.stderr).toContain('CloudConfig.Zone "useast1"');
     expect(ec2.calls()).toHaveLength(0);
   });
+
+  it('follows the console through throttling and a reset until the instance stops', async () => {
+    const consoles = [
+      () => ({ Output: b64('boot\n') }),
+      () => {
+        throw new EC2ServiceException({
+          name: 'RequestLimitExceeded',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 503 },
+          message: 'Request limit exceeded.',
+        });
+      },
+      () => {
+        throw Object.assign(new Error('socket hang up'), {
+          code: 'ECONNRESET',
+        });
+      },
+    ];
+    let reads = 0;
+    ec2.on(GetConsoleOutputCommand).callsFake(() => {
+      const next = consoles[reads++];
+      return next ? next() : { Output: b64('boot\nbye\n') };
+    });
+    // Running until the reads have failed twice; then shutting down.
+    ec2.on(DescribeInstancesCommand).callsFake(() => ({
+      Reservations: [
+        {
+          Instances: [
+            {
+              InstanceId: 'i-1',
+              State: { Name: reads >= 3 ? 'shutting-down' : 'running' },
+              Tags: [
+                { Key: 'Name', Value: 'sf' },
+                { Key: 'skiff:managed', Value: 'true' },
+              ],
+            },
+          ],
+        },
+      ],
+    }));
+    const run = await runCli(
+      ['instance', 'logs', 'sf', '-w', '--interval', '10', '-t', 'aws'],
+      { env: { ...env(), AWS_REGION: 'us-east-1' } },
+    );
+
+    expect(run.stderr).not.toMatch(/^error/m);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('boot\nbye\n');
+    expect(run.stderr).toMatch(/Request limit exceeded.*trying again/);
+    expect(reads).toBe(4);
+  }, 30_000);
 });
+
+function b64(text: string): string {
+  return Buffer.from(text).toString('base64');
+}

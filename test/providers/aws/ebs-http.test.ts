@@ -125,12 +125,17 @@ function env() {
   };
 }
 
-function timings(requestTimeoutMs: number) {
+function timings(requestTimeoutMs: number, maxAttempts?: number) {
   return {
     timings: {
       pollIntervalMs: 1,
       maxPollIntervalMs: 5,
-      ebs: { requestTimeoutMs, baseDelayMs: 1, maxDelayMs: 5 },
+      ebs: {
+        requestTimeoutMs,
+        baseDelayMs: 1,
+        maxDelayMs: 5,
+        ...(maxAttempts ? { maxAttempts } : {}),
+      },
     },
   };
 }
@@ -196,6 +201,31 @@ describe('EBS direct over HTTP', () => {
     expect(completion).toBeUndefined();
     expect(
       ec2.commandCalls(DeleteSnapshotCommand)[0].args[0].input.SnapshotId,
+    ).toBe('snap-h');
+  });
+
+  it('reports a block that stalls on every attempt as a timeout, not an interruption', async () => {
+    stallAll = true;
+    const aws = await createAwsProvider(
+      makeCtx(env()),
+      makeCloud({ zone: 'us-east-1', imageTimeoutSeconds: 30 }),
+      timings(100, 3),
+    );
+    const err = await aws
+      .createImage({
+        name: 'http-img',
+        image: fixture.image,
+        config: makeConfig(),
+      })
+      .catch((e: unknown) => e);
+
+    // ABORTED would make the CLI exit 130, as if the user pressed Ctrl-C.
+    expect(err).toMatchObject({ code: 'AWS_TIMEOUT', retryable: true });
+    expect((err as Error).message).toMatch(
+      /^uploading block [03] of http-img to snap-h: no answer in 100 ms after 3 attempts$/,
+    );
+    expect(
+      ec2.commandCalls(DeleteSnapshotCommand)[0]!.args[0].input.SnapshotId,
     ).toBe('snap-h');
   });
 });

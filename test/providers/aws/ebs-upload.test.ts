@@ -71,6 +71,31 @@ function mockHappyPath() {
   ec2.on(RegisterImageCommand).resolves({ ImageId: 'ami-1' });
 }
 
+const oldImage = {
+  ImageId: 'ami-old',
+  Name: 'sf-console',
+  Tags: [{ Key: 'skiff:managed', Value: 'true' }],
+  BlockDeviceMappings: [
+    { DeviceName: '/dev/sda1', Ebs: { SnapshotId: 'snap-old' } },
+  ],
+};
+
+function ec2Error(name: string, message: string) {
+  return Object.assign(new Error(message), {
+    name,
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+/** The EC2 calls that change something, in the order they were made. */
+function ec2Order(): string[] {
+  const changing = /^(Deregister|Register|Delete)/;
+  return ec2
+    .calls()
+    .map((c) => (c.args[0] as object).constructor.name)
+    .filter((n) => changing.test(n));
+}
+
 async function provider(logger = new RecordingLogger()) {
   return createAwsProvider(makeCtx({}, logger), makeCloud(), FAST);
 }
@@ -309,6 +334,130 @@ describe('EBS direct upload', () => {
     expect(
       ec2.commandCalls(DeleteSnapshotCommand)[0].args[0].input.SnapshotId,
     ).toBe('snap-old');
+    // The name must be free to register; the old snapshot goes last.
+    expect(ec2Order()).toEqual([
+      'DeregisterImageCommand',
+      'RegisterImageCommand',
+      'DeleteSnapshotCommand',
+    ]);
+  });
+
+  it('keeps the new AMI and its snapshot when the old snapshot cannot be deleted', async () => {
+    mockHappyPath();
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [oldImage] });
+    ec2.on(DeregisterImageCommand).resolves({});
+    ec2
+      .on(DeleteSnapshotCommand)
+      .rejects(
+        ec2Error(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation.',
+        ),
+      );
+    const logger = new RecordingLogger();
+    const aws = await provider(logger);
+    const info = await aws.createImage({
+      name: 'sf-console',
+      image: fixture.image,
+      config: makeConfig(),
+      force: true,
+    });
+
+    expect(info).toMatchObject({ id: 'ami-1', status: 'available' });
+    const deleted = ec2
+      .commandCalls(DeleteSnapshotCommand)
+      .map((c) => c.args[0].input.SnapshotId);
+    expect(deleted).toEqual(['snap-old']);
+    const warnings = logger.lines.filter((l) => l.level === 'warn');
+    expect(warnings.map((l) => l.message).join('\n')).toContain(
+      'aws ec2 delete-snapshot --snapshot-id snap-old --region us-east-1',
+    );
+  });
+
+  it('waits for the old snapshot to be released by the deregistered AMI', async () => {
+    mockHappyPath();
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [oldImage] });
+    ec2.on(DeregisterImageCommand).resolves({});
+    const inUse = ec2Error(
+      'InvalidSnapshot.InUse',
+      'The snapshot snap-old is currently in use by ami-old',
+    );
+    ec2
+      .on(DeleteSnapshotCommand)
+      .rejectsOnce(inUse)
+      .rejectsOnce(inUse)
+      .resolves({});
+    const logger = new RecordingLogger();
+    const aws = await provider(logger);
+    await aws.createImage({
+      name: 'sf-console',
+      image: fixture.image,
+      config: makeConfig(),
+      force: true,
+    });
+
+    expect(ec2.commandCalls(DeleteSnapshotCommand)).toHaveLength(3);
+    expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('keeps the old snapshot, and says so, when registering the new AMI fails', async () => {
+    mockHappyPath();
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [oldImage] });
+    ec2.on(DeregisterImageCommand).resolves({});
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    ec2
+      .on(RegisterImageCommand)
+      .rejects(ec2Error('InvalidParameterValue', 'bad root device'));
+    const logger = new RecordingLogger();
+    const aws = await provider(logger);
+    await expect(
+      aws.createImage({
+        name: 'sf-console',
+        image: fixture.image,
+        config: makeConfig(),
+        force: true,
+      }),
+    ).rejects.toMatchObject({ code: 'AWS_API_ERROR' });
+
+    const deleted = ec2
+      .commandCalls(DeleteSnapshotCommand)
+      .map((c) => c.args[0].input.SnapshotId);
+    expect(deleted).toEqual(['snap-1']);
+    expect(logger.text()).toMatch(
+      /old AMI sf-console \(ami-old\) was deregistered; its snapshot snap-old is kept: `skiff image delete -t aws sf-console`/,
+    );
+  });
+
+  it('refuses a taken AMI name before the build, unless forced', async () => {
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [oldImage] });
+    const keys = {
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE0000',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-name-check',
+    };
+    const aws = await createAwsProvider(makeCtx(keys), makeCloud(), FAST);
+
+    await expect(
+      aws.checkCreateImage({ name: 'sf-console' }),
+    ).rejects.toMatchObject({
+      code: 'IMAGE_EXISTS',
+      message: 'AMI "sf-console" already exists (ami-old)',
+    });
+    await aws.checkCreateImage({ name: 'sf-console', force: true });
+    ec2
+      .on(DescribeImagesCommand, { Owners: ['self'] })
+      .resolves({ Images: [{ ...oldImage, Tags: [] }] });
+    await expect(
+      aws.checkCreateImage({ name: 'sf-console', force: true }),
+    ).rejects.toMatchObject({ code: 'AWS_IMAGE_NAME_TAKEN' });
+    expect(ebs.calls()).toHaveLength(0);
   });
 
   it('keeps the old AMI when the replacement fails to upload', async () => {
@@ -341,6 +490,70 @@ describe('EBS direct upload', () => {
     expect(ec2.commandCalls(RegisterImageCommand)).toHaveLength(0);
   });
 
+  it('deregisters an AMI that ends failed and deletes its snapshot', async () => {
+    mockHappyPath();
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-1'] }).resolves({
+      Images: [
+        {
+          ImageId: 'ami-1',
+          State: 'failed',
+          StateReason: { Message: 'Client.InvalidSnapshot' },
+        },
+      ],
+    });
+    ec2.on(DeregisterImageCommand).resolves({});
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    const aws = await provider();
+    const err = await aws
+      .createImage({
+        name: 'sf-console',
+        image: fixture.image,
+        config: makeConfig(),
+      })
+      .catch((e: unknown) => e);
+
+    expect(err).toMatchObject({
+      code: 'AWS_IMAGE_FAILED',
+      message: expect.stringContaining('Client.InvalidSnapshot'),
+    });
+    expect(
+      ec2.commandCalls(DeregisterImageCommand)[0]!.args[0].input.ImageId,
+    ).toBe('ami-1');
+    expect(
+      ec2.commandCalls(DeleteSnapshotCommand)[0]!.args[0].input.SnapshotId,
+    ).toBe('snap-1');
+  });
+
+  it('gives the upload, the snapshot and the AMI one ImageTimeoutSeconds together', async () => {
+    mockHappyPath();
+    const begun = Date.now();
+    // The snapshot takes 1.5 s of the 2 s; the AMI never becomes available.
+    ec2.on(DescribeSnapshotsCommand).callsFake(() => ({
+      Snapshots: [
+        { State: Date.now() - begun < 1_500 ? 'pending' : 'completed' },
+      ],
+    }));
+    ec2
+      .on(DescribeImagesCommand, { ImageIds: ['ami-1'] })
+      .resolves({ Images: [{ ImageId: 'ami-1', State: 'pending' }] });
+    const logger = new RecordingLogger();
+    const aws = await createAwsProvider(
+      makeCtx({}, logger),
+      makeCloud({ imageTimeoutSeconds: 2 }),
+      FAST,
+    );
+    const info = await aws.createImage({
+      name: 'sf-console',
+      image: fixture.image,
+      config: makeConfig(),
+    });
+
+    expect(info.status).toBe('pending');
+    // Each wait with a budget of its own would take 3.5 s or more.
+    expect(Date.now() - begun).toBeLessThan(3_000);
+    expect(logger.text()).toContain('AMI ami-1 is still pending');
+  });
+
   it('registers UEFI images as uefi and grows the root volume to BaseVolumeSz', async () => {
     mockHappyPath();
     const aws = await provider();
@@ -357,7 +570,7 @@ describe('EBS direct upload', () => {
   it('encrypts with CloudConfig.KMS and carries CloudConfig.Tags and Labels', async () => {
     mockHappyPath();
     const cloud = makeCloud({
-      kms: 'arn:aws:kms:us-east-1:1:key/k',
+      kms: 'arn:aws:kms:us-east-1:111122223333:key/k',
       labels: { team: 'web' },
       tags: [{ key: 'env', value: 'prod' }],
     });
@@ -370,7 +583,7 @@ describe('EBS direct upload', () => {
     const start = ebs.commandCalls(StartSnapshotCommand)[0].args[0].input;
     expect(start).toMatchObject({
       Encrypted: true,
-      KmsKeyArn: 'arn:aws:kms:us-east-1:1:key/k',
+      KmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k',
     });
     expect(start.Tags).toEqual(
       expect.arrayContaining([

@@ -49,6 +49,7 @@ export const FAST: AwsProviderOverrides = {
   timings: {
     pollIntervalMs: 1,
     maxPollIntervalMs: 5,
+    snapshotInUseWaitMs: 50,
     consoleIntervalMs: 0,
     ebs: { baseDelayMs: 1, maxDelayMs: 5, notFoundWindowMs: 2_000 },
     delete: {

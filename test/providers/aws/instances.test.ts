@@ -21,6 +21,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAwsProvider } from '../../../providers/aws/index.js';
 import { RecordingLogger } from '../../../src/log.js';
+import { parsePortSpec } from '../../../src/config/ports.js';
+import {
+  formatPorts,
+  parsePorts,
+  toInstanceInfo,
+} from '../../../providers/aws/instances.js';
 import { FAST, makeCloud, makeConfig, makeCtx } from './helpers.js';
 
 const ec2 = mockClient(EC2Client);
@@ -149,6 +155,31 @@ describe('instance create', () => {
         { Key: 'skiff:security-group', Value: 'sg-1' },
       ]),
     );
+  });
+
+  it('opens a port range as one rule and keeps it short in the tag', async () => {
+    mockLaunch();
+    const aws = await provider();
+    await aws.createInstance({
+      ...createOpts,
+      ports: [...parsePortSpec('8000-8099'), ...parsePortSpec('53/udp')],
+    });
+
+    const rules = ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)[0]!
+      .args[0].input.IpPermissions;
+    expect(rules?.map((r) => [r.IpProtocol, r.FromPort, r.ToPort])).toEqual([
+      ['tcp', 8000, 8099],
+      ['udp', 53, 53],
+    ]);
+    const tags = ec2
+      .commandCalls(RunInstancesCommand)[0]!
+      .args[0].input.TagSpecifications?.find(
+        (t) => t.ResourceType === 'instance',
+      )?.Tags;
+    expect(tags).toContainEqual({
+      Key: 'skiff:ports',
+      Value: 'tcp:8000-8099,udp:53',
+    });
   });
 
   it("makes a leftover group's rules match the ports asked for", async () => {
@@ -323,5 +354,39 @@ describe('instance delete, stop', () => {
       code: 'INSTANCE_NOT_FOUND',
       message: 'no AWS instance named "nope"',
     });
+  });
+});
+
+describe('the skiff:ports tag', () => {
+  it('reads the per-port form and the range form back', () => {
+    const expanded = parsePorts('tcp:80,tcp:81,udp:53');
+    expect(expanded).toEqual([
+      ...parsePortSpec('80-81'),
+      ...parsePortSpec('53/udp'),
+    ]);
+    expect(parsePorts('tcp:8000-8099,udp:53')).toEqual([
+      ...parsePortSpec('8000-8099'),
+      ...parsePortSpec('53/udp'),
+    ]);
+    const info = toInstanceInfo({
+      ...RUNNING,
+      Tags: [{ Key: 'skiff:ports', Value: 'tcp:8000-8002' }],
+    });
+    expect(info.ports.map((p) => p.guestPort)).toEqual([8000, 8001, 8002]);
+  });
+
+  it('stays within the 256 characters of an EC2 tag value', () => {
+    // Every other port: nothing to merge, far too long for one tag.
+    const scattered = Array.from({ length: 200 }, (_, i) => ({
+      protocol: 'tcp' as const,
+      hostPort: 10000 + 2 * i,
+      guestPort: 10000 + 2 * i,
+    }));
+    const tag = formatPorts(scattered);
+    expect(tag.length).toBeLessThanOrEqual(256);
+    expect(tag).toMatch(/^tcp:10000,tcp:10002,.*,\.\.\.$/);
+    const back = parsePorts(tag);
+    expect(back.length).toBeGreaterThan(10);
+    expect(scattered).toEqual(expect.arrayContaining(back));
   });
 });

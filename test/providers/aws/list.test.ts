@@ -4,11 +4,14 @@ import {
   DeregisterImageCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
   EC2Client,
+  type DescribeImagesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAwsProvider } from '../../../providers/aws/index.js';
+import { RecordingLogger } from '../../../src/log.js';
 import { FAST, makeCloud, makeCtx } from './helpers.js';
 
 const ec2 = mockClient(EC2Client);
@@ -44,8 +47,21 @@ function instance(n: number) {
   };
 }
 
-async function provider() {
-  return createAwsProvider(makeCtx(), makeCloud(), FAST);
+async function provider(logger = new RecordingLogger()) {
+  return createAwsProvider(makeCtx({}, logger), makeCloud(), FAST);
+}
+
+/** DescribeImages by name answers `byName`; by snapshot, `bySnapshot`. */
+function describeImages(byName: object[], bySnapshot: object[] = []) {
+  ec2
+    .on(DescribeImagesCommand)
+    .callsFake((input: DescribeImagesCommandInput) => {
+      const filter = input.Filters?.[0]?.Name;
+      return {
+        Images:
+          filter === 'block-device-mapping.snapshot-id' ? bySnapshot : byName,
+      };
+    });
 }
 
 beforeEach(() => ec2.reset());
@@ -174,5 +190,68 @@ describe('image delete', () => {
     await expect(aws.deleteImage('img-5')).rejects.toMatchObject({
       code: 'IMAGE_NOT_FOUND',
     });
+  });
+
+  it('says how to finish when the snapshot cannot be deleted, and a rerun finishes', async () => {
+    describeImages([image(1)]);
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2.on(DeregisterImageCommand).resolves({});
+    ec2.on(DeleteSnapshotCommand).rejects(
+      Object.assign(
+        new Error('You are not authorized to perform this operation.'),
+        {
+          name: 'UnauthorizedOperation',
+          $metadata: { httpStatusCode: 403 },
+        },
+      ),
+    );
+    const aws = await provider();
+    const err = await aws.deleteImage('img-1').catch((e: unknown) => e);
+
+    expect(err).toMatchObject({
+      code: 'AWS_SNAPSHOT_LEFT',
+      message: expect.stringMatching(
+        /^AMI img-1 \(ami-1\) is deregistered, but snapshot snap-1 could not be deleted: .*ec2:DeleteSnapshot/,
+      ),
+      hint:
+        'delete it with `aws ec2 delete-snapshot --snapshot-id snap-1 ' +
+        '--region us-east-1`, or run `skiff image delete -t aws img-1` again',
+    });
+
+    // The AMI is gone now; the snapshot, tagged for img-1, is not.
+    ec2.reset();
+    describeImages([]);
+    ec2.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [{ SnapshotId: 'snap-1', State: 'completed' }],
+    });
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    const logger = new RecordingLogger();
+    await (await provider(logger)).deleteImage('img-1');
+
+    const query = ec2.commandCalls(DescribeSnapshotsCommand)[0]!.args[0].input;
+    expect(query.OwnerIds).toEqual(['self']);
+    expect(query.Filters).toEqual(
+      expect.arrayContaining([
+        { Name: 'tag:skiff:managed', Values: ['true'] },
+        { Name: 'tag:skiff:image', Values: ['img-1'] },
+      ]),
+    );
+    expect(
+      ec2.commandCalls(DeleteSnapshotCommand)[0]!.args[0].input.SnapshotId,
+    ).toBe('snap-1');
+    expect(ec2.commandCalls(DeregisterImageCommand)).toHaveLength(0);
+    expect(logger.text()).toContain('AMI img-1 is already deregistered');
+  });
+
+  it('leaves a tagged snapshot that another AMI uses, and then finds nothing', async () => {
+    describeImages([], [image(2)]);
+    ec2.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [{ SnapshotId: 'snap-2', State: 'completed' }],
+    });
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    await expect((await provider()).deleteImage('img-1')).rejects.toMatchObject(
+      { code: 'IMAGE_NOT_FOUND' },
+    );
+    expect(ec2.commandCalls(DeleteSnapshotCommand)).toHaveLength(0);
   });
 });

@@ -116,6 +116,15 @@ describe('nextChunk', () => {
     });
   });
 
+  it('keeps its memory through a poll that returns no Output', () => {
+    const first = nextChunk(undefined, 0, 'boot\nready\n');
+    const empty = nextChunk(first.memo, 11, '');
+    expect(empty.chunk).toEqual({ text: '', nextOffset: 11 });
+    // Without the old text, the whole window would be "new" and "lost".
+    const next = nextChunk(empty.memo, 11, 'boot\nready\nGET /\n');
+    expect(next.chunk).toEqual({ text: 'GET /\n', nextOffset: 17 });
+  });
+
   it('treats the window as starting at 0 without memory (a new process)', () => {
     expect(nextChunk(undefined, 3, 'abcdef').chunk).toEqual({
       text: 'def',

@@ -7,6 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import {
+  CancelImportTaskCommand,
   CreateTagsCommand,
   DescribeImagesCommand,
   DescribeImportSnapshotTasksCommand,
@@ -121,10 +122,17 @@ function mockEc2(finalTask: Record<string, string>) {
 async function create(
   logger: Logger,
   options: Record<string, string | boolean> = {},
+  over: { signal?: AbortSignal; imageTimeoutSeconds?: number } = {},
 ) {
   const aws = await createAwsProvider(
-    makeCtx(env(), logger),
-    makeCloud({ bucketName: BUCKET, zone: 'us-east-1' }),
+    { ...makeCtx(env(), logger), signal: over.signal },
+    makeCloud({
+      bucketName: BUCKET,
+      zone: 'us-east-1',
+      ...(over.imageTimeoutSeconds
+        ? { imageTimeoutSeconds: over.imageTimeoutSeconds }
+        : {}),
+    }),
     FAST,
   );
   return aws.createImage({
@@ -217,6 +225,57 @@ describe('S3 upload + ImportSnapshot', () => {
       name: 'NoSuchKey',
     });
   });
+
+  it('cancels the import on Ctrl-C, then removes the upload', async () => {
+    mockEc2({ Status: 'completed', SnapshotId: 'snap-7' });
+    const controller = new AbortController();
+    ec2.on(DescribeImportSnapshotTasksCommand).callsFake(() => {
+      controller.abort();
+      return {
+        ImportSnapshotTasks: [{ SnapshotTaskDetail: { Status: 'active' } }],
+      };
+    });
+    ec2.on(CancelImportTaskCommand).resolves({ State: 'deleting' });
+    const err = await create(
+      new RecordingLogger(),
+      {},
+      {
+        signal: controller.signal,
+      },
+    ).catch((e: unknown) => e);
+
+    expect(err).toMatchObject({ code: 'ABORTED' });
+    expect(ec2.commandCalls(CancelImportTaskCommand)[0]!.args[0].input).toEqual(
+      { ImportTaskId: 'import-snap-1' },
+    );
+    const key = ec2.commandCalls(ImportSnapshotCommand)[0]!.args[0].input
+      .DiskContainer?.UserBucket?.S3Key;
+    await expect(readObject(key as string)).rejects.toMatchObject({
+      name: 'NoSuchKey',
+    });
+    expect(ec2.commandCalls(RegisterImageCommand)).toHaveLength(0);
+  });
+
+  it('keeps the upload when the import is still running at the deadline', async () => {
+    mockEc2({ Status: 'completed', SnapshotId: 'snap-7' });
+    ec2.on(DescribeImportSnapshotTasksCommand).resolves({
+      ImportSnapshotTasks: [{ SnapshotTaskDetail: { Status: 'active' } }],
+    });
+    const logger = new RecordingLogger();
+    const err = await create(logger, {}, { imageTimeoutSeconds: 1 }).catch(
+      (e: unknown) => e,
+    );
+
+    expect(err).toMatchObject({
+      code: 'AWS_TIMEOUT',
+      hint: expect.stringContaining('it may still finish'),
+    });
+    expect(ec2.commandCalls(CancelImportTaskCommand)).toHaveLength(0);
+    const key = ec2.commandCalls(ImportSnapshotCommand)[0]!.args[0].input
+      .DiskContainer?.UserBucket?.S3Key as string;
+    expect((await readObject(key)).length).toBe(fixture.image.sizeBytes);
+    expect(logger.text()).toContain(`aws s3 rm s3://${BUCKET}/${key}`);
+  }, 15_000);
 
   it('explains a missing vmimport role before uploading anything', async () => {
     mockEc2({ Status: 'completed', SnapshotId: 'snap-7' });

@@ -85,4 +85,44 @@ describe('skiff instance -t gcp output', () => {
     expect(image.code).toBe(0);
     expect(image.stderr.match(/deleted/g)).toHaveLength(1);
   });
+
+  it('opens and lists a port range as one range, reading old metadata too', async () => {
+    gcp.fake.images.set('app', {
+      name: 'app',
+      diskSizeGb: '1',
+      labels: { 'managed-by': 'skiff' },
+    });
+    const run = await cli(
+      'instance',
+      'create',
+      'app',
+      '-n',
+      'ranged',
+      ...['-p', '8000-8099', '-p', '53/udp'],
+    );
+    expect(run.code).toBe(0);
+    expect(gcp.fake.firewalls.get('skiff-ranged-ports')!.allowed).toEqual([
+      { IPProtocol: 'tcp', ports: ['8000-8099'] },
+      { IPProtocol: 'udp', ports: ['53'] },
+    ]);
+    const items = gcp.fake.instances.get('ranged')!.metadata.items;
+    expect(items).toContainEqual({
+      key: 'skiff-ports',
+      value: '8000-8099/tcp,53/udp',
+    });
+    // An instance made before ranges were kept lists each port.
+    gcp.fake.instances.set('older', {
+      ...gcp.fake.instances.get('ranged'),
+      name: 'older',
+      metadata: { items: [{ key: 'skiff-ports', value: '80/tcp,81/tcp' }] },
+    });
+
+    const list = await cli('instance', 'list');
+    expect(list.stdout).toMatch(
+      /^ranged\s+app\s+running\s+8000-8099\/tcp, 53\/udp\s/m,
+    );
+    expect(list.stdout).toMatch(/^older\s+app\s+running\s+80-81\/tcp\s/m);
+    gcp.fake.instances.delete('older');
+    expect((await cli('instance', 'delete', 'ranged')).code).toBe(0);
+  });
 });

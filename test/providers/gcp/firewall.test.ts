@@ -6,6 +6,7 @@ import {
   firewallResource,
   networkTag,
 } from '../../../providers/gcp/firewall.js';
+import { parsePortSpec } from '../../../src/config/ports.js';
 import { configWith, setupGcp, type GcpTestEnv } from './setup.js';
 
 const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -48,6 +49,20 @@ describe('firewall names', () => {
       { IPProtocol: 'udp', ports: ['53'] },
     ]);
     expect(rule.network).toBe('global/networks/default');
+  });
+
+  it('opens consecutive ports as one range', () => {
+    const ports = [
+      ...parsePortSpec('8000-8099'),
+      ...parsePortSpec('8100'),
+      ...parsePortSpec('53/udp'),
+      ...parsePortSpec('22'),
+    ];
+    const rule = firewallResource('web', ports, 'default', 'us-central1-a');
+    expect(rule.allowed).toEqual([
+      { IPProtocol: 'tcp', ports: ['22', '8000-8100'] },
+      { IPProtocol: 'udp', ports: ['53'] },
+    ]);
   });
 });
 

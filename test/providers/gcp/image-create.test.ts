@@ -74,6 +74,19 @@ describe('GCP image create', () => {
     expect(env.fake.objects.size).toBe(0);
   }, 30_000);
 
+  it('shows every error of a failed import, not only the first', async () => {
+    env.fake.failNextImage = [
+      { code: 'IMAGE_IMPORT_FAILED', message: 'Import failed.' },
+      { code: 'QUOTA_EXCEEDED', message: "Quota 'IMAGES' exceeded." },
+    ];
+    const err = await create('two')().catch((e: unknown) => e);
+
+    expect(err).toMatchObject({ code: 'GCP_IMAGE_IMPORT_FAILED' });
+    expect((err as Error).message).toContain(
+      "IMAGE_IMPORT_FAILED: Import failed.; QUOTA_EXCEEDED: Quota 'IMAGES' exceeded.",
+    );
+  }, 30_000);
+
   it('resumes an upload whose connection dropped mid-chunk', async () => {
     env.fake.dropUploadOnce = true;
     await create('resumed', { keepUpload: true })();
@@ -146,6 +159,28 @@ describe('GCP image create', () => {
     );
   }, 60_000);
 
+  it('refuses a taken name before the build, unless forced', async () => {
+    env.fake.images.set('taken', {
+      name: 'taken',
+      labels: { 'managed-by': 'skiff' },
+    });
+    env.fake.images.set('theirs', { name: 'theirs', labels: {} });
+    const gcp = await env.provider();
+
+    await expect(gcp.checkCreateImage({ name: 'taken' })).rejects.toMatchObject(
+      { code: 'IMAGE_EXISTS', hint: expect.stringContaining('--force') },
+    );
+    await gcp.checkCreateImage({ name: 'taken', force: true });
+    await expect(
+      gcp.checkCreateImage({ name: 'theirs', force: true }),
+    ).rejects.toMatchObject({ code: 'IMAGE_NOT_SKIFF' });
+    await gcp.checkCreateImage({ name: 'free' });
+    // Only lookups: nothing uploaded, nothing changed.
+    expect(
+      env.fake.requests.filter((r) => r.method !== 'GET').map((r) => r.path),
+    ).toEqual([]);
+  });
+
   it('never replaces an image Skiff did not make, even with force', async () => {
     env.fake.images.set('theirs', { name: 'theirs', labels: {} });
     await expect(
@@ -156,6 +191,47 @@ describe('GCP image create', () => {
       labels: {},
     });
   });
+
+  it('sends credentials to a private storage endpoint, none to the emulator', async () => {
+    const isStorage = (path: string) =>
+      /^\/(storage\/v1\/|upload\/storage\/v1\/)?b(\/|$)/.test(path);
+    await create('emulated')();
+    const emulated = env.fake.requests.filter((r) => isStorage(r.path));
+    expect(emulated.length).toBeGreaterThan(0);
+    for (const r of emulated) expect(r.headers.authorization).toBeUndefined();
+
+    env.fake.requests.length = 0;
+    const gcp = await env.provider(
+      new RecordingLogger(),
+      {},
+      {
+        STORAGE_EMULATOR_HOST: undefined,
+        SKIFF_GCP_STORAGE_ENDPOINT: env.fake.url,
+      },
+    );
+    await gcp.createImage({
+      name: 'private',
+      image: env.image,
+      config: configWith(env.cloud),
+    });
+    const endpoint = env.fake.requests.filter((r) => isStorage(r.path));
+    // Every call carries the token, except the chunks sent to the upload
+    // session's own URI, which GCS takes as the credential.
+    const chunks = endpoint.filter((r) => r.query.has('upload_id'));
+    const calls = endpoint.filter((r) => !r.query.has('upload_id'));
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining([
+        'GET /storage/v1/b/skiff-images',
+        'POST /upload/storage/v1/b/skiff-images/o',
+        'DELETE /storage/v1/b/skiff-images/o/private.tar.gz',
+      ]),
+    );
+    for (const r of calls) {
+      expect(r.headers.authorization).toBe(`Bearer ${env.fake.token}`);
+    }
+    expect(env.fake.images.has('private')).toBe(true);
+  }, 60_000);
 
   it('validates before any request', async () => {
     const logger = new RecordingLogger();

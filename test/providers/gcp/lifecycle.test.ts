@@ -130,4 +130,76 @@ describe('GCP provider lifecycle', () => {
     expect(env.fake.instances.has('other')).toBe(true);
     env.fake.instances.delete('other');
   });
+
+  it('picks an Arm machine type for an arm64 image unless a Flavor is set', async () => {
+    const { fake } = env;
+    const labels = { 'managed-by': 'skiff' };
+    fake.images.set('x86', { name: 'x86', architecture: 'X86_64', labels });
+    fake.images.set('arm', { name: 'arm', architecture: 'ARM64', labels });
+    const create = async (name: string, image: string, flavor?: string) => {
+      const gcp = await env.provider(undefined, flavor ? { flavor } : {});
+      await gcp.createInstance({
+        name,
+        imageName: image,
+        config: configWith(env.cloud),
+        ports: [],
+      });
+      return String(fake.instances.get(name)!.machineType);
+    };
+
+    expect(await create('vm-x86', 'x86')).toBe(
+      'zones/us-central1-a/machineTypes/e2-small',
+    );
+    expect(await create('vm-arm', 'arm')).toBe(
+      'zones/us-central1-a/machineTypes/t2a-standard-1',
+    );
+    expect(await create('vm-big', 'arm', 't2a-standard-4')).toBe(
+      'zones/us-central1-a/machineTypes/t2a-standard-4',
+    );
+    for (const name of ['vm-x86', 'vm-arm', 'vm-big']) {
+      fake.instances.delete(name);
+    }
+  });
+
+  it('lists every page of images and instances', async () => {
+    const { fake } = env;
+    const labels = { 'managed-by': 'skiff' };
+    for (let i = 1; i <= 5; i++) {
+      fake.images.set(`img-${i}`, {
+        name: `img-${i}`,
+        status: 'READY',
+        labels,
+      });
+      fake.instances.set(`vm-${i}`, {
+        name: `vm-${i}`,
+        status: 'RUNNING',
+        labels,
+      });
+    }
+    fake.pageSize = 2;
+    fake.requests.length = 0;
+    try {
+      const gcp = await env.provider();
+      const images = (await gcp.listImages()).map((i) => i.name);
+      const instances = (await gcp.listInstances()).map((i) => i.name);
+
+      expect(images).toEqual(expect.arrayContaining(['img-1', 'img-5']));
+      expect(images.filter((n) => n.startsWith('img-'))).toHaveLength(5);
+      expect(instances.sort()).toEqual([
+        'vm-1',
+        'vm-2',
+        'vm-3',
+        'vm-4',
+        'vm-5',
+      ]);
+      const pages = fake.requests.filter((r) => r.query.has('pageToken'));
+      expect(pages.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      fake.pageSize = Infinity;
+      for (let i = 1; i <= 5; i++) {
+        fake.images.delete(`img-${i}`);
+        fake.instances.delete(`vm-${i}`);
+      }
+    }
+  });
 });

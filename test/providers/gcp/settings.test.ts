@@ -22,13 +22,14 @@ describe('resolveGcpSettings', () => {
       projectId: 'p1',
       zone: 'europe-west4-b',
       region: 'europe-west4',
-      flavor: 'e2-small',
       network: 'default',
       imageTimeoutMs: 1_800_000,
       labels: { env: 'prod', 'managed-by': 'skiff' },
     });
     expect(s.compute).toBeUndefined();
     expect(s.storageEndpoint).toBeUndefined();
+    // Picked per image (e2-small, or t2a-standard-1 for arm64).
+    expect(s.flavor).toBeUndefined();
   });
 
   it('takes endpoints and the key file from the environment', () => {
@@ -42,7 +43,8 @@ describe('resolveGcpSettings', () => {
       port: 9000,
       protocol: 'http',
     });
-    expect(s.storageEndpoint).toBe('http://127.0.0.1:9001');
+    expect(s.storageEmulator).toBe('http://127.0.0.1:9001');
+    expect(s.storageEndpoint).toBeUndefined();
     expect(s.keyFilename).toBe('/keys/sa.json');
   });
 
@@ -56,6 +58,35 @@ describe('resolveGcpSettings', () => {
       port: 8443,
       protocol: 'https',
     });
+  });
+
+  it('takes a Cloud Storage endpoint that authenticates, apart from the emulator', () => {
+    const env = {
+      SKIFF_GCP_STORAGE_ENDPOINT: 'https://storage-psc.p.googleapis.com/',
+    };
+    expect(resolveGcpSettings(cloud(), env)).toMatchObject({
+      storageEndpoint: 'https://storage-psc.p.googleapis.com',
+      storageEmulator: undefined,
+    });
+    const fromConfig = resolveGcpSettings(
+      cloud({ storageEndpoint: 'http://10.0.0.7:8080' }),
+      env,
+    );
+    expect(fromConfig.storageEndpoint).toBe('http://10.0.0.7:8080');
+    expect(() =>
+      resolveGcpSettings(cloud(), {
+        ...env,
+        STORAGE_EMULATOR_HOST: 'http://127.0.0.1:9001',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'GCP_ENDPOINT_CONFLICT',
+        hint: expect.stringContaining('unset STORAGE_EMULATOR_HOST'),
+      }),
+    );
+    expect(() =>
+      resolveGcpSettings(cloud(), { SKIFF_GCP_STORAGE_ENDPOINT: 'storage' }),
+    ).toThrow(expect.objectContaining({ code: 'GCP_ENDPOINT_INVALID' }));
   });
 
   it.each([

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GcpTuning } from '../../../providers/gcp/context.js';
 import { createGcpProvider } from '../../../providers/gcp/index.js';
 import type { BuiltImage, Provider } from '../../../providers/types.js';
 import type {
@@ -24,8 +25,9 @@ export interface GcpTestEnv {
   provider(
     logger?: RecordingLogger,
     cloud?: Partial<ResolvedCloudConfig>,
-    extraEnv?: Record<string, string>,
+    extraEnv?: Record<string, string | undefined>,
     signal?: AbortSignal,
+    tuning?: Partial<GcpTuning>,
   ): Promise<Provider>;
   close(): Promise<void>;
 }
@@ -76,6 +78,7 @@ export async function setupGcp(
       overrides = {},
       extraEnv = {},
       signal = undefined,
+      tuning = {},
     ) =>
       createGcpProvider(
         {
@@ -89,7 +92,7 @@ export async function setupGcp(
           signal,
         },
         { ...cloud, ...overrides },
-        { pollIntervalMs: 5, uploadChunkBytes: 256 * 1024 },
+        { pollIntervalMs: 5, uploadChunkBytes: 256 * 1024, ...tuning },
       ),
     async close() {
       await fake.stop();
