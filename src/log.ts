@@ -1,5 +1,6 @@
 // The logger every module takes as a parameter: levels to stderr, results
 // to stdout, secrets redacted before anything is written.
+import { StringDecoder } from 'node:string_decoder';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -106,6 +107,8 @@ export interface RecordedLine {
 export class RecordingLogger implements Logger {
   readonly lines: RecordedLine[] = [];
   readonly streamed: string[] = [];
+  /** Guest output may split a character between two chunks. */
+  private readonly decoder = new StringDecoder('utf8');
   private readonly redactor = new Redactor();
 
   private push(level: RecordedLine['level'], message: string): void {
@@ -129,7 +132,7 @@ export class RecordingLogger implements Logger {
   }
   stream(chunk: string | Uint8Array): void {
     this.streamed.push(
-      typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'),
+      typeof chunk === 'string' ? chunk : this.decoder.write(chunk),
     );
   }
   progress(label: string, done: number, total?: number): void {

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli/main.js';
 
@@ -23,11 +24,12 @@ export interface CliRunOptions {
 
 function sink(onWrite?: (text: string) => void) {
   const chunks: string[] = [];
+  // A character may be split between two chunks of guest output.
+  const decoder = new StringDecoder('utf8');
   return {
     chunks,
     write(chunk: string | Uint8Array) {
-      const text =
-        typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+      const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
       chunks.push(text);
       onWrite?.(text);
       return true;
