@@ -80,8 +80,16 @@ async function describeExit(
   const stop = await readStopRecord(files);
   const stoppedBy = stop?.runId === exit.runId ? stop.method : undefined;
   if (exit.status === null) {
+    // Killed by a signal QEMU could not catch (SIGKILL), or never started
+    // (the supervisor's spawn failed: no signal either).
+    const kind = exit.signal === null ? 'qemu-error' : 'signal';
     return {
-      details: { signal: exit.signal, exitedAt: exit.exitedAt, stoppedBy },
+      details: {
+        signal: exit.signal ?? undefined,
+        exitKind: kind === 'signal' && stoppedBy ? 'stopped' : kind,
+        exitedAt: exit.exitedAt,
+        stoppedBy,
+      },
     };
   }
   const consoleWritten = (await fileSize(files.serialLog)) > 0;
