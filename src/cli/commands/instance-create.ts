@@ -2,7 +2,11 @@
 // the background.
 import { Option, type Command } from 'commander';
 import type { PortForward } from '../../config/types.js';
-import { validateName } from '../../state/names.js';
+import {
+  defaultInstanceName,
+  validateName,
+  withGeneratedName,
+} from '../../state/names.js';
 import type { CliContext } from '../context.js';
 import { formatInstanceTable } from './instance-format.js';
 import {
@@ -48,7 +52,7 @@ export function registerInstanceCreate(
     .argument('<image>', 'the image name (see `skiff image list`)')
     .option(
       '-n, --instance-name <name>',
-      'name of the instance (default: <image>-<unix time>)',
+      'name of the instance (default: <image>-<6 random hex digits>)',
     )
     .option(
       '-p, --port <spec>',
@@ -79,27 +83,30 @@ export function registerInstanceCreate(
   addTargetFlags(cmd);
   cmd.action(async (image: string, opts: CreateFlags) => {
     const config = await resolveRunOnlyConfig(ctx, opts);
-    const name =
-      opts.instanceName ??
-      config.run.instanceName ??
-      `${image}-${Math.floor(Date.now() / 1000)}`;
+    const chosen = opts.instanceName ?? config.run.instanceName;
+    const name = chosen ?? defaultInstanceName(image);
     validateName('instance', name);
     const provider = await providerFor(ctx, opts, config);
     if (provider.target !== 'qemu') {
       warnHostPorts(ctx, provider.target, config.run.ports);
     }
 
-    const info = await provider.createInstance({
-      name,
-      imageName: image,
-      config,
-      ports: config.run.ports,
-      flavor: opts.flavor ?? config.cloud.flavor,
-      options: {
-        accel: typeof opts.accel === 'string' ? opts.accel : undefined,
-        publishAddress: opts.publishAddr,
-      },
-    });
+    const create = (name: string) =>
+      provider.createInstance({
+        name,
+        imageName: image,
+        config,
+        ports: config.run.ports,
+        flavor: opts.flavor ?? config.cloud.flavor,
+        options: {
+          accel: typeof opts.accel === 'string' ? opts.accel : undefined,
+          publishAddress: opts.publishAddr,
+        },
+      });
+    const info =
+      chosen !== undefined
+        ? await create(name)
+        : await withGeneratedName(image, create, name);
     if (ctx.json) {
       ctx.logger.result(JSON.stringify(info, null, 2));
       return;
