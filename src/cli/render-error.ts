@@ -26,8 +26,9 @@ export function renderError(err: unknown, ctx: CliContext): void {
       : KNOWN_ERRNO_HINTS[errnoCode(err) ?? ''];
 
   if (ctx.json) {
+    const done = err instanceof SkiffError ? err.done : undefined;
     ctx.logger.result(
-      JSON.stringify({ error: { code, message, hint } }, null, 2),
+      JSON.stringify({ ...done, error: { code, message, hint } }, null, 2),
     );
     return;
   }
