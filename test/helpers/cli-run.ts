@@ -25,11 +25,12 @@ function sink(onWrite?: (text: string) => void) {
   const chunks: string[] = [];
   return {
     chunks,
-    write(chunk: string | Uint8Array) {
+    write(chunk: string | Uint8Array, callback?: () => void) {
       const text =
         typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
       chunks.push(text);
       onWrite?.(text);
+      callback?.();
       return true;
     },
   };

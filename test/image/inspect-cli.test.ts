@@ -67,7 +67,12 @@ async function run(...argv: string[]) {
   const code = await main(argv, {
     env: { SKIFF_HOME: join(dir, 'home') },
     cwd: dir,
-    stdout: { write: (c) => out.push(Buffer.from(c)) },
+    stdout: {
+      write: (c, callback) => {
+        out.push(Buffer.from(c));
+        callback?.();
+      },
+    },
     stderr: { write: (c) => err.push(String(c)) },
   });
   return {
