@@ -4,6 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { UserError } from '../../src/errors.js';
 import { runSize } from '../../src/config/resolve-run.js';
 import type { PortForward } from '../../src/config/types.js';
+import { resolvePublishAddress } from '../../src/qemu/publish-address.js';
 import { StateFileError } from '../../src/state/atomic.js';
 import { imageDiskPath } from '../../src/state/images.js';
 import {
@@ -205,7 +206,9 @@ export async function createInstance(
         : opts.config.run.accel,
     rebootOnExit: image.rebootOnExit,
     uefi: image.uefi,
-    publishAddress: typeof publish === 'string' ? publish : '',
+    publishAddress: resolvePublishAddress(
+      typeof publish === 'string' ? publish : undefined,
+    ),
     debugExit: image.debugExit ?? true,
   };
 

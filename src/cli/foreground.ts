@@ -10,6 +10,7 @@ import { findQemu } from '../qemu/find-qemu.js';
 import type { ForegroundResult } from '../qemu/foreground.js';
 import { runImageForeground } from '../qemu/local-run.js';
 import { checkHostPortsFree } from '../qemu/ports.js';
+import { resolvePublishAddress } from '../qemu/publish-address.js';
 import type { CliContext } from './context.js';
 import { interruptExitCode, isBrokenPipe } from './interrupt.js';
 import { nanosDirOf } from './nanos-dir.js';
@@ -36,7 +37,7 @@ export function addForegroundFlags(cmd: Command): Command {
     .addOption(
       new Option(
         '--publish-addr <addr>',
-        'host address forwarded ports listen on (default: all)',
+        'IPv4 address forwarded ports listen on (default: all)',
       ),
     )
     .addOption(new Option('--timeout <seconds>', 'stop the VM after this long'))
@@ -105,11 +106,9 @@ export async function buildAndBoot(
   // With --json stdout holds one document: the console goes to stderr.
   const logger = ctx.json ? consoleTo(ctx.logger, io.stderr) : ctx.logger;
   const timeoutMs = parseTimeoutMs(opts.timeout);
+  const publishAddress = resolvePublishAddress(opts.publishAddr);
   const qemuPath = await findQemu(io.env.PATH);
-  await checkHostPortsFree(
-    build.config.run.ports,
-    opts.publishAddr || '0.0.0.0',
-  );
+  await checkHostPortsFree(build.config.run.ports, publishAddress || '0.0.0.0');
 
   const runDir = await createRunDir(paths.stateDir, opts.keepImage);
   let result: ForegroundResult;
@@ -136,7 +135,7 @@ export async function buildAndBoot(
       paths,
       logger,
       signal: io.signal,
-      publishAddress: opts.publishAddr,
+      publishAddress,
       timeoutMs,
     });
   } finally {

@@ -4,6 +4,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import type { PortForward } from '../config/types.js';
 import { errnoCode, UserError } from '../errors.js';
+import { resolvePublishAddress } from './publish-address.js';
 
 function tryTcp(port: number, host: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -48,6 +49,7 @@ export async function checkHostPortsFree(
   host = '0.0.0.0',
   canRemap = true,
 ): Promise<void> {
+  resolvePublishAddress(host);
   for (const p of ports) {
     const code =
       p.protocol === 'tcp'
@@ -73,11 +75,15 @@ export async function checkHostPortsFree(
         },
       );
     }
-    throw new UserError('PORT_UNAVAILABLE', `cannot bind host ${what}`, {
-      hint:
-        code === 'EACCES'
-          ? 'ports below 1024 need root: map a higher host port'
-          : `check the port number (${code})`,
-    });
+    throw new UserError(
+      'PORT_UNAVAILABLE',
+      `cannot bind host ${what} (${code})`,
+      {
+        hint:
+          code === 'EACCES'
+            ? 'ports below 1024 need root: map a higher host port'
+            : `check the host port (-p) and --publish-addr`,
+      },
+    );
   }
 }

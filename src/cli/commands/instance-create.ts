@@ -7,6 +7,7 @@ import {
   validateName,
   withGeneratedName,
 } from '../../state/names.js';
+import { resolvePublishAddress } from '../../qemu/publish-address.js';
 import type { CliContext } from '../context.js';
 import { formatInstanceTable } from './instance-format.js';
 import {
@@ -77,12 +78,13 @@ export function registerInstanceCreate(
     )
     .option(
       '--publish-addr <addr>',
-      'qemu: host address forwarded ports listen on (default: all)',
+      'qemu: IPv4 address forwarded ports listen on (default: all)',
     )
     .option('--flavor <type>', 'cloud machine type (Flavor)');
   addTargetFlags(cmd);
   cmd.action(async (image: string, opts: CreateFlags) => {
     const config = await resolveRunOnlyConfig(ctx, opts);
+    const publishAddress = resolvePublishAddress(opts.publishAddr);
     const chosen = opts.instanceName ?? config.run.instanceName;
     const name = chosen ?? defaultInstanceName(image);
     validateName('instance', name);
@@ -100,7 +102,7 @@ export function registerInstanceCreate(
         flavor: opts.flavor ?? config.cloud.flavor,
         options: {
           accel: typeof opts.accel === 'string' ? opts.accel : undefined,
-          publishAddress: opts.publishAddr,
+          publishAddress: publishAddress || undefined,
         },
       });
     const info =
