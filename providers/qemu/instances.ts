@@ -4,6 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { UserError } from '../../src/errors.js';
 import { runSize } from '../../src/config/resolve-run.js';
 import type { PortForward } from '../../src/config/types.js';
+import { checkForwardCount } from '../../src/qemu/ports.js';
 import { resolvePublishAddress } from '../../src/qemu/publish-address.js';
 import { StateFileError } from '../../src/state/atomic.js';
 import { imageDiskPath } from '../../src/state/images.js';
@@ -189,6 +190,7 @@ export async function createInstance(
   if (await readRecord(ctx, opts.name)) {
     throw instanceExists(opts.name);
   }
+  checkForwardCount(opts.ports.length > 0 ? opts.ports : image.ports);
   await ctx.qemuPath();
   const accel = option(opts, 'accel');
   const publish = option(opts, 'publishAddress');

@@ -40,6 +40,37 @@ export function remapHint(guestPort: number | string, canRemap = true): string {
 }
 
 /**
+ * Each forward is one `hostfwd=` entry in QEMU's single `-netdev` option,
+ * and Linux caps one argument at 128 KiB (MAX_ARG_STRLEN): past about
+ * 3000 entries the spawn fails with E2BIG. QEMU 7.2 itself sets up 3500
+ * in well under a second, one listening socket each.
+ */
+export const MAX_FORWARDED_PORTS = 2048;
+
+function spanOf(ports: PortForward[], protocol: 'tcp' | 'udp'): string[] {
+  const hosts = ports.filter((p) => p.protocol === protocol);
+  if (hosts.length === 0) return [];
+  const numbers = hosts.map((p) => p.hostPort);
+  return [`${protocol} ${Math.min(...numbers)}-${Math.max(...numbers)}`];
+}
+
+/** Refuses more forwards than QEMU's command line can carry. */
+export function checkForwardCount(ports: PortForward[]): void {
+  if (ports.length <= MAX_FORWARDED_PORTS) return;
+  const span = [...spanOf(ports, 'tcp'), ...spanOf(ports, 'udp')].join(', ');
+  throw new UserError(
+    'TOO_MANY_PORTS',
+    `${ports.length} forwarded ports (${span}): QEMU's user networking ` +
+      `takes at most ${MAX_FORWARDED_PORTS}, one forwarding rule each`,
+    {
+      hint:
+        `forward at most ${MAX_FORWARDED_PORTS} ports with -p or ` +
+        'RunConfig.Ports (a smaller range)',
+    },
+  );
+}
+
+/**
  * Binds each host port once and releases it. Throws a UserError naming
  * the first taken port. `host` is where QEMU will listen (0.0.0.0 for
  * every interface). `canRemap`: the command takes -p.
@@ -50,6 +81,7 @@ export async function checkHostPortsFree(
   canRemap = true,
 ): Promise<void> {
   resolvePublishAddress(host);
+  checkForwardCount(ports);
   for (const p of ports) {
     const code =
       p.protocol === 'tcp'
