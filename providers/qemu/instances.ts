@@ -25,6 +25,7 @@ import type {
   CreateInstanceOptions,
   InstanceInfo,
   LogChunk,
+  StartOutcome,
 } from '../types.js';
 import type { QemuContext } from './context.js';
 import { requireImage } from './images.js';
@@ -232,17 +233,18 @@ export async function createInstance(
   return describeInstance(record, files);
 }
 
+/**
+ * Starts it unless it runs: the check and the start happen under the
+ * instance's lock, so of several starts at once exactly one starts it.
+ */
 export async function startInstance(
   ctx: QemuContext,
   name: string,
-): Promise<void> {
-  await withInstance(ctx, name, async (record, files) => {
-    if ((await readRunState(files)).running) {
-      // Started meanwhile by another command: nothing to do.
-      ctx.logger.debug(`instance ${name} was already running`);
-      return;
-    }
+): Promise<StartOutcome> {
+  return withInstance(ctx, name, async (record, files) => {
+    if ((await readRunState(files)).running) return 'already-running';
     await start(ctx, record, files, false);
+    return 'started';
   });
 }
 
