@@ -9,11 +9,12 @@ import {
 } from '../../state/names.js';
 import { resolvePublishAddress } from '../../qemu/publish-address.js';
 import type { CliContext } from '../context.js';
+import { imageOnlyKeys } from '../instance-config-keys.js';
 import { formatInstanceTable } from './instance-format.js';
 import {
   addTargetFlags,
   providerFor,
-  resolveRunOnlyConfig,
+  readRunOnlyConfig,
   type TargetFlags,
 } from './instance-target.js';
 
@@ -41,6 +42,28 @@ function warnHostPorts(
       `-p ${p.hostPort}:${p.guestPort}${udp}: a ${target} instance has its own address, so this opens port ${p.guestPort}; the host port ${p.hostPort} is ignored`,
     );
   }
+}
+
+/**
+ * Args, Env, Dirs... of `-c` are in the image already built: say they
+ * change nothing here, and how to change them.
+ */
+function warnImageOnlyKeys(
+  ctx: CliContext,
+  configFile: string | undefined,
+  image: string,
+  target: string,
+  keys: string[],
+): void {
+  if (keys.length === 0) return;
+  const one = keys.length === 1;
+  const t = target === 'qemu' ? '' : ` -t ${target}`;
+  ctx.logger.warn(
+    `-c ${configFile}: ${keys.join(', ')} ignored: ${one ? 'it is' : 'they are'} ` +
+      `built into image ${image}; to change ${one ? 'it' : 'them'}, build ` +
+      `the image again: skiff image create${t} -c ${configFile} ` +
+      `--imagename ${image} --force`,
+  );
 }
 
 export function registerInstanceCreate(
@@ -83,7 +106,7 @@ export function registerInstanceCreate(
     .option('--flavor <type>', 'cloud machine type (Flavor)');
   addTargetFlags(cmd);
   cmd.action(async (image: string, opts: CreateFlags) => {
-    const config = await resolveRunOnlyConfig(ctx, opts);
+    const { raw, config } = await readRunOnlyConfig(ctx, opts);
     const publishAddress = resolvePublishAddress(opts.publishAddr);
     const chosen = opts.instanceName ?? config.run.instanceName;
     const name = chosen ?? defaultInstanceName(image);
@@ -92,6 +115,8 @@ export function registerInstanceCreate(
     if (provider.target !== 'qemu') {
       warnHostPorts(ctx, provider.target, config.run.ports);
     }
+    const ignored = imageOnlyKeys(raw, provider.target);
+    warnImageOnlyKeys(ctx, opts.config, image, provider.target, ignored);
 
     const create = (name: string) =>
       provider.createInstance({

@@ -1,5 +1,6 @@
-// `instance create` without --instance-name: the name it makes up from a
-// long (valid) image name is valid too, so the create goes ahead.
+// `instance create` up to QEMU's start (a stand-in QEMU that fails at
+// once): the name it makes up from a long image name is valid, and the
+// keys of -c that are built into the image are named as ignored.
 import {
   chmod,
   mkdir,
@@ -11,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { imageOnlyKeys } from '../../src/cli/instance-config-keys.js';
 import { createQemuProvider } from '../../providers/qemu/index.js';
 import { silentLogger } from '../../src/log.js';
 import { resolvePaths } from '../../src/paths.js';
@@ -49,5 +51,47 @@ describe('instance create without --instance-name', () => {
     expect(error.code).toBe('QEMU_FAILED');
     const left = await readdir(join(dir, 'state', 'instances'));
     expect(left.filter((n) => !n.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('instance create -c', () => {
+  async function createWith(config: object) {
+    await writeFile(join(dir, 'cfg.json'), JSON.stringify(config));
+    return runCli(['instance', 'create', image, '-n', 'x', '-c', 'cfg.json'], {
+      env,
+      cwd: dir,
+    });
+  }
+
+  it('names the keys built into the image, and the fix', async () => {
+    const r = await createWith({
+      Args: ['--port', '9000'],
+      Env: { MODE: 'prod' },
+      Dirs: ['static'],
+      RunConfig: { Memory: '256m' },
+      Description: 'web',
+    });
+    expect(r.stderr).toContain(
+      '-c cfg.json: Args, Env, Dirs ignored: they are built into image',
+    );
+    expect(r.stderr).toContain(
+      `skiff image create -c cfg.json --imagename ${image} --force`,
+    );
+    expect(r.stderr).not.toMatch(/RunConfig|Description/);
+    // Past the warning, the create went on to start QEMU.
+    expect(r.stderr).toContain('QEMU exited during start');
+  });
+
+  it('says nothing of a config that only says how to run', async () => {
+    const r = await createWith({ RunConfig: { Memory: '256m' } });
+    expect(r.stderr).not.toContain('warning');
+  });
+});
+
+describe('imageOnlyKeys', () => {
+  it('counts BaseVolumeSz for local instances only', () => {
+    const raw = { BaseVolumeSz: '2g', CloudConfig: { Zone: 'z' } };
+    expect(imageOnlyKeys(raw, 'qemu')).toEqual(['BaseVolumeSz']);
+    expect(imageOnlyKeys(raw, 'gcp')).toEqual([]);
   });
 });
