@@ -11,16 +11,23 @@ const INSTANCE_KEYS = new Set<string>(['RunConfig', 'CloudConfig']);
 /** Descriptive keys that change nothing anywhere. */
 const INERT_KEYS = new Set<string>(['Version', 'Language', 'Description']);
 
+/** RunConfig keys the build writes into the manifest (ipaddr, ...). */
+const MANIFEST_RUN_KEYS = ['IPAddress', 'IPv6Address', 'NetMask', 'Gateway'];
+
 /**
  * The keys of `raw` that are built into the image and so have no effect
  * on a new instance. `BaseVolumeSz` sizes a cloud instance's disk; a
  * local instance runs on a copy of the image's disk, sized at build.
  */
 export function imageOnlyKeys(raw: RawConfig, target: TargetName): string[] {
-  return Object.keys(raw).filter(
+  const top = Object.keys(raw).filter(
     (key) =>
       !INSTANCE_KEYS.has(key) &&
       !INERT_KEYS.has(key) &&
       !(key === 'BaseVolumeSz' && target !== 'qemu'),
   );
+  const run = Object.keys(raw.RunConfig ?? {})
+    .filter((key) => MANIFEST_RUN_KEYS.includes(key))
+    .map((key) => `RunConfig.${key}`);
+  return [...top, ...run];
 }

@@ -94,4 +94,9 @@ describe('imageOnlyKeys', () => {
     expect(imageOnlyKeys(raw, 'qemu')).toEqual(['BaseVolumeSz']);
     expect(imageOnlyKeys(raw, 'gcp')).toEqual([]);
   });
+
+  it('counts the RunConfig keys written into the manifest', () => {
+    const raw = { RunConfig: { Memory: '1g', IPAddress: '10.0.2.15' } };
+    expect(imageOnlyKeys(raw, 'qemu')).toEqual(['RunConfig.IPAddress']);
+  });
 });
