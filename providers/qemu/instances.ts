@@ -1,6 +1,5 @@
 // The QEMU adapter's instances: each a folder of state, its own copy of
 // the image's disk, and a background QEMU under a supervisor.
-import { open, stat } from 'node:fs/promises';
 import { UserError } from '../../src/errors.js';
 import { runSize } from '../../src/config/resolve-run.js';
 import type { PortForward } from '../../src/config/types.js';
@@ -19,6 +18,7 @@ import {
   type InstanceRecord,
 } from '../../src/state/instances.js';
 import { LockTargetGoneError, withLock } from '../../src/state/lock.js';
+import { readSerialLog } from '../../src/state/serial-log.js';
 import { copySparse } from '../../src/state/sparse-copy.js';
 import { listNames, validateName } from '../../src/state/names.js';
 import type {
@@ -168,6 +168,7 @@ async function start(
     logger: ctx.logger,
     busyPorts: await busyPorts(ctx, record.name),
     startTimeoutMs: ctx.startTimeoutMs,
+    serialPartBytes: ctx.serialPartBytes,
   });
 }
 
@@ -290,8 +291,8 @@ export async function deleteInstance(
 }
 
 /**
- * The serial log from `offset`. A log shorter than the offset was
- * restarted (QEMU truncates it on each start): read it from the top.
+ * The console from `offset`: across rotations of the capped serial.log,
+ * with `dropped` set when output was lost (src/state/serial-log.ts).
  */
 export async function readLogs(
   ctx: QemuContext,
@@ -299,24 +300,5 @@ export async function readLogs(
   offset: number,
 ): Promise<LogChunk> {
   await requireRecord(ctx, name);
-  const path = instanceFiles(ctx.paths, name).serialLog;
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    return { text: '', nextOffset: 0, dropped: offset > 0 };
-  }
-  const from = size < offset ? 0 : offset;
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(size - from);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, from);
-    return {
-      text: buf.subarray(0, bytesRead).toString('utf8'),
-      nextOffset: from + bytesRead,
-      dropped: from < offset ? true : undefined,
-    };
-  } finally {
-    await handle.close();
-  }
+  return readSerialLog(instanceFiles(ctx.paths, name).serialLog, offset);
 }

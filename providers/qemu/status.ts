@@ -14,7 +14,8 @@ import {
 } from '../../src/state/instances.js';
 import { isLockHeld } from '../../src/state/lock.js';
 import { isProcessAlive } from '../../src/state/process.js';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { serialLogWritten } from '../../src/state/serial-log.js';
 import type { InstanceInfo } from '../types.js';
 import { queryStatus } from './qmp.js';
 import { pollUntil } from './wait.js';
@@ -43,14 +44,6 @@ export async function readRunState(files: InstanceFiles): Promise<RunState> {
     return (await isProcessAlive(run.supervisor)) ? undefined : null;
   }, 2000);
   return { running: false, run, exit: late ?? undefined };
-}
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
 }
 
 /** QEMU's own messages: a few lines at most, read whole. */
@@ -92,7 +85,7 @@ async function describeExit(
       },
     };
   }
-  const consoleWritten = (await fileSize(files.serialLog)) > 0;
+  const consoleWritten = await serialLogWritten(files.serialLog);
   const qemuOutput = await readQemuLog(files.qemuLog);
   const decoded = decodeQemuExit(exit.status, {
     qemuFailed: !consoleWritten && qemuOutput !== '',

@@ -60,10 +60,13 @@ export function registerInstanceLogs(instance: Command, ctx: CliContext): void {
       return;
     }
     const chunk = await provider.readLogs(name, 0);
+    const dropped = chunk.dropped === true;
     if (ctx.json) {
-      ctx.logger.result(JSON.stringify({ name, text: chunk.text }));
+      ctx.logger.result(JSON.stringify({ name, text: chunk.text, dropped }));
       return;
     }
+    // The log is capped: only its tail is kept.
+    if (dropped) ctx.logger.warn('older log output was dropped');
     ctx.logger.stream(chunk.text);
   });
 }
