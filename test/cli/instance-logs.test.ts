@@ -1,14 +1,18 @@
 // `skiff instance logs` on a local instance, from its files alone: a
-// console log that was capped says older output was dropped.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// console log that was capped says older output was dropped; following an
+// instance that gets deleted ends quietly.
+import { spawn } from 'node:child_process';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/paths.js';
+import { writeJsonAtomic } from '../../src/state/atomic.js';
 import {
   createInstanceDir,
   type InstanceFiles,
 } from '../../src/state/instances.js';
+import { identifyProcess } from '../../src/state/process.js';
 import { runCli } from '../helpers/cli-run.js';
 
 let dir: string;
@@ -59,5 +63,45 @@ describe('instance logs of a capped console', () => {
       text: 'line 9\nline 10\n',
       dropped: true,
     });
+  });
+});
+
+describe('instance logs -w of an instance that gets deleted', () => {
+  it('ends with exit 0 and a note, not an error', async () => {
+    // A live process stands in for the instance's QEMU and supervisor.
+    const stand = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const me = await identifyProcess(stand.pid!);
+      await writeJsonAtomic(files.run, {
+        runId: 'r1',
+        qemu: me,
+        supervisor: me,
+        startedAt: '2026-01-01T00:00:01.000Z',
+      });
+      await writeFile(files.serialLog, 'booting\n');
+      let seen = '';
+      let delivered!: () => void;
+      const booted = new Promise<void>((r) => (delivered = r));
+      const following = runCli(
+        ['instance', 'logs', 'chatty', '-w', '--interval', '50'],
+        {
+          env,
+          onStdout: (text) => {
+            seen += text;
+            if (seen.includes('ready')) delivered();
+          },
+        },
+      );
+      await appendFile(files.serialLog, 'ready\n');
+      await booted;
+      const gone = await runCli(['instance', 'delete', 'chatty'], { env });
+      expect(gone.code).toBe(0);
+      const r = await following;
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('booting\nready\n');
+      expect(r.stderr).toBe('instance chatty was deleted\n');
+    } finally {
+      stand.kill('SIGKILL');
+    }
   });
 });

@@ -2,7 +2,12 @@
 // With --json: one document, or with -w one JSON event per line.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { Provider } from '../../../providers/types.js';
+import type {
+  InstanceInfo,
+  LogChunk,
+  Provider,
+} from '../../../providers/types.js';
+import { SkiffError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import {
   addTargetFlags,
@@ -13,7 +18,14 @@ import {
 
 type LogsFlags = TargetFlags & { watch?: boolean; interval?: string };
 
-/** Prints new output until the instance stops or the user interrupts. */
+function isNotFound(err: unknown): boolean {
+  return err instanceof SkiffError && err.code === 'INSTANCE_NOT_FOUND';
+}
+
+/**
+ * Prints new output until the instance stops or is deleted, or the user
+ * interrupts.
+ */
 async function follow(
   ctx: CliContext,
   provider: Provider,
@@ -22,9 +34,18 @@ async function follow(
 ): Promise<void> {
   const signal = ctx.io.signal;
   let offset = 0;
-  for (;;) {
-    const info = await provider.getInstance(name);
-    const chunk = await provider.readLogs(name, offset);
+  for (let first = true; ; first = false) {
+    let info: InstanceInfo;
+    let chunk: LogChunk;
+    try {
+      info = await provider.getInstance(name);
+      chunk = await provider.readLogs(name, offset);
+    } catch (err) {
+      // Deleted while followed: the end of its log, not an error.
+      if (first || !isNotFound(err)) throw err;
+      ctx.logger.info(`instance ${name} was deleted`);
+      return;
+    }
     if (chunk.dropped) ctx.logger.warn('some log output was lost');
     if (chunk.text && ctx.json) {
       // One JSON event per line (NDJSON), so a reader can parse as it goes.
