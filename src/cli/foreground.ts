@@ -11,6 +11,7 @@ import type { ForegroundResult } from '../qemu/foreground.js';
 import { runImageForeground } from '../qemu/local-run.js';
 import { checkHostPortsFree } from '../qemu/ports.js';
 import { resolvePublishAddress } from '../qemu/publish-address.js';
+import type { TargetFlagSpec } from './build-flags.js';
 import type { CliContext } from './context.js';
 import { interruptExitCode, isBrokenPipe } from './interrupt.js';
 import { nanosDirOf } from './nanos-dir.js';
@@ -30,6 +31,14 @@ export interface ForegroundBuild {
   /** File name of the image in this run's own folder under stateDir/run. */
   imageFileName: string;
 }
+
+/** -t of run and pkg load, which boot here whatever the target. */
+export const LOCAL_TARGETS: TargetFlagSpec = {
+  help:
+    'qemu only: this boots locally (for gcp or aws: image create, then ' +
+    'instance create)',
+  accepted: 'qemu',
+};
 
 /** Adds --publish-addr, --timeout and --keep-image. */
 export function addForegroundFlags(cmd: Command): Command {
