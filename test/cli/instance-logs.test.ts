@@ -105,3 +105,21 @@ describe('instance logs -w of an instance that gets deleted', () => {
     }
   });
 });
+
+describe('instance logs --interval', () => {
+  it.each(['abc', '0', '-5', '1.5'])('refuses %j', async (value) => {
+    const r = await runCli(
+      ['--json', 'instance', 'logs', 'chatty', '-w', '--interval', value],
+      { env },
+    );
+    expect(r.code).toBe(1);
+    const { error } = JSON.parse(r.stdout) as {
+      error: { code: string; message: string; hint: string };
+    };
+    expect(error.code).toBe('FLAG_INVALID');
+    expect(error.message).toBe(
+      `--interval ${value}: not a number of milliseconds`,
+    );
+    expect(error.hint).toContain('--interval 500');
+  });
+});

@@ -7,7 +7,7 @@ import type {
   LogChunk,
   Provider,
 } from '../../../providers/types.js';
-import { SkiffError } from '../../errors.js';
+import { SkiffError, UserError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import {
   addTargetFlags,
@@ -17,6 +17,17 @@ import {
 } from './instance-target.js';
 
 type LogsFlags = TargetFlags & { watch?: boolean; interval?: string };
+
+/** --interval in milliseconds: a positive whole number. */
+function parseIntervalMs(text: string): number {
+  const ms = Number(text);
+  if (Number.isInteger(ms) && ms > 0) return ms;
+  throw new UserError(
+    'FLAG_INVALID',
+    `--interval ${text}: not a number of milliseconds`,
+    { hint: 'give a positive whole number of milliseconds: --interval 500' },
+  );
+}
 
 function isNotFound(err: unknown): boolean {
   return err instanceof SkiffError && err.code === 'INSTANCE_NOT_FOUND';
@@ -74,10 +85,11 @@ export function registerInstanceLogs(instance: Command, ctx: CliContext): void {
     .option('--interval <ms>', 'how often -w looks for output', '500');
   addTargetFlags(cmd);
   cmd.action(async (name: string, opts: LogsFlags) => {
+    const intervalMs = parseIntervalMs(opts.interval ?? '500');
     const config = await resolveRunOnlyConfig(ctx, opts);
     const provider = await providerFor(ctx, opts, config);
     if (opts.watch) {
-      await follow(ctx, provider, name, Number(opts.interval) || 500);
+      await follow(ctx, provider, name, intervalMs);
       return;
     }
     const chunk = await provider.readLogs(name, 0);
