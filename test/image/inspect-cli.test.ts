@@ -146,6 +146,12 @@ describe('skiff image inspection', () => {
     expect(m.err).toContain('missing.img');
   });
 
+  it('says plainly that cat was given a folder', async () => {
+    const cat = await run('image', 'cat', img, '/etc');
+    expect(cat.code).toBe(1);
+    expect(cat.err).toBe('/etc is a folder in the image, not a file');
+  });
+
   it('names a folder given as the image', async () => {
     const r = await run('image', 'ls', dir);
     expect(r.code).toBe(1);
