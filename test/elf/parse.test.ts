@@ -74,8 +74,22 @@ describe('readElf', () => {
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).code).toBe('NOT_ELF');
     expect((err as UserError).message).toContain(path);
-    expect((err as UserError).message).toContain('script');
-    expect((err as UserError).hint).toContain('interpreter');
+    expect((err as UserError).message).toBe(
+      `${path} is not an executable ELF file: it is a script (#!/bin/sh)`,
+    );
+    expect((err as UserError).hint).toContain('interpreter (/bin/sh)');
+  });
+
+  it('rejects a source file without calling it a script', async () => {
+    const path = join(dir, 'hello.c');
+    writeFileSync(path, '#include <stdio.h>\nint main(void) { return 0; }\n');
+    const err = await readElf(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'NOT_ELF',
+      message: `${path} is not an executable ELF file`,
+    });
+    expect((err as UserError).hint).not.toContain('script');
+    expect((err as UserError).hint).toContain('compiled Linux executable');
   });
 
   it('rejects a truncated ELF without crashing', async () => {
