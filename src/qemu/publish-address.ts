@@ -19,8 +19,8 @@ export function resolvePublishAddress(value: string | undefined): string {
   if (isIPv6(value.replace(/^\[(.*)\]$/, '$1'))) {
     throw new UserError(
       'PUBLISH_ADDR_INVALID',
-      `--publish-addr ${value}: IPv6 is not supported by QEMU's user ` +
-        'networking, whose port forwards listen on IPv4 only',
+      `--publish-addr ${JSON.stringify(value)}: IPv6 is not supported by ` +
+        "QEMU's user networking, whose port forwards listen on IPv4 only",
       { hint: HINT },
     );
   }

@@ -26,7 +26,7 @@ describe('resolvePublishAddress', () => {
   it.each(['::1', '[::1]', 'fe80::1'])('says %s is IPv6', (addr) => {
     const err = failure(() => resolvePublishAddress(addr));
     expect(err.code).toBe('PUBLISH_ADDR_INVALID');
-    expect(err.message).toContain(`--publish-addr ${addr}`);
+    expect(err.message).toContain(`--publish-addr "${addr}"`);
     expect(err.message).toContain("IPv6 is not supported by QEMU's user");
     expect(err.hint).toContain('--publish-addr 127.0.0.1');
   });
