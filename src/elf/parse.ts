@@ -109,7 +109,12 @@ function cString(buf: Buffer, offset: number): string | undefined {
 function notElf(path: string, head: Buffer): UserError {
   if (head.subarray(0, 2).toString('latin1') === '#!') {
     const line = head.toString('latin1', 2).split('\n')[0]!.trim();
-    const interpreter = line.split(/\s+/)[0] || '/usr/bin/python3';
+    const [first = '', second] = line.split(/\s+/);
+    // `#!/usr/bin/env python3`: the interpreter is found on PATH.
+    const interpreter =
+      first.endsWith('/env') && second
+        ? `${second}, its path from \`command -v ${second}\``
+        : first || 'e.g. /usr/bin/python3';
     return new UserError(
       'NOT_ELF',
       `${path} is not an executable ELF file: it is a script (#!${line})`,

@@ -80,6 +80,16 @@ describe('readElf', () => {
     expect((err as UserError).hint).toContain('interpreter (/bin/sh)');
   });
 
+  it('names the interpreter of an env script', async () => {
+    const path = join(dir, 'app.py');
+    writeFileSync(path, '#!/usr/bin/env python3\nprint(1)\n');
+    const err = await readElf(path).catch((e: unknown) => e);
+    expect((err as UserError).hint).toBe(
+      'point Program at its interpreter (python3, its path from ' +
+        '`command -v python3`) and pass the script in Args',
+    );
+  });
+
   it('rejects a source file without calling it a script', async () => {
     const path = join(dir, 'hello.c');
     writeFileSync(path, '#include <stdio.h>\nint main(void) { return 0; }\n');
