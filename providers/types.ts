@@ -88,6 +88,9 @@ export interface LogChunk {
   dropped?: boolean;
 }
 
+/** What `startInstance` did. */
+export type StartOutcome = 'started' | 'already-running';
+
 export interface DeleteImageOptions {
   /** Delete even if an instance uses it. */
   force?: boolean;
@@ -121,7 +124,12 @@ export interface Provider {
   createInstance(opts: CreateInstanceOptions): Promise<InstanceInfo>;
   listInstances(): Promise<InstanceInfo[]>;
   getInstance(name: string): Promise<InstanceInfo>;
-  startInstance(name: string): Promise<void>;
+  /**
+   * Boots a stopped instance. 'already-running' when it was running (or
+   * another command started it meanwhile) and nothing was done; adapters
+   * that cannot tell resolve with nothing.
+   */
+  startInstance(name: string): Promise<StartOutcome | void>;
   stopInstance(name: string): Promise<void>;
   deleteInstance(name: string): Promise<void>;
   /** Serial console output from `offset` (0: from the start). */

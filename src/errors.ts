@@ -4,18 +4,25 @@ export interface SkiffErrorOptions {
   /** What the user can do about it: a flag, a key, a command. */
   hint?: string;
   cause?: unknown;
+  /**
+   * What the command had done when it failed (`{deleted: [...]}`):
+   * printed beside the error with --json.
+   */
+  done?: Record<string, unknown>;
 }
 
 /** Base class. `code` is stable and machine-readable (e.g. CONFIG_INVALID). */
 export class SkiffError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
+  readonly done: Record<string, unknown> | undefined;
 
   constructor(code: string, message: string, options: SkiffErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.hint = options.hint;
+    this.done = options.done;
   }
 }
 

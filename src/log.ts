@@ -27,7 +27,14 @@ const LEVELS: Record<LogLevel, number> = {
 };
 
 export interface Writable {
-  write(chunk: string | Uint8Array): unknown;
+  /**
+   * Node's stream write: `callback` is called once the chunk is written,
+   * with the error if it could not be (EPIPE when the reader left).
+   */
+  write(
+    chunk: string | Uint8Array,
+    callback?: (err?: Error | null) => void,
+  ): unknown;
   isTTY?: boolean;
 }
 

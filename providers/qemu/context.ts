@@ -3,6 +3,7 @@
 import type { Logger } from '../../src/log.js';
 import type { SkiffPaths } from '../../src/paths.js';
 import { findQemu } from '../../src/qemu/find-qemu.js';
+import { SERIAL_PART_BYTES } from '../../src/state/serial-log.js';
 
 export interface QemuProviderOptions {
   /** The node binary that runs each instance's supervisor. */
@@ -11,6 +12,8 @@ export interface QemuProviderOptions {
   startTimeoutMs?: number;
   /** Power-button grace before QMP quit on `instance stop` (default 15 s). */
   stopGraceMs?: number;
+  /** Size past which serial.log is rotated (default SERIAL_PART_BYTES). */
+  serialPartBytes?: number;
 }
 
 export interface QemuContext {
@@ -20,6 +23,7 @@ export interface QemuContext {
   nodePath: string;
   startTimeoutMs: number;
   stopGraceMs: number;
+  serialPartBytes: number;
   /** The QEMU binary, looked up on PATH the first time it is needed. */
   qemuPath(): Promise<string>;
 }
@@ -34,6 +38,7 @@ export function createQemuContext(
     nodePath: options.nodePath ?? process.execPath,
     startTimeoutMs: options.startTimeoutMs ?? 30_000,
     stopGraceMs: options.stopGraceMs ?? 15_000,
+    serialPartBytes: options.serialPartBytes ?? SERIAL_PART_BYTES,
     qemuPath: () => (found ??= findQemu(base.env.PATH)),
   };
 }

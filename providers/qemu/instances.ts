@@ -1,9 +1,10 @@
 // The QEMU adapter's instances: each a folder of state, its own copy of
 // the image's disk, and a background QEMU under a supervisor.
-import { open, stat } from 'node:fs/promises';
 import { UserError } from '../../src/errors.js';
 import { runSize } from '../../src/config/resolve-run.js';
 import type { PortForward } from '../../src/config/types.js';
+import { checkForwardCount } from '../../src/qemu/ports.js';
+import { resolvePublishAddress } from '../../src/qemu/publish-address.js';
 import { StateFileError } from '../../src/state/atomic.js';
 import { imageDiskPath } from '../../src/state/images.js';
 import {
@@ -17,12 +18,14 @@ import {
   type InstanceRecord,
 } from '../../src/state/instances.js';
 import { LockTargetGoneError, withLock } from '../../src/state/lock.js';
+import { readSerialLog } from '../../src/state/serial-log.js';
 import { copySparse } from '../../src/state/sparse-copy.js';
 import { listNames, validateName } from '../../src/state/names.js';
 import type {
   CreateInstanceOptions,
   InstanceInfo,
   LogChunk,
+  StartOutcome,
 } from '../types.js';
 import type { QemuContext } from './context.js';
 import { requireImage } from './images.js';
@@ -165,6 +168,7 @@ async function start(
     logger: ctx.logger,
     busyPorts: await busyPorts(ctx, record.name),
     startTimeoutMs: ctx.startTimeoutMs,
+    serialPartBytes: ctx.serialPartBytes,
   });
 }
 
@@ -188,6 +192,7 @@ export async function createInstance(
   if (await readRecord(ctx, opts.name)) {
     throw instanceExists(opts.name);
   }
+  checkForwardCount(opts.ports.length > 0 ? opts.ports : image.ports);
   await ctx.qemuPath();
   const accel = option(opts, 'accel');
   const publish = option(opts, 'publishAddress');
@@ -205,7 +210,9 @@ export async function createInstance(
         : opts.config.run.accel,
     rebootOnExit: image.rebootOnExit,
     uefi: image.uefi,
-    publishAddress: typeof publish === 'string' ? publish : '',
+    publishAddress: resolvePublishAddress(
+      typeof publish === 'string' ? publish : undefined,
+    ),
     debugExit: image.debugExit ?? true,
   };
 
@@ -227,17 +234,18 @@ export async function createInstance(
   return describeInstance(record, files);
 }
 
+/**
+ * Starts it unless it runs: the check and the start happen under the
+ * instance's lock, so of several starts at once exactly one starts it.
+ */
 export async function startInstance(
   ctx: QemuContext,
   name: string,
-): Promise<void> {
-  await withInstance(ctx, name, async (record, files) => {
-    if ((await readRunState(files)).running) {
-      // Started meanwhile by another command: nothing to do.
-      ctx.logger.debug(`instance ${name} was already running`);
-      return;
-    }
+): Promise<StartOutcome> {
+  return withInstance(ctx, name, async (record, files) => {
+    if ((await readRunState(files)).running) return 'already-running';
     await start(ctx, record, files, false);
+    return 'started';
   });
 }
 
@@ -283,8 +291,8 @@ export async function deleteInstance(
 }
 
 /**
- * The serial log from `offset`. A log shorter than the offset was
- * restarted (QEMU truncates it on each start): read it from the top.
+ * The console from `offset`: across rotations of the capped serial.log,
+ * with `dropped` set when output was lost (src/state/serial-log.ts).
  */
 export async function readLogs(
   ctx: QemuContext,
@@ -292,24 +300,5 @@ export async function readLogs(
   offset: number,
 ): Promise<LogChunk> {
   await requireRecord(ctx, name);
-  const path = instanceFiles(ctx.paths, name).serialLog;
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    return { text: '', nextOffset: 0, dropped: offset > 0 };
-  }
-  const from = size < offset ? 0 : offset;
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(size - from);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, from);
-    return {
-      text: buf.subarray(0, bytesRead).toString('utf8'),
-      nextOffset: from + bytesRead,
-      dropped: from < offset ? true : undefined,
-    };
-  } finally {
-    await handle.close();
-  }
+  return readSerialLog(instanceFiles(ctx.paths, name).serialLog, offset);
 }

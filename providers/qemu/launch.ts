@@ -19,6 +19,7 @@ import type {
   RunRecord,
 } from '../../src/state/instances.js';
 import { readExitRecord, readRunRecord } from '../../src/state/instances.js';
+import { removeSerialLog } from '../../src/state/serial-log.js';
 import { queryStatus } from './qmp.js';
 import { stopRun } from './stop.js';
 import { spawnSupervisor } from './supervisor.js';
@@ -33,6 +34,8 @@ export interface LaunchContext {
   /** Running instances' ports, to name a clash before touching sockets. */
   busyPorts: { instance: string; ports: PortForward[] }[];
   startTimeoutMs: number;
+  /** serial.log is rotated past this size (one older part kept). */
+  serialPartBytes: number;
   /**
    * False for `instance start`, which has no -p or -m to change ports or
    * memory with, and keeps the instance's files (qemu.log) on failure;
@@ -132,7 +135,8 @@ async function qemuArgv(
     accel,
     ports: record.ports,
     publishAddress: record.publishAddress,
-    serial: { kind: 'file', path: files.serialLog },
+    // To the supervisor, which writes it to the capped serial.log.
+    serial: { kind: 'stdio' },
     qmpSocket: files.qmpSocket,
     // Nanos asks for a reset to reboot; -no-reboot would turn it into exit.
     rebootOnExit: record.rebootOnExit !== false,
@@ -153,11 +157,13 @@ export async function launchInstance(
   const argv = await qemuArgv(record, files, ctx);
   ctx.logger.debug(`qemu: ${[ctx.qemuPath, ...argv].join(' ')}`);
 
-  await Promise.all(
-    [files.run, files.exit, files.stop, files.qmpSocket].map((f) =>
+  await Promise.all([
+    ...[files.run, files.exit, files.stop, files.qmpSocket].map((f) =>
       rm(f, { force: true }),
     ),
-  );
+    // Each start begins a new console log.
+    removeSerialLog(files.serialLog),
+  ]);
   await writeFile(files.qemuLog, '', { mode: 0o600 });
   const runId = randomUUID();
   const supervisorPid = await spawnSupervisor(ctx.nodePath, {
@@ -167,6 +173,8 @@ export async function launchInstance(
     qemuLog: files.qemuLog,
     runFile: files.run,
     exitFile: files.exit,
+    serialLog: files.serialLog,
+    serialPartBytes: ctx.serialPartBytes,
   });
 
   const outcome = await pollUntil(async () => {

@@ -14,7 +14,8 @@ import {
 } from '../../src/state/instances.js';
 import { isLockHeld } from '../../src/state/lock.js';
 import { isProcessAlive } from '../../src/state/process.js';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { serialLogWritten } from '../../src/state/serial-log.js';
 import type { InstanceInfo } from '../types.js';
 import { queryStatus } from './qmp.js';
 import { pollUntil } from './wait.js';
@@ -45,14 +46,6 @@ export async function readRunState(files: InstanceFiles): Promise<RunState> {
   return { running: false, run, exit: late ?? undefined };
 }
 
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
-
 /** QEMU's own messages: a few lines at most, read whole. */
 async function readQemuLog(path: string): Promise<string> {
   try {
@@ -80,11 +73,19 @@ async function describeExit(
   const stop = await readStopRecord(files);
   const stoppedBy = stop?.runId === exit.runId ? stop.method : undefined;
   if (exit.status === null) {
+    // Killed by a signal QEMU could not catch (SIGKILL), or never started
+    // (the supervisor's spawn failed: no signal either).
+    const kind = exit.signal === null ? 'qemu-error' : 'signal';
     return {
-      details: { signal: exit.signal, exitedAt: exit.exitedAt, stoppedBy },
+      details: {
+        signal: exit.signal ?? undefined,
+        exitKind: kind === 'signal' && stoppedBy ? 'stopped' : kind,
+        exitedAt: exit.exitedAt,
+        stoppedBy,
+      },
     };
   }
-  const consoleWritten = (await fileSize(files.serialLog)) > 0;
+  const consoleWritten = await serialLogWritten(files.serialLog);
   const qemuOutput = await readQemuLog(files.qemuLog);
   const decoded = decodeQemuExit(exit.status, {
     qemuFailed: !consoleWritten && qemuOutput !== '',

@@ -1,8 +1,9 @@
 // The tiny detached Node process that owns a background QEMU: it starts
-// QEMU, records its pid and start time, waits for it, and records how it
-// ended, so the app's exit code survives the command that started it.
-// Kept as source text run with `node -e`, so it works the same from the
-// TypeScript sources and from the compiled CLI.
+// QEMU, records its pid and start time, writes its serial console (QEMU's
+// stdout) to the capped serial.log (src/state/serial-log.ts), waits for
+// it, and records how it ended, so the app's exit code survives the
+// command that started it. Kept as source text run with `node -e`, so it
+// works the same from the TypeScript sources and from the compiled CLI.
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 
@@ -15,6 +16,9 @@ export interface SupervisorJob {
   /** run.json and exit.json of the instance. */
   runFile: string;
   exitFile: string;
+  /** serial.log, and the size past which it is rotated. */
+  serialLog: string;
+  serialPartBytes: number;
 }
 
 // Plain CommonJS, no dependencies: it runs as `node -e SCRIPT JOB`.
@@ -38,12 +42,46 @@ function writeJson(path, value) {
     // The instance was deleted under us: nothing left to record into.
   }
 }
+// The console: serial.log until it passes serialPartBytes, then renamed
+// serial.log.<offset of its first byte>, the part before it dropped.
+const serial = { fd: -1, base: 0, size: 0, part: null };
+function openSerial() {
+  try { serial.fd = fs.openSync(job.serialLog, 'w', 0o600); }
+  catch { serial.fd = -1; }
+}
+function rotateSerial() {
+  try { fs.closeSync(serial.fd); } catch {}
+  const part = job.serialLog + '.' + serial.base;
+  try { fs.renameSync(job.serialLog, part); } catch {}
+  if (serial.part) { try { fs.rmSync(serial.part, { force: true }); } catch {} }
+  serial.part = part;
+  serial.base += serial.size;
+  serial.size = 0;
+  openSerial();
+}
+function writeSerial(chunk) {
+  if (serial.size > 0 && serial.size + chunk.length > job.serialPartBytes) {
+    rotateSerial();
+  }
+  let done = 0;
+  try {
+    while (serial.fd >= 0 && done < chunk.length) {
+      done += fs.writeSync(serial.fd, chunk, done);
+    }
+  } catch {
+    // Disk full, or the instance deleted under us: the output is lost.
+  }
+  serial.size += done;
+}
+openSerial();
 const child = spawn(job.qemuPath, job.argv, {
-  stdio: ['ignore', 'inherit', 'inherit'],
+  stdio: ['ignore', 'pipe', 'inherit'],
 });
+child.stdout.on('data', writeSerial);
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
   process.on(sig, () => { try { child.kill(sig); } catch {} });
 }
+let ended = false;
 child.on('spawn', () => {
   writeJson(job.runFile, {
     runId: job.runId,
@@ -53,13 +91,16 @@ child.on('spawn', () => {
   });
 });
 child.on('error', (err) => {
+  ended = true;
   process.stderr.write('skiff: cannot start QEMU: ' + err.message + '\n');
   writeJson(job.exitFile, {
     runId: job.runId, status: null, signal: null, exitedAt: now(),
     error: err.message,
   });
 });
-child.on('exit', (status, signal) => {
+// 'close', not 'exit': the console's last bytes are written by then.
+child.on('close', (status, signal) => {
+  if (ended) return;
   writeJson(job.exitFile, {
     runId: job.runId, status, signal, exitedAt: now(),
   });

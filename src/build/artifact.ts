@@ -27,11 +27,12 @@ export function artifactWriterFor(target: string): ArtifactWriter | undefined {
   if (writer) return writer;
   throw new UserError(
     'TARGET_NOT_SUPPORTED',
-    `skiff build -t ${target} is not supported yet`,
+    `skiff build has no ${target} artifact: it writes a raw image (-t ` +
+      `qemu) or GCP's tar.gz (-t gcp)`,
     {
       hint:
-        'build the raw image with -t qemu, or use `skiff image create -t ' +
-        `${target}\``,
+        'build the raw image with -t qemu, or build and register it in ' +
+        `one step: skiff image create -t ${target}`,
     },
   );
 }

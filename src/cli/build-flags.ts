@@ -1,7 +1,7 @@
 // The flags every image-building command shares (run, build, image create,
 // deploy, pkg load), and the step that turns them into a ResolvedConfig.
 import { dirname, resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { applyFlags, type BuildFlagValues } from '../config/flags.js';
 import { readConfigChecked } from '../config/read.js';
 import { resolveConfig } from '../config/resolve.js';
@@ -13,8 +13,39 @@ const collect = (value: string, previous: string[] = []): string[] => [
   value,
 ];
 
-/** Adds the shared build flags to a command. */
-export function addBuildFlags(cmd: Command): Command {
+const TARGET_NAMES = ['qemu', 'gcp', 'aws', 'onprem'];
+
+/** -t/--target as one command takes it. */
+export interface TargetFlagSpec {
+  /** What the command does with each target it takes. */
+  help: string;
+  /** The targets it takes, for the error on an unknown one. */
+  accepted: string;
+}
+
+/**
+ * Every target name is parsed (a command refuses a cloud one it cannot
+ * serve with an error that names the command to use instead); an unknown
+ * one is a usage error naming those the command takes.
+ */
+function targetOption(spec: TargetFlagSpec): Option {
+  return new Option('-t, --target <platform>', spec.help).argParser((value) => {
+    if (TARGET_NAMES.includes(value)) return value;
+    throw new InvalidArgumentError(`Use ${spec.accepted}.`);
+  });
+}
+
+/** -t of image create, the default: the image goes to any target. */
+export const IMAGE_TARGETS: TargetFlagSpec = {
+  help: 'where the image goes: qemu (default), gcp or aws',
+  accepted: 'qemu, gcp or aws',
+};
+
+/** Adds the shared build flags to a command, -t as `target` says. */
+export function addBuildFlags(
+  cmd: Command,
+  target: TargetFlagSpec = IMAGE_TARGETS,
+): Command {
   return cmd
     .option('-c, --config <file>', 'config.json to read')
     .option(
@@ -29,12 +60,7 @@ export function addBuildFlags(cmd: Command): Command {
       'forward a port: 8080, 8080:80 (host:guest), 8000-8010, 53/udp',
       collect,
     )
-    .addOption(
-      new Option(
-        '-t, --target <platform>',
-        'where the image goes: qemu (default), gcp or aws',
-      ).choices(['qemu', 'gcp', 'aws', 'onprem']),
-    )
+    .addOption(targetOption(target))
     .option('--nanos-version <version>', 'Nanos kernel version')
     .option('--nanos-dir <dir>', 'use a local Nanos release folder (offline)')
     .option('--uefi', 'add a UEFI boot partition')

@@ -76,7 +76,7 @@ export async function followLogs(
       if (answeredBefore && isGone(err)) {
         // Deleted while followed: its console may still be readable once.
         await provider.readLogs(name, offset).then(print, () => {});
-        ctx.logger.info(`instance ${name} is gone`);
+        ctx.logger.info(`instance ${name} was deleted`);
         return;
       }
       const blip = isBlip(err, answeredBefore);

@@ -10,6 +10,8 @@ import { findQemu } from '../qemu/find-qemu.js';
 import type { ForegroundResult } from '../qemu/foreground.js';
 import { runImageForeground } from '../qemu/local-run.js';
 import { checkHostPortsFree } from '../qemu/ports.js';
+import { resolvePublishAddress } from '../qemu/publish-address.js';
+import type { TargetFlagSpec } from './build-flags.js';
 import type { CliContext } from './context.js';
 import { interruptExitCode, isBrokenPipe } from './interrupt.js';
 import { nanosDirOf } from './nanos-dir.js';
@@ -30,13 +32,21 @@ export interface ForegroundBuild {
   imageFileName: string;
 }
 
+/** -t of run and pkg load, which boot here whatever the target. */
+export const LOCAL_TARGETS: TargetFlagSpec = {
+  help:
+    'qemu only: this boots locally (for gcp or aws: image create, then ' +
+    'instance create)',
+  accepted: 'qemu',
+};
+
 /** Adds --publish-addr, --timeout and --keep-image. */
 export function addForegroundFlags(cmd: Command): Command {
   return cmd
     .addOption(
       new Option(
         '--publish-addr <addr>',
-        'host address forwarded ports listen on (default: all)',
+        'IPv4 address forwarded ports listen on (default: all)',
       ),
     )
     .addOption(new Option('--timeout <seconds>', 'stop the VM after this long'))
@@ -115,11 +125,9 @@ export async function buildAndBoot(
   // With --json stdout holds one document: the console goes to stderr.
   const logger = ctx.json ? consoleTo(ctx.logger, io.stderr) : ctx.logger;
   const timeoutMs = parseTimeoutMs(opts.timeout);
+  const publishAddress = resolvePublishAddress(opts.publishAddr);
   const qemuPath = await findQemu(io.env.PATH);
-  await checkHostPortsFree(
-    build.config.run.ports,
-    opts.publishAddr || '0.0.0.0',
-  );
+  await checkHostPortsFree(build.config.run.ports, publishAddress || '0.0.0.0');
 
   const runDir = await createRunDir(paths.stateDir);
   let result: ForegroundResult;
@@ -151,7 +159,7 @@ export async function buildAndBoot(
       paths,
       logger,
       signal: io.signal,
-      publishAddress: opts.publishAddr,
+      publishAddress,
       timeoutMs,
     });
   } finally {

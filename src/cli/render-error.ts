@@ -1,6 +1,7 @@
 // The one place errors become text (or JSON) for the user.
 import { errnoCode, SkiffError } from '../errors.js';
 import type { CliContext } from './context.js';
+import { explainStatePathError } from './state-path-error.js';
 
 /** Environment faults Node reports raw, with a likely next step. */
 const KNOWN_ERRNO_HINTS: Record<string, string> = {
@@ -16,7 +17,8 @@ function dim(text: string, ctx: CliContext): string {
   return color ? `\x1b[2m${text}\x1b[0m` : text;
 }
 
-export function renderError(err: unknown, ctx: CliContext): void {
+export function renderError(thrown: unknown, ctx: CliContext): void {
+  const err = explainStatePathError(thrown, ctx.io.env);
   const code =
     err instanceof SkiffError ? err.code : (errnoCode(err) ?? 'INTERNAL');
   const message = err instanceof Error ? err.message : String(err);
@@ -26,8 +28,9 @@ export function renderError(err: unknown, ctx: CliContext): void {
       : KNOWN_ERRNO_HINTS[errnoCode(err) ?? ''];
 
   if (ctx.json) {
+    const done = err instanceof SkiffError ? err.done : undefined;
     ctx.logger.result(
-      JSON.stringify({ error: { code, message, hint } }, null, 2),
+      JSON.stringify({ ...done, error: { code, message, hint } }, null, 2),
     );
     return;
   }

@@ -107,16 +107,27 @@ function cString(buf: Buffer, offset: number): string | undefined {
 }
 
 function notElf(path: string, head: Buffer): UserError {
-  const script = head.subarray(0, 2).toString('latin1') === '#!';
-  return new UserError(
-    'NOT_ELF',
-    `${path} is not an ELF executable` + (script ? ' (it is a script)' : ''),
-    {
-      hint:
-        'is it a script? point Program at the interpreter (e.g. ' +
-        '/usr/bin/python3) and pass the script in Args',
-    },
-  );
+  if (head.subarray(0, 2).toString('latin1') === '#!') {
+    const line = head.toString('latin1', 2).split('\n')[0]!.trim();
+    const [first = '', second] = line.split(/\s+/);
+    // `#!/usr/bin/env python3`: the interpreter is found on PATH.
+    const interpreter =
+      first.endsWith('/env') && second
+        ? `${second}, its path from \`command -v ${second}\``
+        : first || 'e.g. /usr/bin/python3';
+    return new UserError(
+      'NOT_ELF',
+      `${path} is not an executable ELF file: it is a script (#!${line})`,
+      {
+        hint:
+          `point Program at its interpreter (${interpreter}) and pass the ` +
+          'script in Args',
+      },
+    );
+  }
+  return new UserError('NOT_ELF', `${path} is not an executable ELF file`, {
+    hint: 'give a compiled Linux executable, not a source or data file',
+  });
 }
 
 function segments(path: string, r: Reader, table: Buffer): Segment[] {

@@ -3,7 +3,7 @@
 // and an ELF kernel in the boot filesystem.
 import { SkiffError } from '../errors.js';
 import { Tuple, type TfsValue } from '../tfs/value.js';
-import { tfsString } from '../tfs/volume.js';
+import { entryKind, tfsString } from '../tfs/volume.js';
 import type { ImageReader } from './read.js';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -27,8 +27,12 @@ export async function checkBootable(img: ImageReader): Promise<string[]> {
   } else {
     try {
       const st = img.stat(program);
-      if (st.type !== 'file' || !st.tuple.has('extents')) {
-        problems.push(`program ${program} is a ${st.type}, not a file`);
+      if (st.type !== 'file') {
+        problems.push(
+          `program ${program} is a ${entryKind(st.type)}, not a file`,
+        );
+      } else if (!st.tuple.has('extents')) {
+        problems.push(`program ${program} is an empty file`);
       }
     } catch (err) {
       if (!(err instanceof SkiffError)) throw err;

@@ -17,8 +17,10 @@ export interface QemuSettings {
   accel: 'kvm' | 'tcg';
   ports: PortForward[];
   /**
-   * Host address the forwarded ports listen on. Empty or absent: every
-   * interface (like `docker run -p`); `127.0.0.1` keeps them local.
+   * Host address the forwarded ports listen on: an IPv4 literal, the only
+   * form hostfwd takes (resolvePublishAddress checks it). Empty or
+   * absent: every interface (like `docker run -p`); `127.0.0.1` keeps
+   * them local.
    */
   publishAddress?: string;
   serial: SerialTarget;

@@ -4,6 +4,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import type { PortForward } from '../config/types.js';
 import { errnoCode, UserError } from '../errors.js';
+import { resolvePublishAddress } from './publish-address.js';
 
 function tryTcp(port: number, host: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -39,6 +40,37 @@ export function remapHint(guestPort: number | string, canRemap = true): string {
 }
 
 /**
+ * Each forward is one `hostfwd=` entry in QEMU's single `-netdev` option,
+ * and Linux caps one argument at 128 KiB (MAX_ARG_STRLEN): past about
+ * 3000 entries the spawn fails with E2BIG. QEMU 7.2 itself sets up 3500
+ * in well under a second, one listening socket each.
+ */
+export const MAX_FORWARDED_PORTS = 2048;
+
+function spanOf(ports: PortForward[], protocol: 'tcp' | 'udp'): string[] {
+  const hosts = ports.filter((p) => p.protocol === protocol);
+  if (hosts.length === 0) return [];
+  const numbers = hosts.map((p) => p.hostPort);
+  return [`${protocol} ${Math.min(...numbers)}-${Math.max(...numbers)}`];
+}
+
+/** Refuses more forwards than QEMU's command line can carry. */
+export function checkForwardCount(ports: PortForward[]): void {
+  if (ports.length <= MAX_FORWARDED_PORTS) return;
+  const span = [...spanOf(ports, 'tcp'), ...spanOf(ports, 'udp')].join(', ');
+  throw new UserError(
+    'TOO_MANY_PORTS',
+    `${ports.length} forwarded ports (${span}): QEMU's user networking ` +
+      `takes at most ${MAX_FORWARDED_PORTS}, one forwarding rule each`,
+    {
+      hint:
+        `forward at most ${MAX_FORWARDED_PORTS} ports with -p or ` +
+        'RunConfig.Ports (a smaller range)',
+    },
+  );
+}
+
+/**
  * Binds each host port once and releases it. Throws a UserError naming
  * the first taken port. `host` is where QEMU will listen (0.0.0.0 for
  * every interface). `canRemap`: the command takes -p.
@@ -48,6 +80,8 @@ export async function checkHostPortsFree(
   host = '0.0.0.0',
   canRemap = true,
 ): Promise<void> {
+  resolvePublishAddress(host);
+  checkForwardCount(ports);
   for (const p of ports) {
     const code =
       p.protocol === 'tcp'
@@ -73,11 +107,15 @@ export async function checkHostPortsFree(
         },
       );
     }
-    throw new UserError('PORT_UNAVAILABLE', `cannot bind host ${what}`, {
-      hint:
-        code === 'EACCES'
-          ? 'ports below 1024 need root: map a higher host port'
-          : `check the port number (${code})`,
-    });
+    throw new UserError(
+      'PORT_UNAVAILABLE',
+      `cannot bind host ${what} (${code})`,
+      {
+        hint:
+          code === 'EACCES'
+            ? 'ports below 1024 need root: map a higher host port'
+            : `check the host port (-p) and --publish-addr`,
+      },
+    );
   }
 }

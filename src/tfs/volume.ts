@@ -113,6 +113,26 @@ function notFound(path: string, why = 'no such file or directory'): UserError {
   });
 }
 
+/** What an entry type is called in messages. */
+export function entryKind(type: TfsEntry['type']): string {
+  return type === 'dir' ? 'folder' : type === 'symlink' ? 'symlink' : 'file';
+}
+
+/** A path that is there, but a folder where a file is wanted or back. */
+function wrongType(path: string, type: TfsEntry['type']): UserError {
+  const wanted = type === 'dir' ? 'file' : 'folder';
+  return new UserError(
+    wanted === 'file' ? 'IMAGE_PATH_NOT_A_FILE' : 'IMAGE_PATH_NOT_A_FOLDER',
+    `${path} is a ${entryKind(type)} in the image, not a ${wanted}`,
+    {
+      hint:
+        wanted === 'file'
+          ? `list what it holds: skiff image ls <image> ${path}`
+          : 'name a folder, or read the file with `skiff image cat`',
+    },
+  );
+}
+
 /** A mounted (read-only) TFS. */
 export class TfsVolume {
   readonly uuid: string;
@@ -287,7 +307,7 @@ export class TfsVolume {
   /** The entries of a directory, in stored order. */
   list(path = '/'): TfsEntry[] {
     const st = this.stat(path);
-    if (st.type !== 'dir') throw notFound(path, 'not a directory');
+    if (st.type !== 'dir') throw wrongType(path, st.type);
     const out: TfsEntry[] = [];
     for (const [name, c] of st.tuple.get('children') as Tuple) {
       if (c instanceof Tuple) out.push({ name, ...this.describe(c) });
@@ -297,7 +317,7 @@ export class TfsVolume {
 
   private fileOf(path: string): TfsStat {
     const st = this.stat(path);
-    if (st.type !== 'file') throw notFound(path, `is a ${st.type}, not a file`);
+    if (st.type !== 'file') throw wrongType(path, st.type);
     return st;
   }
 

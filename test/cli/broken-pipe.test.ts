@@ -49,4 +49,21 @@ describe('a closed stdout', () => {
     expect(stderr).not.toContain('EPIPE');
     expect(stderr).toBe('');
   });
+
+  it('exits 141 when the reader leaves late, after a pause', async () => {
+    // `skiff image cat ... | (sleep 1; head -c 10)`: by the time the
+    // reader goes, skiff has read the whole file; it must not have
+    // finished with exit 0 before its output was written.
+    const child = spawn(
+      process.execPath,
+      [join(root, 'bin/skiff.js'), 'image', 'cat', img, '/big'],
+      { env: { ...process.env, SKIFF_HOME: dir } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = new Promise<number | null>((r) => child.on('close', r));
+    setTimeout(() => child.stdout.destroy(), 1000);
+    expect(await code).toBe(141);
+    expect(stderr).toBe('');
+  });
 });

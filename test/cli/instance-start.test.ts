@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/paths.js';
 import { writeJsonAtomic } from '../../src/state/atomic.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createInstanceDir } from '../../src/state/instances.js';
+import { withLock } from '../../src/state/lock.js';
 import { identifyProcess } from '../../src/state/process.js';
 import { runCli } from '../helpers/cli-run.js';
 
@@ -101,5 +103,51 @@ describe('instance start on a taken port', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('instance start racing another start', () => {
+  it('says already running when the other one started it first', async () => {
+    const paths = resolvePaths({ SKIFF_HOME: dir });
+    const files = await createInstanceDir(
+      paths,
+      {
+        version: 1,
+        name: 'cc',
+        image: 'web',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        ports: [],
+        cpus: 1,
+        memoryBytes: 256 << 20,
+        accel: 'tcg',
+        rebootOnExit: false,
+        uefi: false,
+        publishAddress: '',
+      },
+      async () => undefined,
+    );
+    const me = await identifyProcess(stand.pid!);
+    let started!: () => void;
+    const other = new Promise<void>((r) => (started = r));
+    // Another `instance start cc` holds the lock and starts it.
+    const holder = withLock(files.lock, { what: 'instance cc' }, async () => {
+      await other;
+      await writeJsonAtomic(files.run, {
+        runId: 'r2',
+        qemu: me,
+        supervisor: me,
+        startedAt: '2026-01-01T00:00:01.000Z',
+      });
+    });
+    const mine = runCli(['instance', 'start', 'cc'], {
+      env: { SKIFF_HOME: dir },
+    });
+    // Past its first look at the state (stopped), now waiting for the lock.
+    await sleep(300);
+    started();
+    await holder;
+    const r = await mine;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('instance cc is already running\n');
   });
 });

@@ -80,3 +80,42 @@ describe('skiff run -t', () => {
     expect(existsSync(join(home.dir, 'state/run'))).toBe(false);
   });
 });
+
+describe('-t in each command help', () => {
+  /** The help text of -t, joined over its lines. */
+  async function targetHelp(...command: string[]): Promise<string> {
+    const r = await cli(...command, '--help');
+    const from = r.stdout.indexOf('-t, --target');
+    const to = r.stdout.indexOf('\n  -', from + 1);
+    return r.stdout.slice(from, to).replace(/\s+/g, ' ');
+  }
+
+  it('says run and pkg load take qemu only', async () => {
+    for (const command of [['run'], ['pkg', 'load']]) {
+      const help = await targetHelp(...command);
+      expect(help).toContain('qemu only');
+      expect(help).not.toContain('choices');
+    }
+  });
+
+  it('says build writes qemu and gcp artifacts, not aws', async () => {
+    const help = await targetHelp('build');
+    expect(help).toContain('qemu (default: the raw image) or gcp');
+    expect(help).not.toContain('aws');
+  });
+
+  it('names what the command takes for an unknown target', async () => {
+    const r = await cli('build', './hello', '-t', 'azure');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("argument 'azure' is invalid. Use qemu or gcp.");
+  });
+
+  it('says build makes no aws artifact, and what does', async () => {
+    const r = await cli('--json', 'build', './hello', '-t', 'aws');
+    expect(r.code).toBe(1);
+    const { error } = JSON.parse(r.stdout);
+    expect(error.code).toBe('TARGET_NOT_SUPPORTED');
+    expect(error.message).not.toContain('not supported yet');
+    expect(error.hint).toContain('skiff image create -t aws');
+  });
+});

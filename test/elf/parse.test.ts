@@ -74,8 +74,32 @@ describe('readElf', () => {
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).code).toBe('NOT_ELF');
     expect((err as UserError).message).toContain(path);
-    expect((err as UserError).message).toContain('script');
-    expect((err as UserError).hint).toContain('interpreter');
+    expect((err as UserError).message).toBe(
+      `${path} is not an executable ELF file: it is a script (#!/bin/sh)`,
+    );
+    expect((err as UserError).hint).toContain('interpreter (/bin/sh)');
+  });
+
+  it('names the interpreter of an env script', async () => {
+    const path = join(dir, 'app.py');
+    writeFileSync(path, '#!/usr/bin/env python3\nprint(1)\n');
+    const err = await readElf(path).catch((e: unknown) => e);
+    expect((err as UserError).hint).toBe(
+      'point Program at its interpreter (python3, its path from ' +
+        '`command -v python3`) and pass the script in Args',
+    );
+  });
+
+  it('rejects a source file without calling it a script', async () => {
+    const path = join(dir, 'hello.c');
+    writeFileSync(path, '#include <stdio.h>\nint main(void) { return 0; }\n');
+    const err = await readElf(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'NOT_ELF',
+      message: `${path} is not an executable ELF file`,
+    });
+    expect((err as UserError).hint).not.toContain('script');
+    expect((err as UserError).hint).toContain('compiled Linux executable');
   });
 
   it('rejects a truncated ELF without crashing', async () => {

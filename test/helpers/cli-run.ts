@@ -28,10 +28,11 @@ function sink(onWrite?: (text: string) => void) {
   const decoder = new StringDecoder('utf8');
   return {
     chunks,
-    write(chunk: string | Uint8Array) {
+    write(chunk: string | Uint8Array, callback?: () => void) {
       const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
       chunks.push(text);
       onWrite?.(text);
+      callback?.();
       return true;
     },
   };

@@ -57,7 +57,7 @@ describe('checkBootable', () => {
         s.root.children.set('l', { type: 'symlink', target: 'd' });
         s.manifest.set('program', '/l');
       }),
-    ).toEqual(['program /l is a dir, not a file']);
+    ).toEqual(['program /l is a folder, not a file']);
     expect(await problems((s) => s.manifest.delete('program'))).toEqual([
       'the manifest has no "program" string',
     ]);

@@ -67,7 +67,12 @@ async function run(...argv: string[]) {
   const code = await main(argv, {
     env: { SKIFF_HOME: join(dir, 'home') },
     cwd: dir,
-    stdout: { write: (c) => out.push(Buffer.from(c)) },
+    stdout: {
+      write: (c, callback) => {
+        out.push(Buffer.from(c));
+        callback?.();
+      },
+    },
     stderr: { write: (c) => err.push(String(c)) },
   });
   return {
@@ -139,6 +144,12 @@ describe('skiff image inspection', () => {
     const m = await run('image', 'ls', join(dir, 'missing.img'));
     expect(m.code).toBe(1);
     expect(m.err).toContain('missing.img');
+  });
+
+  it('says plainly that cat was given a folder', async () => {
+    const cat = await run('image', 'cat', img, '/etc');
+    expect(cat.code).toBe(1);
+    expect(cat.err).toBe('/etc is a folder in the image, not a file');
   });
 
   it('names a folder given as the image', async () => {

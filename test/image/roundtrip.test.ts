@@ -198,7 +198,12 @@ describe('round trip', () => {
     expect(img.list('/bin/dir-link')).toHaveLength(6);
     expect(() => img.stat('/bin/loop')).toThrow(/too many levels/);
     expect(() => img.stat('/nope/x')).toThrow(/\/nope\/x: no such file/);
-    await expect(img.readFile('/a')).rejects.toThrow(/is a dir/);
+    await expect(img.readFile('/a')).rejects.toThrow(
+      '/a is a folder in the image, not a file',
+    );
+    expect(() => img.list('/bin/app')).toThrow(
+      '/bin/app is a file in the image, not a folder',
+    );
   });
 
   it('has the manifest and the boot filesystem', async () => {

@@ -16,9 +16,19 @@ import {
   tempPathBeside,
 } from '../../image/temp-path.js';
 import { formatBytes } from '../../log.js';
-import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
+import {
+  addBuildFlags,
+  resolveBuildConfig,
+  type TargetFlagSpec,
+} from '../build-flags.js';
 import { nanosDirOf } from '../nanos-dir.js';
 import type { CliContext } from '../context.js';
+
+/** The artifacts build writes (none of its own for aws). */
+const BUILD_TARGETS: TargetFlagSpec = {
+  help: 'qemu (default: the raw image) or gcp (the tar.gz GCP imports)',
+  accepted: 'qemu or gcp',
+};
 
 type BuildFlags = Record<string, unknown> & {
   output?: string;
@@ -35,7 +45,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
         '<program>.img in the current folder',
       ),
     );
-  addBuildFlags(cmd);
+  addBuildFlags(cmd, BUILD_TARGETS);
   cmd.action(async (programArg: string | undefined, opts: BuildFlags) => {
     const { logger, paths, io } = ctx;
     const config = await resolveBuildConfig(ctx, opts, programArg);

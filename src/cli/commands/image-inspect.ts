@@ -10,6 +10,7 @@ import { tfsToJson } from '../../tfs/json.js';
 import { Tuple } from '../../tfs/value.js';
 import type { TfsEntry, TfsVolume } from '../../tfs/volume.js';
 import type { CliContext } from '../context.js';
+import { copyToStdout } from '../write-out.js';
 import { formatTable } from '../table.js';
 
 interface VolumeFlags {
@@ -145,11 +146,7 @@ function registerCat(image: Command, ctx: CliContext): void {
     .action(async (arg: string, path: string, opts: VolumeFlags) => {
       await withImage(ctx, arg, async (img) => {
         const vol = await volumeOf(img, opts);
-        for await (const chunk of vol.createReadStream(path)) {
-          // Stopped (Ctrl-C, or `| head` closed the pipe): read no more.
-          if (ctx.io.signal?.aborted) break;
-          ctx.io.stdout.write(chunk as Buffer);
-        }
+        await copyToStdout(ctx, vol.createReadStream(path));
       });
     });
 }

@@ -1,4 +1,4 @@
-// `skiff image create|list|delete`: build and store named images on a
+// `skiff image create|list`: build and store named images on a
 // target (local QEMU store, or a cloud's image registry) and manage them.
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -178,29 +178,8 @@ function registerList(image: Command, ctx: CliContext): void {
   });
 }
 
-function registerDelete(image: Command, ctx: CliContext): void {
-  const cmd = image
-    .command('delete')
-    .description('delete stored images')
-    .argument('<names...>', 'the images')
-    .option('--force', 'delete even if a running instance uses it');
-  addTargetFlags(cmd);
-  cmd.action(
-    async (names: string[], opts: TargetFlags & { force?: boolean }) => {
-      const config = await resolveRunOnlyConfig(ctx, opts);
-      const provider = await providerFor(ctx, opts, config);
-      for (const name of names) {
-        await provider.deleteImage(name, { force: opts.force === true });
-        ctx.logger.info(`image ${name} deleted`);
-      }
-      if (ctx.json) ctx.logger.result(JSON.stringify({ deleted: names }));
-    },
-  );
-}
-
-/** Adds create, list and delete to the `image` group. */
+/** Adds create and list to the `image` group. */
 export function registerImageManage(image: Command, ctx: CliContext): void {
   registerCreate(image, ctx);
   registerList(image, ctx);
-  registerDelete(image, ctx);
 }

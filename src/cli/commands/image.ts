@@ -2,6 +2,7 @@
 // (create, list, delete) are registered from their own files.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { registerImageDelete } from './image-delete.js';
 import { registerImageInspect } from './image-inspect.js';
 import { registerImageManage } from './image-manage.js';
 
@@ -11,6 +12,7 @@ export function registerImage(program: Command, ctx: CliContext): Command {
     .description('build, list and inspect images');
   void ctx;
   registerImageManage(image, ctx);
+  registerImageDelete(image, ctx);
   registerImageInspect(image, ctx);
   return image;
 }

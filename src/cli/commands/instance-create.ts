@@ -2,13 +2,19 @@
 // the background.
 import { Option, type Command } from 'commander';
 import type { PortForward } from '../../config/types.js';
-import { validateName } from '../../state/names.js';
+import {
+  defaultInstanceName,
+  validateName,
+  withGeneratedName,
+} from '../../state/names.js';
+import { resolvePublishAddress } from '../../qemu/publish-address.js';
 import type { CliContext } from '../context.js';
+import { imageOnlyKeys } from '../instance-config-keys.js';
 import { formatInstanceTable } from './instance-format.js';
 import {
   addTargetFlags,
   providerFor,
-  resolveRunOnlyConfig,
+  readRunOnlyConfig,
   type TargetFlags,
 } from './instance-target.js';
 
@@ -38,6 +44,28 @@ function warnHostPorts(
   }
 }
 
+/**
+ * Args, Env, Dirs... of `-c` are in the image already built: say they
+ * change nothing here, and how to change them.
+ */
+function warnImageOnlyKeys(
+  ctx: CliContext,
+  configFile: string | undefined,
+  image: string,
+  target: string,
+  keys: string[],
+): void {
+  if (keys.length === 0) return;
+  const one = keys.length === 1;
+  const t = target === 'qemu' ? '' : ` -t ${target}`;
+  ctx.logger.warn(
+    `-c ${configFile}: ${keys.join(', ')} ignored: ${one ? 'it is' : 'they are'} ` +
+      `built into image ${image}; to change ${one ? 'it' : 'them'}, build ` +
+      `the image again: skiff image create${t} -c ${configFile} ` +
+      `--imagename ${image} --force`,
+  );
+}
+
 export function registerInstanceCreate(
   instance: Command,
   ctx: CliContext,
@@ -48,7 +76,7 @@ export function registerInstanceCreate(
     .argument('<image>', 'the image name (see `skiff image list`)')
     .option(
       '-n, --instance-name <name>',
-      'name of the instance (default: <image>-<unix time>)',
+      'name of the instance (default: <image>-<6 random hex digits>)',
     )
     .option(
       '-p, --port <spec>',
@@ -73,33 +101,39 @@ export function registerInstanceCreate(
     )
     .option(
       '--publish-addr <addr>',
-      'qemu: host address forwarded ports listen on (default: all)',
+      'qemu: IPv4 address forwarded ports listen on (default: all)',
     )
     .option('--flavor <type>', 'cloud machine type (Flavor)');
   addTargetFlags(cmd);
   cmd.action(async (image: string, opts: CreateFlags) => {
-    const config = await resolveRunOnlyConfig(ctx, opts);
-    const name =
-      opts.instanceName ??
-      config.run.instanceName ??
-      `${image}-${Math.floor(Date.now() / 1000)}`;
+    const { raw, config } = await readRunOnlyConfig(ctx, opts);
+    const publishAddress = resolvePublishAddress(opts.publishAddr);
+    const chosen = opts.instanceName ?? config.run.instanceName;
+    const name = chosen ?? defaultInstanceName(image);
     validateName('instance', name);
     const provider = await providerFor(ctx, opts, config);
     if (provider.target !== 'qemu') {
       warnHostPorts(ctx, provider.target, config.run.ports);
     }
+    const ignored = imageOnlyKeys(raw, provider.target);
+    warnImageOnlyKeys(ctx, opts.config, image, provider.target, ignored);
 
-    const info = await provider.createInstance({
-      name,
-      imageName: image,
-      config,
-      ports: config.run.ports,
-      flavor: opts.flavor ?? config.cloud.flavor,
-      options: {
-        accel: typeof opts.accel === 'string' ? opts.accel : undefined,
-        publishAddress: opts.publishAddr,
-      },
-    });
+    const create = (name: string) =>
+      provider.createInstance({
+        name,
+        imageName: image,
+        config,
+        ports: config.run.ports,
+        flavor: opts.flavor ?? config.cloud.flavor,
+        options: {
+          accel: typeof opts.accel === 'string' ? opts.accel : undefined,
+          publishAddress: publishAddress || undefined,
+        },
+      });
+    const info =
+      chosen !== undefined
+        ? await create(name)
+        : await withGeneratedName(image, create, name);
     if (ctx.json) {
       ctx.logger.result(JSON.stringify(info, null, 2));
       return;

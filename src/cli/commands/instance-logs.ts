@@ -1,6 +1,7 @@
 // `skiff instance logs <name> [-w]`: the serial console, whole or followed.
 // With --json: one document, or with -w one JSON event per line.
 import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { followLogs } from '../follow-logs.js';
 import {
@@ -11,6 +12,17 @@ import {
 } from './instance-target.js';
 
 type LogsFlags = TargetFlags & { watch?: boolean; interval?: string };
+
+/** --interval in milliseconds: a positive whole number. */
+function parseIntervalMs(text: string): number {
+  const ms = Number(text);
+  if (Number.isInteger(ms) && ms > 0) return ms;
+  throw new UserError(
+    'FLAG_INVALID',
+    `--interval ${text}: not a number of milliseconds`,
+    { hint: 'give a positive whole number of milliseconds: --interval 500' },
+  );
+}
 
 export function registerInstanceLogs(instance: Command, ctx: CliContext): void {
   const cmd = instance
@@ -24,19 +36,25 @@ export function registerInstanceLogs(instance: Command, ctx: CliContext): void {
     );
   addTargetFlags(cmd);
   cmd.action(async (name: string, opts: LogsFlags) => {
+    if (opts.interval !== undefined) parseIntervalMs(opts.interval);
     const config = await resolveRunOnlyConfig(ctx, opts);
     const provider = await providerFor(ctx, opts, config);
     if (opts.watch) {
       const intervalMs =
-        Number(opts.interval) || provider.logPollIntervalMs || 500;
+        opts.interval !== undefined
+          ? parseIntervalMs(opts.interval)
+          : (provider.logPollIntervalMs ?? 500);
       await followLogs(ctx, provider, name, { intervalMs });
       return;
     }
     const chunk = await provider.readLogs(name, 0);
+    const dropped = chunk.dropped === true;
     if (ctx.json) {
-      ctx.logger.result(JSON.stringify({ name, text: chunk.text }));
+      ctx.logger.result(JSON.stringify({ name, text: chunk.text, dropped }));
       return;
     }
+    // The log is capped: only its tail is kept.
+    if (dropped) ctx.logger.warn('older log output was dropped');
     ctx.logger.stream(chunk.text);
   });
 }

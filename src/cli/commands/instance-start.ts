@@ -20,7 +20,12 @@ export function registerInstanceStart(
   cmd.action(async (name: string, opts: TargetFlags) => {
     const config = await resolveRunOnlyConfig(ctx, opts);
     const provider = await providerFor(ctx, opts, config);
-    if ((await provider.getInstance(name)).state === 'running') {
+    // Running already, or started by another command while this one
+    // waited for the instance's lock (the adapter checks under it).
+    const running =
+      (await provider.getInstance(name)).state === 'running' ||
+      (await provider.startInstance(name)) === 'already-running';
+    if (running) {
       if (ctx.json) {
         ctx.logger.result(JSON.stringify({ name, state: 'running' }));
         return;
@@ -28,7 +33,6 @@ export function registerInstanceStart(
       ctx.logger.info(`instance ${name} is already running`);
       return;
     }
-    await provider.startInstance(name);
     if (ctx.json) {
       // The state as `instance list` shows it: running, or stopped if
       // the app has exited already.

@@ -9,7 +9,7 @@ import {
   resolveCloudConfig,
   resolveRunConfig,
 } from '../../config/resolve-run.js';
-import type { ResolvedConfig } from '../../config/types.js';
+import type { RawConfig, ResolvedConfig } from '../../config/types.js';
 import { configError, validateConfig } from '../../config/validate.js';
 import { createProvider, resolveTarget } from '../../../providers/index.js';
 import type { Provider } from '../../../providers/types.js';
@@ -58,6 +58,14 @@ export async function resolveRunOnlyConfig(
   ctx: CliContext,
   opts: TargetFlags,
 ): Promise<ResolvedConfig> {
+  return (await readRunOnlyConfig(ctx, opts)).config;
+}
+
+/** resolveRunOnlyConfig, with the config file as written (`{}`: none). */
+export async function readRunOnlyConfig(
+  ctx: CliContext,
+  opts: TargetFlags,
+): Promise<{ raw: RawConfig; config: ResolvedConfig }> {
   const flags = buildFlagValues(opts, ctx.io.cwd);
   const source = flags.configPath;
   const raw = flags.configPath ? await readConfigFile(flags.configPath) : {};
@@ -65,7 +73,7 @@ export async function resolveRunOnlyConfig(
   const problems: string[] = [];
   const cloud = resolveCloudConfig(merged.CloudConfig, ctx.io.env, problems);
   if (problems.length > 0) throw configError(source, problems);
-  return applyCloudFlags(
+  const config = applyCloudFlags(
     {
       baseDir: flags.configPath ? dirname(flags.configPath) : ctx.io.cwd,
       programHostPath: '',
@@ -93,6 +101,7 @@ export async function resolveRunOnlyConfig(
     },
     opts,
   );
+  return { raw, config };
 }
 
 /** The adapter for -t (or the config's Platform), given a config. */

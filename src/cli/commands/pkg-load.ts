@@ -7,6 +7,7 @@ import type { CliContext } from '../context.js';
 import {
   addForegroundFlags,
   buildAndBoot,
+  LOCAL_TARGETS,
   type ForegroundFlags,
 } from '../foreground.js';
 import { resolvePackageBuild } from '../package-build.js';
@@ -18,7 +19,7 @@ export function registerPkgLoad(pkg: Command, ctx: CliContext): void {
     .description('boot a package with your app (config.json) under QEMU')
     .argument('<package>', 'NAME, NAME:VERSION or NAME_VERSION');
   addForegroundFlags(cmd);
-  addBuildFlags(cmd);
+  addBuildFlags(cmd, LOCAL_TARGETS);
   addPkgFlags(cmd);
   cmd.action(async (spec: string, opts: ForegroundFlags & PkgFlags) => {
     const build = await resolvePackageBuild(ctx, spec, opts);

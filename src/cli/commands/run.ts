@@ -7,6 +7,7 @@ import type { CliContext } from '../context.js';
 import {
   addForegroundFlags,
   buildAndBoot,
+  LOCAL_TARGETS,
   type ForegroundFlags,
 } from '../foreground.js';
 
@@ -16,7 +17,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .description('build an image and boot it under QEMU in the foreground')
     .argument('[program]', 'the ELF to run (or Program in config.json)');
   addForegroundFlags(cmd);
-  addBuildFlags(cmd);
+  addBuildFlags(cmd, LOCAL_TARGETS);
   cmd.action(async (programArg: string | undefined, opts: ForegroundFlags) => {
     const config = await resolveBuildConfig(ctx, opts, programArg);
     const name = basename(config.programImagePath) || 'program';

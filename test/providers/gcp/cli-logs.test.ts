@@ -100,7 +100,7 @@ describe('skiff instance logs -w -t gcp', () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('boot\n');
-    expect(run.stderr).toContain('instance sf is gone');
+    expect(run.stderr).toContain('instance sf was deleted');
   }, 30_000);
 
   it('stops at an error that is no blip', async () => {

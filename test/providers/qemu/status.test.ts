@@ -129,7 +129,33 @@ describe('describeInstance', () => {
     await ended(null, 'SIGKILL');
     const info = await describeInstance(record, files);
     expect(info.exitCode).toBeUndefined();
-    expect(info.details?.signal).toBe('SIGKILL');
+    expect(info.details).toMatchObject({
+      signal: 'SIGKILL',
+      exitKind: 'signal',
+    });
+  });
+
+  it('calls a SIGKILL by a stop that had to kill QEMU a stop', async () => {
+    await ended(null, 'SIGKILL');
+    await writeJsonAtomic(files.stop, {
+      runId: 'r1',
+      method: 'kill',
+      at: '2026-01-01T00:00:02.000Z',
+    });
+    const info = await describeInstance(record, files);
+    expect(info.details).toMatchObject({
+      signal: 'SIGKILL',
+      exitKind: 'stopped',
+      stoppedBy: 'kill',
+    });
+  });
+
+  it('calls a QEMU that could not be spawned a qemu-error', async () => {
+    await ended(null, null);
+    const info = await describeInstance(record, files);
+    expect(info.exitCode).toBeUndefined();
+    expect(info.details?.exitKind).toBe('qemu-error');
+    expect(info.details?.signal).toBeUndefined();
   });
 
   it('shows a run whose processes vanished unrecorded as stopped', async () => {

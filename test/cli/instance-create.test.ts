@@ -1,0 +1,102 @@
+// `instance create` up to QEMU's start (a stand-in QEMU that fails at
+// once): the name it makes up from a long image name is valid, and the
+// keys of -c that are built into the image are named as ignored.
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { imageOnlyKeys } from '../../src/cli/instance-config-keys.js';
+import { createQemuProvider } from '../../providers/qemu/index.js';
+import { silentLogger } from '../../src/log.js';
+import { resolvePaths } from '../../src/paths.js';
+import { runCli } from '../helpers/cli-run.js';
+import { runConfig } from '../providers/qemu/fixture.js';
+
+let dir: string;
+let env: Record<string, string>;
+const image = 'i'.repeat(60);
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'skiff-name-'));
+  // A QEMU that fails at once: the create gets as far as starting it.
+  const bin = join(dir, 'bin');
+  await mkdir(bin);
+  const qemu = join(bin, 'qemu-system-x86_64');
+  await writeFile(qemu, '#!/bin/sh\necho "qemu: no such disk" >&2\nexit 1\n');
+  await chmod(qemu, 0o755);
+  env = { SKIFF_HOME: dir, PATH: `${bin}:/usr/bin:/bin` };
+  const paths = resolvePaths(env);
+  const provider = createQemuProvider({ logger: silentLogger, paths, env });
+  const disk = join(dir, 'disk.img');
+  await writeFile(disk, 'not really a disk');
+  await provider.createImage({
+    name: image,
+    image: { path: disk, sizeBytes: 17, uefi: false, arch: 'x86_64' },
+    config: runConfig(),
+  });
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('instance create without --instance-name', () => {
+  it('makes up a valid name from a 60-character image name', async () => {
+    const r = await runCli(['--json', 'instance', 'create', image], { env });
+    const { error } = JSON.parse(r.stdout) as { error: { code: string } };
+    expect(error.code).toBe('QEMU_FAILED');
+    const left = await readdir(join(dir, 'state', 'instances'));
+    expect(left.filter((n) => !n.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('instance create -c', () => {
+  async function createWith(config: object) {
+    await writeFile(join(dir, 'cfg.json'), JSON.stringify(config));
+    return runCli(['instance', 'create', image, '-n', 'x', '-c', 'cfg.json'], {
+      env,
+      cwd: dir,
+    });
+  }
+
+  it('names the keys built into the image, and the fix', async () => {
+    const r = await createWith({
+      Args: ['--port', '9000'],
+      Env: { MODE: 'prod' },
+      Dirs: ['static'],
+      RunConfig: { Memory: '256m' },
+      Description: 'web',
+    });
+    expect(r.stderr).toContain(
+      '-c cfg.json: Args, Env, Dirs ignored: they are built into image',
+    );
+    expect(r.stderr).toContain(
+      `skiff image create -c cfg.json --imagename ${image} --force`,
+    );
+    expect(r.stderr).not.toMatch(/RunConfig|Description/);
+    // Past the warning, the create went on to start QEMU.
+    expect(r.stderr).toContain('QEMU exited during start');
+  });
+
+  it('says nothing of a config that only says how to run', async () => {
+    const r = await createWith({ RunConfig: { Memory: '256m' } });
+    expect(r.stderr).not.toContain('warning');
+  });
+});
+
+describe('imageOnlyKeys', () => {
+  it('counts BaseVolumeSz for local instances only', () => {
+    const raw = { BaseVolumeSz: '2g', CloudConfig: { Zone: 'z' } };
+    expect(imageOnlyKeys(raw, 'qemu')).toEqual(['BaseVolumeSz']);
+    expect(imageOnlyKeys(raw, 'gcp')).toEqual([]);
+  });
+
+  it('counts the RunConfig keys written into the manifest', () => {
+    const raw = { RunConfig: { Memory: '1g', IPAddress: '10.0.2.15' } };
+    expect(imageOnlyKeys(raw, 'qemu')).toEqual(['RunConfig.IPAddress']);
+  });
+});
