@@ -121,6 +121,27 @@ async function readParts(
   return Buffer.concat(buffers);
 }
 
+/** Bytes 10xxxxxx at the start: the tail of a character cut off. */
+function continuationBytes(bytes: Buffer): number {
+  let n = 0;
+  while (n < bytes.length && n < 3 && (bytes[n]! & 0xc0) === 0x80) n++;
+  return n;
+}
+
+/**
+ * How much of `bytes` ends on a whole UTF-8 character: a sequence cut at
+ * the end (its lead byte says how long it is) is left out.
+ */
+export function completeUtf8Length(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+}
+
 /**
  * The console output from `offset` (as returned in `nextOffset`) to its
  * current end. Output before the oldest part kept is dropped (`dropped`);
@@ -145,9 +166,13 @@ export async function readSerialLog(
       const from = Math.max(wanted, first);
       const bytes = await readParts(parts, from, end);
       const dropped = offset > end || from > offset;
+      // A character the guest is still writing is left for the next read;
+      // one cut by a rotation is dropped with the rest.
+      const skip = from > wanted ? continuationBytes(bytes) : 0;
+      const complete = completeUtf8Length(bytes);
       return {
-        text: bytes.toString('utf8'),
-        nextOffset: from + bytes.length,
+        text: bytes.subarray(skip, Math.max(skip, complete)).toString('utf8'),
+        nextOffset: from + complete,
         dropped: dropped || undefined,
       };
     } finally {

@@ -34,6 +34,21 @@ describe('readSerialLog', () => {
     expect(await serialLogWritten(log)).toBe(true);
   });
 
+  it('leaves a character the guest is still writing for the next read', async () => {
+    const grusse = Buffer.from('Grüße €\n');
+    // Cut inside "ü" (2 bytes) and, later, inside "€" (3 bytes).
+    await writeFile(log, grusse.subarray(0, 3));
+    expect(await readSerialLog(log, 0)).toEqual({ text: 'Gr', nextOffset: 2 });
+    await writeFile(log, grusse.subarray(0, grusse.length - 2));
+    const mid = await readSerialLog(log, 2);
+    expect(mid).toEqual({ text: 'üße ', nextOffset: 8 });
+    await writeFile(log, grusse);
+    expect(await readSerialLog(log, mid.nextOffset)).toEqual({
+      text: '€\n',
+      nextOffset: grusse.length,
+    });
+  });
+
   it('goes on across a rotation, and flags what was dropped', async () => {
     // 0-9 dropped, 10-19 in the part kept, 20-24 in serial.log.
     await writeFile(`${log}.10`, 'bbbbbbbbbb');
