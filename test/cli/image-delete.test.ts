@@ -14,6 +14,7 @@ import { createInstanceDir } from '../../src/state/instances.js';
 import { identifyProcess } from '../../src/state/process.js';
 import { runCli } from '../helpers/cli-run.js';
 import { runConfig } from '../providers/qemu/fixture.js';
+import { instanceRecord } from '../fixtures/instance-record.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -55,19 +56,7 @@ async function runningInstanceOf(image: string): Promise<void> {
   const me = await identifyProcess(stand.pid!);
   const files = await createInstanceDir(
     resolvePaths(env),
-    {
-      version: 1,
-      name: 'user1',
-      image,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      ports: [],
-      cpus: 1,
-      memoryBytes: 256 << 20,
-      accel: 'tcg',
-      rebootOnExit: false,
-      uefi: false,
-      publishAddress: '',
-    },
+    instanceRecord('user1', image),
     async () => undefined,
   );
   await writeJsonAtomic(files.run, {

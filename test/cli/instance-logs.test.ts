@@ -14,6 +14,7 @@ import {
 } from '../../src/state/instances.js';
 import { identifyProcess } from '../../src/state/process.js';
 import { runCli } from '../helpers/cli-run.js';
+import { instanceRecord } from '../fixtures/instance-record.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -24,19 +25,7 @@ beforeEach(async () => {
   env = { SKIFF_HOME: dir };
   files = await createInstanceDir(
     resolvePaths(env),
-    {
-      version: 1,
-      name: 'chatty',
-      image: 'web',
-      createdAt: '2026-01-01T00:00:00.000Z',
-      ports: [],
-      cpus: 1,
-      memoryBytes: 256 << 20,
-      accel: 'tcg',
-      rebootOnExit: false,
-      uefi: false,
-      publishAddress: '',
-    },
+    instanceRecord('chatty'),
     async () => undefined,
   );
 });

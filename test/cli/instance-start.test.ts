@@ -13,6 +13,7 @@ import { createInstanceDir } from '../../src/state/instances.js';
 import { withLock } from '../../src/state/lock.js';
 import { identifyProcess } from '../../src/state/process.js';
 import { runCli } from '../helpers/cli-run.js';
+import { instanceRecord } from '../fixtures/instance-record.js';
 
 let dir: string;
 let stand: ChildProcess;
@@ -25,19 +26,7 @@ beforeEach(async () => {
   const me = await identifyProcess(stand.pid!);
   const files = await createInstanceDir(
     paths,
-    {
-      version: 1,
-      name: 'web1',
-      image: 'web',
-      createdAt: '2026-01-01T00:00:00.000Z',
-      ports: [],
-      cpus: 1,
-      memoryBytes: 256 << 20,
-      accel: 'tcg',
-      rebootOnExit: false,
-      uefi: false,
-      publishAddress: '',
-    },
+    instanceRecord('web1'),
     async () => undefined,
   );
   await writeJsonAtomic(files.run, {
@@ -77,19 +66,9 @@ describe('instance start on a taken port', () => {
     const paths = resolvePaths({ SKIFF_HOME: dir });
     await createInstanceDir(
       paths,
-      {
-        version: 1,
-        name: 'web2',
-        image: 'web',
-        createdAt: '2026-01-01T00:00:00.000Z',
+      instanceRecord('web2', 'web', {
         ports: [{ protocol: 'tcp', hostPort: port, guestPort: 8080 }],
-        cpus: 1,
-        memoryBytes: 256 << 20,
-        accel: 'tcg',
-        rebootOnExit: false,
-        uefi: false,
-        publishAddress: '',
-      },
+      }),
       async () => undefined,
     );
     try {
@@ -111,19 +90,7 @@ describe('instance start racing another start', () => {
     const paths = resolvePaths({ SKIFF_HOME: dir });
     const files = await createInstanceDir(
       paths,
-      {
-        version: 1,
-        name: 'cc',
-        image: 'web',
-        createdAt: '2026-01-01T00:00:00.000Z',
-        ports: [],
-        cpus: 1,
-        memoryBytes: 256 << 20,
-        accel: 'tcg',
-        rebootOnExit: false,
-        uefi: false,
-        publishAddress: '',
-      },
+      instanceRecord('cc'),
       async () => undefined,
     );
     const me = await identifyProcess(stand.pid!);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/paths.js';
 import { createInstanceDir } from '../../src/state/instances.js';
 import { runCli } from '../helpers/cli-run.js';
+import { instanceRecord } from '../fixtures/instance-record.js';
 
 let dir: string;
 const cli = (...argv: string[]) =>
@@ -66,19 +67,7 @@ describe('a stopped instance', () => {
   beforeAll(async () => {
     await createInstanceDir(
       resolvePaths({ SKIFF_HOME: dir }),
-      {
-        version: 1,
-        name: 'web1',
-        image: 'web',
-        createdAt: '2026-01-01T00:00:00.000Z',
-        ports: [],
-        cpus: 1,
-        memoryBytes: 256 << 20,
-        accel: 'tcg',
-        rebootOnExit: false,
-        uefi: false,
-        publishAddress: '',
-      },
+      instanceRecord('web1'),
       async () => undefined,
     );
   });

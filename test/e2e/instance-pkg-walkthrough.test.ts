@@ -5,15 +5,15 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { writeOciLayout } from '../../src/oci/image-writer.js';
-import { pushLayout } from '../../src/oci/push.js';
-import { RegistryClient } from '../../src/oci/registry-client.js';
 import { resolvePaths } from '../../src/paths.js';
 import { phpImage } from '../fixtures/oci/php-image.js';
 import { runCli, tempHome } from '../helpers/cli-run.js';
 import { findKernelForTests } from '../helpers/kernel.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import {
+  pushImages,
+  startRegistry,
+  type TestRegistry,
+} from '../helpers/registry.js';
 import {
   killLeftovers,
   recordedProcesses,
@@ -42,16 +42,7 @@ describe.skipIf(!kernel || !image)('walkthrough: package -> instance', () => {
     };
     registry = await startRegistry();
     if (!registry) return;
-    const layout = join(home.dir, 'layout');
-    await writeOciLayout(layout, '8.2', [image!]);
-    const client = new RegistryClient({
-      registry: registry.host,
-      repository: 'php',
-      insecure: true,
-      actions: 'pull,push',
-      logger: silentLogger,
-    });
-    await pushLayout(client, layout, '8.2');
+    await pushImages(registry, 'php', '8.2', [image!], home.dir);
   });
   afterAll(async () => {
     await killLeftovers(resolvePaths(env));

@@ -4,13 +4,13 @@
 // `pkg load` (Args, Env and Dirs from the app's config.json).
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { writeOciLayout } from '../../src/oci/image-writer.js';
-import { pushLayout } from '../../src/oci/push.js';
-import { RegistryClient } from '../../src/oci/registry-client.js';
 import { runCli, tempHome } from '../helpers/cli-run.js';
 import { findKernelForTests } from '../helpers/kernel.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import {
+  pushImages,
+  startRegistry,
+  type TestRegistry,
+} from '../helpers/registry.js';
 import { phpImage } from '../fixtures/oci/php-image.js';
 
 const kernel = findKernelForTests();
@@ -29,16 +29,7 @@ describe.skipIf(!kernel || !image)('pkg from-docker + pkg load: PHP', () => {
     env = { ...home.env, SKIFF_CACHE_DIR: join(home.dir, 'cache') };
     registry = await startRegistry();
     if (!registry) return;
-    const layout = join(home.dir, 'layout');
-    await writeOciLayout(layout, '8.2', [image!]);
-    const client = new RegistryClient({
-      registry: registry.host,
-      repository: 'php',
-      insecure: true,
-      actions: 'pull,push',
-      logger: silentLogger,
-    });
-    await pushLayout(client, layout, '8.2');
+    await pushImages(registry, 'php', '8.2', [image!], home.dir);
   });
   afterAll(async () => {
     await registry?.stop();

@@ -5,13 +5,13 @@
 // (found through PHP's include_path), the app through Dirs.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { writeOciLayout } from '../../src/oci/image-writer.js';
-import { pushLayout } from '../../src/oci/push.js';
-import { RegistryClient } from '../../src/oci/registry-client.js';
 import { runCli, tempHome } from '../helpers/cli-run.js';
 import { findKernelForTests } from '../helpers/kernel.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry.js';
+import {
+  pushImages,
+  startRegistry,
+  type TestRegistry,
+} from '../helpers/registry.js';
 import { phpImage } from '../fixtures/oci/php-image.js';
 
 const kernel = findKernelForTests();
@@ -36,16 +36,7 @@ describe.skipIf(!kernel || !image)('pkg load: a Symfony Console app', () => {
     env = { ...home.env, SKIFF_CACHE_DIR: join(home.dir, 'cache') };
     registry = await startRegistry();
     if (!registry) return;
-    const layout = join(home.dir, 'layout');
-    await writeOciLayout(layout, '8.2-cli', [image!]);
-    const client = new RegistryClient({
-      registry: registry.host,
-      repository: 'php-symfony',
-      insecure: true,
-      actions: 'pull,push',
-      logger: silentLogger,
-    });
-    await pushLayout(client, layout, '8.2-cli');
+    await pushImages(registry, 'php-symfony', '8.2-cli', [image!], home.dir);
   }, 120_000);
   afterAll(async () => {
     await registry?.stop();

@@ -7,6 +7,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { silentLogger } from '../../src/log.js';
+import {
+  writeOciLayout,
+  type PlatformImage,
+} from '../../src/oci/image-writer.js';
+import { pushLayout } from '../../src/oci/push.js';
+import { RegistryClient } from '../../src/oci/registry-client.js';
 
 export interface TestRegistry {
   /** "127.0.0.1:PORT" */
@@ -104,4 +111,27 @@ export async function startRegistry(): Promise<TestRegistry | undefined> {
     throw err;
   }
   return { host, port, stop };
+}
+
+/**
+ * Writes `images` as an OCI layout under `workDir` and pushes it to the
+ * registry as `repository:tag` (an index when there are several).
+ */
+export async function pushImages(
+  registry: TestRegistry,
+  repository: string,
+  tag: string,
+  images: PlatformImage[],
+  workDir: string,
+): Promise<void> {
+  const layout = join(workDir, `layout-${repository.replace(/\W/g, '-')}`);
+  await writeOciLayout(layout, tag, images);
+  const client = new RegistryClient({
+    registry: registry.host,
+    repository,
+    insecure: true,
+    actions: 'pull,push',
+    logger: silentLogger,
+  });
+  await pushLayout(client, layout, tag);
 }

@@ -6,30 +6,24 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createInstanceDir,
   instanceFiles,
-  type InstanceRecord,
 } from '../../../src/state/instances.js';
 import { runCli } from '../../helpers/cli-run.js';
 import { removeHome, testHome, type TestHome } from './fixture.js';
-
-const record = (name: string): InstanceRecord => ({
-  version: 1,
-  name,
-  image: 'web',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  ports: [],
-  cpus: 1,
-  memoryBytes: 256 << 20,
-  accel: 'tcg',
-  rebootOnExit: false,
-  uefi: false,
-  publishAddress: '',
-});
+import { instanceRecord } from '../../fixtures/instance-record.js';
 
 let home: TestHome;
 beforeEach(async () => {
   home = await testHome();
-  await createInstanceDir(home.paths, record('h1'), async () => undefined);
-  await createInstanceDir(home.paths, record('h2'), async () => undefined);
+  await createInstanceDir(
+    home.paths,
+    instanceRecord('h1'),
+    async () => undefined,
+  );
+  await createInstanceDir(
+    home.paths,
+    instanceRecord('h2'),
+    async () => undefined,
+  );
   await writeFile(instanceFiles(home.paths, 'h1').record, '{bad');
 });
 afterEach(() => removeHome(home));
