@@ -21,6 +21,26 @@ export function validateName(kind: 'image' | 'instance', name: string): void {
   );
 }
 
+/**
+ * A valid image name made from a package or program name that may hold
+ * "/", spaces and the like (tools/php, "my prog"). On GCP only lowercase
+ * letters, digits and dashes, starting with a letter.
+ */
+export function derivedImageName(from: string, rule: 'local' | 'gcp'): string {
+  const cleaned =
+    rule === 'gcp'
+      ? from
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^[^a-z]+/, '')
+      : from.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '');
+  const name = cleaned
+    .replace(/\.\.+/g, '.')
+    .slice(0, MAX_NAME_LENGTH)
+    .replace(/[-_.]+$/, '');
+  return name || 'image';
+}
+
 /** "a, b, c", or "none" for an empty list: for "unknown X" errors. */
 export function listNames(names: string[]): string {
   return names.length === 0 ? 'none' : [...names].sort().join(', ');

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { SkiffError } from '../../src/errors.js';
+import { checkResourceName } from '../../providers/gcp/settings.js';
 import {
   defaultInstanceName,
+  derivedImageName,
   listNames,
   validateName,
   withGeneratedName,
@@ -31,6 +33,24 @@ describe('validateName', () => {
   it('lists names for errors', () => {
     expect(listNames([])).toBe('none');
     expect(listNames(['b', 'a'])).toBe('a, b');
+  });
+});
+
+describe('derivedImageName', () => {
+  it.each([
+    ['php82', 'php82', 'php82'],
+    ['tools/php', 'tools-php', 'tools-php'],
+    ['my prog', 'my-prog', 'my-prog'],
+    ['sf_console', 'sf_console', 'sf-console'],
+    ['.hidden..x', 'hidden.x', 'hidden-x'],
+    ['8.2-cli', '8.2-cli', 'cli'],
+    ['///', 'image', 'image'],
+    ['x'.repeat(80), 'x'.repeat(63), 'x'.repeat(63)],
+  ])('makes %j a valid name (%s; on GCP %s)', (from, local, gcp) => {
+    expect(derivedImageName(from, 'local')).toBe(local);
+    expect(() => validateName('image', local)).not.toThrow();
+    expect(derivedImageName(from, 'gcp')).toBe(gcp);
+    expect(() => checkResourceName('image', gcp)).not.toThrow();
   });
 });
 

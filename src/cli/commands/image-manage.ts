@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { buildImage } from '../../build/pipeline.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { formatBytes } from '../../log.js';
-import { validateName } from '../../state/names.js';
+import { UserError } from '../../errors.js';
+import { derivedImageName, validateName } from '../../state/names.js';
 import {
   createOwnedTempDir,
   removeStaleTemps,
@@ -16,7 +17,7 @@ import {
   resolveTarget,
   validateCreateImage,
 } from '../../../providers/index.js';
-import type { ImageInfo } from '../../../providers/types.js';
+import type { ImageInfo, TargetName } from '../../../providers/types.js';
 import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
 import type { CliContext } from '../context.js';
 import { nanosDirOf } from '../nanos-dir.js';
@@ -47,18 +48,22 @@ after a non-zero exit; exit(0) stops the instance. --reboot-on-exit always
 (RebootOnExit "always") reboots after any exit. Local instances of such an
 image keep running across app restarts until \`skiff instance stop\`.`;
 
+/**
+ * The name asked for, else one made from the package or program name,
+ * fitted to the target's rule (GCE: lowercase letters, digits, dashes):
+ * the user never typed it, so it must not fail their command.
+ */
 function imageNameOf(
   opts: CreateFlags,
   config: ResolvedConfig,
+  target: TargetName,
   packageName?: string,
 ): string {
-  return (
-    opts.imagename ??
-    config.run.imageName ??
-    config.cloud.imageName ??
-    packageName ??
-    (basename(config.programImagePath) || 'image')
-  );
+  const asked =
+    opts.imagename ?? config.run.imageName ?? config.cloud.imageName;
+  if (asked !== undefined) return asked;
+  const from = packageName ?? basename(config.programImagePath);
+  return derivedImageName(from, target === 'gcp' ? 'gcp' : 'local');
 }
 
 function formatImageTable(images: ImageInfo[]): string {
@@ -102,6 +107,19 @@ function registerCreate(image: Command, ctx: CliContext): void {
   addPkgFlags(cmd);
   cmd.action(async (programArg: string | undefined, opts: CreateFlags) => {
     const { logger, paths, io } = ctx;
+    if (opts.package && programArg !== undefined) {
+      throw new UserError(
+        'USAGE',
+        `image create --package ${opts.package} takes no program ` +
+          `(got ${programArg}): the package's own Program runs`,
+        {
+          hint:
+            'drop the program, and add your files with Dirs or Files in ' +
+            '-c config.json and arguments with -a; or build from the ' +
+            'program alone without --package',
+        },
+      );
+    }
     const fromPackage = opts.package
       ? await resolvePackageBuild(ctx, opts.package, opts)
       : undefined;
@@ -110,8 +128,9 @@ function registerCreate(image: Command, ctx: CliContext): void {
       opts,
     );
     const target = resolveTarget(opts.target, config);
-    const name = imageNameOf(opts, config, fromPackage?.name);
-    validateName('image', name);
+    const name = imageNameOf(opts, config, target, fromPackage?.name);
+    // Cloud names follow the cloud's own rule (validateCreateImage).
+    if (target === 'qemu') validateName('image', name);
     const provider = await createProvider(target, {
       logger,
       paths,
