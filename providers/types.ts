@@ -33,6 +33,14 @@ export interface CreateImageOptions {
   force?: boolean;
   /** Target-specific switches (e.g. gcp keepUpload, aws upload route). */
   options?: Record<string, string | boolean | undefined>;
+  /** What the image was built from, so a hint can say how to rebuild it. */
+  builtFrom?: ImageSource;
+}
+
+/** The package (NAME:VERSION) or the program path an image came from. */
+export interface ImageSource {
+  package?: string;
+  program?: string;
 }
 
 export interface ImageInfo {

@@ -36,6 +36,7 @@ function toInfo(paths: SkiffPaths, record: ImageRecord): ImageInfo {
       rebootOnExit: record.rebootOnExit,
       uefi: record.uefi,
       arch: record.arch,
+      builtFrom: record.builtFrom,
     },
   };
 }
@@ -108,6 +109,7 @@ export async function createImage(
     nanosVersion: config.nanosVersion,
     // Images for qemu are built as local runs (image create -t qemu).
     debugExit: hasDebugExit(config, true),
+    builtFrom: opts.builtFrom,
   };
   await storeImage(ctx.paths, image.path, record, opts.force === true);
   ctx.logger.debug(

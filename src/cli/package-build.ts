@@ -21,6 +21,7 @@ export interface PackageBuild {
   name: string;
   /** The package's folder name in the store (name_version). */
   dirName: string;
+  version: string;
 }
 
 export async function resolvePackageBuild(
@@ -68,5 +69,6 @@ export async function resolvePackageBuild(
     packageRoot: loadable.sysroot,
     name: stored.name,
     dirName: stored.dirName,
+    version: stored.version,
   };
 }

@@ -36,6 +36,8 @@ export interface ImageRecord {
   nanosVersion?: string;
   /** The manifest has debug_exit (absent in older records: it had). */
   debugExit?: boolean;
+  /** The package or program given to `image create` (newer records). */
+  builtFrom?: { package?: string; program?: string };
 }
 
 export function imagesDir(paths: SkiffPaths): string {

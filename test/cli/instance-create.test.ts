@@ -40,6 +40,7 @@ beforeEach(async () => {
     name: image,
     image: { path: disk, sizeBytes: 17, uefi: false, arch: 'x86_64' },
     config: runConfig(),
+    builtFrom: { package: 'php82:8.2' },
   });
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -74,8 +75,10 @@ describe('instance create -c', () => {
     expect(r.stderr).toContain(
       '-c cfg.json: Args, Env, Dirs ignored: they are built into image',
     );
+    // The hint is a command that works: with the image's own package.
     expect(r.stderr).toContain(
-      `skiff image create -c cfg.json --imagename ${image} --force`,
+      'skiff image create --package php82:8.2 -c cfg.json ' +
+        `--imagename ${image} --force`,
     );
     expect(r.stderr).not.toMatch(/RunConfig|Description/);
     // Past the warning, the create went on to start QEMU.

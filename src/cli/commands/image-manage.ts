@@ -1,7 +1,7 @@
 // `skiff image create|list`: build and store named images on a
 // target (local QEMU store, or a cloud's image registry) and manage them.
 import { mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildImage } from '../../build/pipeline.js';
 import type { ResolvedConfig } from '../../config/types.js';
@@ -174,6 +174,11 @@ function registerCreate(image: Command, ctx: CliContext): void {
         config,
         force: opts.force === true,
         options,
+        builtFrom: fromPackage
+          ? { package: `${fromPackage.name}:${fromPackage.version}` }
+          : programArg !== undefined
+            ? { program: resolve(io.cwd, programArg) }
+            : undefined,
       });
       if (ctx.json) logger.result(JSON.stringify(info, null, 2));
       else logger.result(formatImageTable([info]));

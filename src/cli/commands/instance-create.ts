@@ -2,6 +2,7 @@
 // the background.
 import { Option, type Command } from 'commander';
 import type { PortForward } from '../../config/types.js';
+import type { ImageSource, Provider } from '../../../providers/types.js';
 import {
   defaultInstanceName,
   validateName,
@@ -44,25 +45,45 @@ function warnHostPorts(
   }
 }
 
+/** How to name what an image was built from on an `image create` line. */
+function sourceWords(from: ImageSource | undefined): string {
+  if (from?.package) return ` --package ${from.package}`;
+  if (from?.program) return ` ${quoteArg(from.program)}`;
+  return ' <program | --package NAME:VERSION>';
+}
+
+/** A shell word: quoted when it holds anything a shell would split on. */
+function quoteArg(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word)
+    ? word
+    : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
 /**
  * Args, Env, Dirs... of `-c` are in the image already built: say they
  * change nothing here, and how to change them.
  */
-function warnImageOnlyKeys(
+async function warnImageOnlyKeys(
   ctx: CliContext,
+  provider: Provider,
   configFile: string | undefined,
   image: string,
-  target: string,
   keys: string[],
-): void {
+): Promise<void> {
   if (keys.length === 0) return;
+  // Local images record what they were built from; cloud ones do not.
+  const info =
+    provider.target === 'qemu'
+      ? (await provider.listImages()).find((i) => i.name === image)
+      : undefined;
+  const from = info?.details?.builtFrom as ImageSource | undefined;
   const one = keys.length === 1;
-  const t = target === 'qemu' ? '' : ` -t ${target}`;
+  const t = provider.target === 'qemu' ? '' : ` -t ${provider.target}`;
   ctx.logger.warn(
     `-c ${configFile}: ${keys.join(', ')} ignored: ${one ? 'it is' : 'they are'} ` +
       `built into image ${image}; to change ${one ? 'it' : 'them'}, build ` +
-      `the image again: skiff image create${t} -c ${configFile} ` +
-      `--imagename ${image} --force`,
+      `the image again: skiff image create${t}${sourceWords(from)} ` +
+      `-c ${quoteArg(configFile ?? 'config.json')} --imagename ${image} --force`,
   );
 }
 
@@ -116,7 +137,7 @@ export function registerInstanceCreate(
       warnHostPorts(ctx, provider.target, config.run.ports);
     }
     const ignored = imageOnlyKeys(raw, provider.target);
-    warnImageOnlyKeys(ctx, opts.config, image, provider.target, ignored);
+    await warnImageOnlyKeys(ctx, provider, opts.config, image, ignored);
 
     const create = (name: string) =>
       provider.createInstance({
