@@ -34,11 +34,20 @@ export class LayerDigests {
 
   /** Once the layer has been read whole: both digests as expected. */
   check(): void {
+    this.checkBlob();
+    this.checkTar();
+  }
+
+  /** The blob as stored hashes to its digest (when it is to be checked). */
+  private checkBlob(): void {
     const { layer, where } = this;
-    if (this.blob) {
-      const actual = `sha256:${this.blob.digest('hex')}`;
-      checkDigest(layer.digest, actual, `${where}: blob ${layer.digest}`);
-    }
+    if (!this.blob) return;
+    const actual = `sha256:${this.blob.digest('hex')}`;
+    checkDigest(layer.digest, actual, `${where}: blob ${layer.digest}`);
+  }
+
+  private checkTar(): void {
+    const { layer, where } = this;
     if (this.tar && layer.diffId) {
       const actual = `sha256:${this.tar.digest('hex')}`;
       if (actual === layer.diffId) return;
@@ -64,14 +73,29 @@ export class LayerDigests {
   async checkAfter(err: unknown): Promise<void> {
     const again = new LayerDigests(this.layer, this.where);
     const sink = () => new Writable({ write: (_c, _e, done) => done() });
-    try {
-      if (again.blob) {
-        await pipeline(
-          createReadStream(this.layer.path),
-          tapChunks(again.onBlobChunk),
-          sink(),
-        );
+    const withCause = (mismatch: unknown) => {
+      if (mismatch instanceof Error) mismatch.cause ??= err;
+      return mismatch;
+    };
+    // The blob first: a corrupt blob (one flipped byte) also breaks its
+    // gzip stream, and is a digest mismatch, not a bad tar.
+    if (again.blob) {
+      const read = await pipeline(
+        createReadStream(this.layer.path),
+        tapChunks(again.onBlobChunk),
+        sink(),
+      ).then(
+        () => true,
+        () => false,
+      );
+      if (!read) return; // cannot be read whole: its first error stands
+      try {
+        again.checkBlob();
+      } catch (mismatch) {
+        throw withCause(mismatch);
       }
+    }
+    try {
       if (again.tar) {
         const tar = await openLayerTar(this.layer.path);
         await pipeline(tar, tapChunks(again.onTarChunk), sink());
@@ -80,10 +104,9 @@ export class LayerDigests {
       return; // the layer cannot be read whole: its first error stands
     }
     try {
-      again.check();
+      again.checkTar();
     } catch (mismatch) {
-      if (mismatch instanceof Error) mismatch.cause ??= err;
-      throw mismatch;
+      throw withCause(mismatch);
     }
   }
 }

@@ -1,6 +1,6 @@
 // Every layer's tar is checked against the config's rootfs.diff_ids, from
 // a registry, an OCI layout and a docker archive alike.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,25 @@ describe('a layer that is not its diff_id', () => {
           'the image config lists 1 layer digests (rootfs.diff_ids) for 2 ' +
             'layers',
         ),
+      }),
+    );
+  });
+});
+
+describe('a layer blob changed on disk', () => {
+  it('is a digest mismatch, not a broken tar', async () => {
+    const good = helloImage(fakeStaticElf(62), { Cmd: ['hello'] });
+    const layout = join(dir, 'flipped');
+    await writeOciLayout(layout, 'v1', [good]);
+    const layer = await writeLayer(join(dir, 'probe2'), good.layers[0]!);
+    const blob = join(layout, 'blobs', 'sha256', layer.digest.slice(7));
+    const bytes = await readFile(blob);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await writeFile(blob, bytes);
+    await expect(fromDocker(`oci:${layout}:v1`)).rejects.toThrow(
+      expect.objectContaining({
+        code: 'DIGEST_MISMATCH',
+        message: expect.stringContaining(`blob ${layer.digest}`),
       }),
     );
   });
