@@ -73,6 +73,11 @@ export function errnoCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Where each kind of output goes, for a full or read-only disk. */
+const ELSEWHERE =
+  'skiff build -o PATH for an image; SKIFF_HOME for run, images, ' +
+  'instances and packages; SKIFF_CACHE_DIR for downloads';
+
 /**
  * Turns a file-system failure into a SkiffError that names the path and a
  * likely fix. Other errors pass through unchanged.
@@ -114,14 +119,14 @@ export function describeFsError(
         `${action}: no space left for ${path}`,
         {
           cause: err,
-          hint: 'free some disk space or write the output elsewhere (-o)',
+          hint: `free some disk space, or write elsewhere: ${ELSEWHERE}`,
         },
       );
     case 'EROFS':
       return new EnvironmentError(
         'READ_ONLY_FS',
         `${action}: ${path} is on a read-only file system`,
-        { cause: err, hint: 'write the output elsewhere (-o)' },
+        { cause: err, hint: `write elsewhere: ${ELSEWHERE}` },
       );
     default:
       return err;

@@ -41,8 +41,11 @@ describe('skiff nanos', () => {
   });
 
   it('clears a release, and names one that is not cached', async () => {
-    const r = await runCli(['nanos', 'clear', '7.7.7'], { env });
+    const r = await runCli(['--json', 'nanos', 'clear', '7.7.7'], { env });
     expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      deleted: { version: '7.7.7', dir: join(cache, 'nanos', '7.7.7') },
+    });
     expect(existsSync(join(cache, 'nanos', '7.7.7'))).toBe(false);
     const again = await runCli(['nanos', 'clear', '7.7.7'], { env });
     expect(again.code).toBe(1);

@@ -87,6 +87,10 @@ export function registerNanos(program: Command, ctx: CliContext): void {
     .argument('<version>', 'the version to delete')
     .action(async (version: string) => {
       const dir = await clearCachedRelease(ctx.paths, version);
+      if (ctx.json) {
+        ctx.logger.result(JSON.stringify({ deleted: { version, dir } }));
+        return;
+      }
       ctx.logger.info(`deleted ${dir}`);
     });
 }
