@@ -67,9 +67,11 @@ export async function followLogs(
 
   for (;;) {
     let live = true;
+    let stateName = '';
     try {
       const info = await provider.getInstance(name);
       live = info.state === 'running' || info.state === 'pending';
+      stateName = info.state === 'terminated' ? 'was terminated' : 'stopped';
       print(await provider.readLogs(name, offset));
     } catch (err) {
       if (signal?.aborted) return;
@@ -101,7 +103,11 @@ export async function followLogs(
     answeredBefore = true;
     lastAnswer = Date.now();
     failures = 0;
-    if (!live || signal?.aborted) return;
+    if (signal?.aborted) return;
+    if (!live) {
+      ctx.logger.info(`instance ${name} ${stateName}`);
+      return;
+    }
     if (!(await pause(options.intervalMs, signal))) return;
   }
 }
