@@ -79,14 +79,9 @@ export function validateCreateImage(
   options: CreateImageOptions['options'] = {},
 ): string[] {
   switch (target) {
-    case 'qemu': {
-      const cloudOnly = ['upload', 'createBucket', 'keepUpload'] as const;
-      return cloudOnly.some((key) => options[key] !== undefined)
-        ? [
-            '--upload, --create-bucket and --keep-upload are for -t gcp and -t aws; they are ignored',
-          ]
-        : [];
-    }
+    case 'qemu':
+      // The CLI names the cloud flags it was given (cloud-only-flags.ts).
+      return [];
     case 'gcp':
       return validateGcpImageCreate(name, config.cloud, options);
     case 'aws':

@@ -91,6 +91,30 @@ describe('instance create -c', () => {
   });
 });
 
+describe('instance create with cloud flags on the local target', () => {
+  it('names the flags it ignores, and only those given', async () => {
+    const r = await runCli(
+      [
+        'instance',
+        'create',
+        image,
+        '-n',
+        'y',
+        '-z',
+        'us-east-1a',
+        '--flavor',
+        'big',
+      ],
+      { env, cwd: dir },
+    );
+    expect(r.stderr).toContain(
+      'warning: -z/--zone and --flavor are for -t gcp and -t aws; a local ' +
+        '(qemu) target ignores them',
+    );
+    expect(r.stderr).not.toContain('--projectid');
+  });
+});
+
 describe('imageOnlyKeys', () => {
   it('counts BaseVolumeSz for local instances only', () => {
     const raw = { BaseVolumeSz: '2g', CloudConfig: { Zone: 'z' } };

@@ -19,6 +19,7 @@ import {
 } from '../../../providers/index.js';
 import type { ImageInfo, TargetName } from '../../../providers/types.js';
 import { addBuildFlags, resolveBuildConfig } from '../build-flags.js';
+import { IMAGE_CLOUD_FLAGS, warnCloudOnlyFlags } from '../cloud-only-flags.js';
 import type { CliContext } from '../context.js';
 import { nanosDirOf } from '../nanos-dir.js';
 import { resolvePackageBuild } from '../package-build.js';
@@ -144,6 +145,7 @@ function registerCreate(image: Command, ctx: CliContext): void {
       keepUpload: opts.keepUpload === true || undefined,
       upload: opts.upload,
     };
+    warnCloudOnlyFlags(ctx, target, opts, IMAGE_CLOUD_FLAGS);
     for (const warning of validateCreateImage(target, name, config, options)) {
       logger.warn(warning);
     }

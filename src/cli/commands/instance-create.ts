@@ -9,6 +9,10 @@ import {
   withGeneratedName,
 } from '../../state/names.js';
 import { resolvePublishAddress } from '../../qemu/publish-address.js';
+import {
+  INSTANCE_CLOUD_FLAGS,
+  warnCloudOnlyFlags,
+} from '../cloud-only-flags.js';
 import type { CliContext } from '../context.js';
 import { imageOnlyKeys } from '../instance-config-keys.js';
 import { formatInstanceTable } from './instance-format.js';
@@ -136,6 +140,7 @@ export function registerInstanceCreate(
     if (provider.target !== 'qemu') {
       warnHostPorts(ctx, provider.target, config.run.ports);
     }
+    warnCloudOnlyFlags(ctx, provider.target, opts, INSTANCE_CLOUD_FLAGS);
     const ignored = imageOnlyKeys(raw, provider.target);
     await warnImageOnlyKeys(ctx, provider, opts.config, image, ignored);
 

@@ -1,0 +1,42 @@
+// Cloud flags given to a command aimed at the local target: named in one
+// warning, so a forgotten `-t gcp` does not go unnoticed.
+import type { CliContext } from './context.js';
+
+/** [option key as commander stores it, the flag as the user types it] */
+export type CloudFlag = readonly [key: string, flag: string];
+
+export const IMAGE_CLOUD_FLAGS: CloudFlag[] = [
+  ['projectid', '-g/--projectid'],
+  ['zone', '-z/--zone'],
+  ['bucketname', '--bucketname'],
+  ['createBucket', '--create-bucket'],
+  ['keepUpload', '--keep-upload'],
+  ['upload', '--upload'],
+];
+
+export const INSTANCE_CLOUD_FLAGS: CloudFlag[] = [
+  ['projectid', '-g/--projectid'],
+  ['zone', '-z/--zone'],
+  ['flavor', '--flavor'],
+];
+
+export function warnCloudOnlyFlags(
+  ctx: CliContext,
+  target: string,
+  opts: Record<string, unknown>,
+  flags: CloudFlag[],
+): void {
+  if (target !== 'qemu') return;
+  const given = flags.filter(([key]) => opts[key] !== undefined);
+  if (given.length === 0) return;
+  const names = given.map(([, flag]) => flag);
+  const list =
+    names.length === 1
+      ? names[0]
+      : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  ctx.logger.warn(
+    `${list} ${names.length === 1 ? 'is' : 'are'} for -t gcp and -t aws; ` +
+      'a local (qemu) target ignores ' +
+      (names.length === 1 ? 'it' : 'them'),
+  );
+}
