@@ -191,7 +191,7 @@ export function wrapAwsError(
   if (/region is missing/i.test(message)) {
     return new UserError('AWS_REGION_MISSING', `${step}: no AWS region set`, {
       cause: err,
-      hint: 'set CloudConfig.Zone (e.g. us-east-1a) or AWS_REGION',
+      hint: 'set CloudConfig.Zone (e.g. us-east-1a), pass -z, or set AWS_REGION',
     });
   }
   return new CloudError(

@@ -37,6 +37,8 @@ function scanGlobalFlags(argv: string[]): GlobalFlags {
   return { level, json, debug };
 }
 
+const GENERIC_USAGE_HINT = 'see skiff --help, or skiff <command> --help';
+
 /** A commander usage error (unknown command or flag) as a UserError. */
 function usageError(err: CommanderError, argv: string[]): UserError {
   if (err.code === 'commander.help') {
@@ -47,9 +49,13 @@ function usageError(err: CommanderError, argv: string[]): UserError {
       hint: `see ${group} --help`,
     });
   }
-  return new UserError('USAGE', err.message.replace(/^error: /, ''), {
-    hint: 'see skiff --help, or skiff <command> --help',
-  });
+  const message = err.message.replace(/^error: /, '');
+  // `-a -v`: commander takes "-v" for a flag, not for -a's value.
+  const long = /^option '.*?(--[\w-]+) <[^>]*>' argument missing/.exec(message);
+  const hint = long
+    ? `give it a value; one that starts with "-" is written ${long[1]}=-v`
+    : GENERIC_USAGE_HINT;
+  return new UserError('USAGE', message, { hint });
 }
 
 /**
@@ -108,7 +114,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       // Help and version exit 0; usage errors are already printed, and
       // with --json they are one JSON error on stdout too.
       if (err.exitCode === 0) return 0;
-      if (ctx.json) renderError(usageError(err, argv), ctx);
+      const usage = usageError(err, argv);
+      if (ctx.json) renderError(usage, ctx);
+      // Commander printed the message; a hint of ours it does not know.
+      else if (err.code === 'commander.optionMissingArgument') {
+        logger.error(`hint: ${usage.hint}`);
+      }
       return 2;
     }
     // Nobody reads our output any more: no error to show, just the code.

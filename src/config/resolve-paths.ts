@@ -29,10 +29,15 @@ export async function checkHostPath(
       return false;
     }
     if (kind === 'file' && !st.isFile()) {
-      problems.push(
-        `${key}: ${shown} is not a file` +
-          (st.isDirectory() ? '; list folders in Dirs' : ''),
-      );
+      // Files[] and Kernel take files; a folder there belongs in Dirs.
+      // The program must be a file too, and no Dirs entry changes that.
+      const isProgram = key === 'Program' || key.startsWith('program');
+      const advice = !st.isDirectory()
+        ? ''
+        : isProgram
+          ? ': a folder; name the executable inside it'
+          : '; list folders in Dirs';
+      problems.push(`${key}: ${shown} is not a file${advice}`);
       return false;
     }
     return true;

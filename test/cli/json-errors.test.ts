@@ -17,6 +17,16 @@ describe('--json usage errors', () => {
     });
   });
 
+  it('says how to pass a value that starts with "-"', async () => {
+    const r = await runCli(['--json', 'run', './app', '-a', '-v']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.hint).toBe(
+      'give it a value; one that starts with "-" is written --arg=-v',
+    );
+    const plain = await runCli(['run', './app', '-a', '-v']);
+    expect(plain.stderr).toContain('written --arg=-v');
+  });
+
   it('keeps plain output without --json', async () => {
     const r = await runCli(['bogus-command']);
     expect(r.code).toBe(2);
