@@ -1,7 +1,7 @@
 // Where Skiff keeps things per user. Computed from the environment by the
 // CLI and passed into the core, which never reads process.env itself.
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 
 export interface SkiffPaths {
   /** Downloaded Nanos releases and OCI blobs: safe to delete. */
@@ -19,7 +19,13 @@ export type Env = Record<string, string | undefined>;
  * for users who want everything in one place). The cache stays shared
  * unless SKIFF_CACHE_DIR is set, so a downloaded kernel is reused.
  */
-export function resolvePaths(env: Env, home = homedir()): SkiffPaths {
+export function resolvePaths(
+  rawEnv: Env,
+  home = homedir(),
+  cwd?: string,
+): SkiffPaths {
+  // A relative SKIFF_HOME would move with the current folder.
+  const env = cwd ? absoluteDirs(rawEnv, cwd) : rawEnv;
   const cacheDir =
     env.SKIFF_CACHE_DIR ??
     join(env.XDG_CACHE_HOME || join(home, '.cache'), 'skiff');
@@ -38,6 +44,23 @@ export function resolvePaths(env: Env, home = homedir()): SkiffPaths {
       'skiff',
     ),
   };
+}
+
+const DIR_VARIABLES = [
+  'SKIFF_HOME',
+  'SKIFF_CACHE_DIR',
+  'XDG_CACHE_HOME',
+  'XDG_DATA_HOME',
+  'XDG_STATE_HOME',
+] as const;
+
+function absoluteDirs(env: Env, cwd: string): Env {
+  const out = { ...env };
+  for (const name of DIR_VARIABLES) {
+    const value = out[name];
+    if (value && !isAbsolute(value)) out[name] = resolve(cwd, value);
+  }
+  return out;
 }
 
 /** The Nanos release folder for a version inside the cache. */

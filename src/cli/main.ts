@@ -80,7 +80,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const ctx: CliContext = {
     io,
     logger,
-    paths: resolvePaths(io.env),
+    paths: resolvePaths(io.env, undefined, io.cwd),
     json: flags.json,
     debug: flags.debug,
   };
