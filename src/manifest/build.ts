@@ -145,6 +145,7 @@ export async function buildImageSpec(
     tree.put('/etc/hostname', bytes(HOSTNAME), 'Skiff');
   }
   await addProgram(copier, config, libRoot);
+  checkWorkingFolder(config, tree);
 
   const extraLibraryDirs = [
     ...new Set(
@@ -166,4 +167,30 @@ export async function buildImageSpec(
     }),
     minSizeBytes: config.baseVolumeBytes,
   };
+}
+
+/**
+ * The guest starts the program in `cwd` (ManifestPassthrough.cwd, else
+ * Env.PWD): a folder missing from the image is found now, not when the
+ * kernel fails to enter it and the program never starts.
+ */
+function checkWorkingFolder(config: ResolvedConfig, tree: TreeBuilder): void {
+  const passed = config.manifestPassthrough.cwd;
+  const [cwd, key] =
+    typeof passed === 'string'
+      ? [passed, 'ManifestPassthrough.cwd']
+      : [config.env.PWD, 'Env.PWD'];
+  if (!cwd || cwd === '/') return;
+  const node = tree.get(cwd);
+  if (node && node.type !== 'file') return;
+  throw new UserError(
+    'CWD_MISSING',
+    `${key} is ${cwd}, which is ${node ? 'a file' : 'not'} in the image: ` +
+      'the program could not start there',
+    {
+      hint:
+        `add the folder with Dirs or MapDirs, or set ${key} to a folder ` +
+        'the image holds',
+    },
+  );
 }

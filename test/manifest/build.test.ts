@@ -109,11 +109,39 @@ describe('buildImageSpec for a static program', () => {
     expect(flat.get('/static/css/a.css')).toBe(join(proj, 'static/css/a.css'));
   });
 
+  it('refuses a working folder the image does not hold', async () => {
+    await expect(
+      spec({ Program: 'app', Env: { PWD: '/srv' } }),
+    ).rejects.toMatchObject({
+      code: 'CWD_MISSING',
+      message:
+        'Env.PWD is /srv, which is not in the image: the program could ' +
+        'not start there',
+    });
+    await expect(
+      spec({
+        Program: 'app',
+        Dirs: ['static'],
+        ManifestPassthrough: { cwd: '/static/index.html' },
+      }),
+    ).rejects.toMatchObject({
+      code: 'CWD_MISSING',
+      message: expect.stringContaining('which is a file in the image'),
+    });
+    const { spec: ok } = await spec({
+      Program: 'app',
+      Dirs: ['static'],
+      Env: { PWD: '/static/css' },
+    });
+    expect(ok.manifest.get('cwd')).toBe('/static/css');
+  });
+
   it('writes every optional key, passthrough last and winning', async () => {
     const { spec: s } = await spec(
       {
         Program: 'app',
         Env: { PWD: '/srv' },
+        MapDirs: { static: '/srv' },
         Klibs: ['ntp'],
         RebootOnExit: true,
         Debugflags: ['trace', 'debugsyscalls'],
