@@ -8,7 +8,9 @@ import { SkiffError } from '../../src/errors.js';
 import { checkOutputPath } from '../../src/image/output.js';
 import { silentLogger } from '../../src/log.js';
 import { writeImage } from '../../src/image/write.js';
-import { runCli } from '../helpers/cli-run.js';
+import { compileC, runCli } from '../helpers/cli-run.js';
+
+const hello = join(import.meta.dirname, '../../examples/hello-c/hello.c');
 import { walkthroughSpec } from './fixtures.js';
 
 let dir: string;
@@ -75,5 +77,26 @@ describe('image output path', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('it is a folder');
     expect(r.stderr).not.toContain('EISDIR');
+  });
+
+  it('warns when the image goes inside a folder the config copies', async () => {
+    const proj = join(dir, 'grow');
+    await mkdir(join(proj, 'app'), { recursive: true });
+    await compileC(hello, join(proj, 'hello'));
+    await writeFile(join(proj, 'c.json'), '{"Dirs": ["app"]}');
+    const r = await runCli(
+      ['build', './hello', '-c', 'c.json', '-o', 'app/x.img'],
+      {
+        cwd: proj,
+        env: {
+          SKIFF_HOME: join(dir, 'home'),
+          SKIFF_NANOS_DIR: join(dir, 'none'),
+        },
+      },
+    );
+    expect(r.stderr).toContain(
+      `warning: ${join(proj, 'app/x.img')} is inside ${join(proj, 'app')}, ` +
+        'which the config copies into the image',
+    );
   });
 });

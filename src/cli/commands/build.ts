@@ -2,7 +2,14 @@
 // for cloud targets, hand it to that target's artifact writer).
 import { rmSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import {
+  basename,
+  dirname,
+  isAbsolute,
+  join,
+  relative,
+  resolve,
+} from 'node:path';
 import { type Command, Option } from 'commander';
 import { artifactWriterFor } from '../../build/artifact.js';
 // Registers the `-t gcp` artifact writer (tar.gz); loads no cloud SDK.
@@ -34,6 +41,27 @@ type BuildFlags = Record<string, unknown> & {
   output?: string;
 };
 
+/**
+ * An image written inside a folder that Dirs or MapDirs copy goes into
+ * the next image built from that config, which then grows each time.
+ */
+function warnIfInsideCopiedFolder(
+  ctx: CliContext,
+  outPath: string,
+  folders: { hostPath: string }[],
+): void {
+  const inside = folders.find((f) => {
+    const rel = relative(f.hostPath, outPath);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  });
+  if (!inside) return;
+  ctx.logger.warn(
+    `${outPath} is inside ${inside.hostPath}, which the config copies into ` +
+      'the image: the next build will hold this image too (write it ' +
+      'elsewhere with -o)',
+  );
+}
+
 export function registerBuild(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('build')
@@ -59,6 +87,7 @@ export function registerBuild(program: Command, ctx: CliContext): void {
     const outPath = await checkOutputPath(
       resolve(io.cwd, opts.output ?? `${name}.${ext}`),
     );
+    warnIfInsideCopiedFolder(ctx, outPath, [...config.dirs, ...config.mapDirs]);
     if (writer && !outPath.endsWith(`.${ext}`)) {
       // GCE takes the archive only from an object named *.tar.gz.
       const wanted = basename(outPath).replace(/(\.[^.]*)?$/, `.${ext}`);
