@@ -9,9 +9,9 @@ import { checkOutputPath } from '../../src/image/output.js';
 import { silentLogger } from '../../src/log.js';
 import { writeImage } from '../../src/image/write.js';
 import { compileC, runCli } from '../helpers/cli-run.js';
+import { walkthroughSpec } from './fixtures.js';
 
 const hello = join(import.meta.dirname, '../../examples/hello-c/hello.c');
-import { walkthroughSpec } from './fixtures.js';
 
 let dir: string;
 beforeAll(async () => {
