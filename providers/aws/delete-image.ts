@@ -18,17 +18,13 @@ import {
   deleteSnapshotPatiently,
   type SnapshotDeleteRetry,
 } from './snapshots.js';
+import { shellWord } from '../../src/shell-word.js';
 
 export interface DeleteImageDeps {
   ec2: EC2Client;
   logger: Logger;
   region?: string;
   retry: SnapshotDeleteRetry;
-}
-
-/** `name` as one shell word. */
-function shellWord(name: string): string {
-  return /^[\w.@/-]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

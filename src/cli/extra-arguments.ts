@@ -3,10 +3,7 @@
 // pass them to the program (-a), as `skiff run ./app extra` usually means.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-
-function quoted(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+import { shellWord } from '../shell-word.js';
 
 function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -31,11 +28,11 @@ export function checkExtraArguments(program: Command): void {
     const path = commandPath(cmd);
     throw new UserError(
       'USAGE',
-      `too many arguments for ${path}: ${extra.map(quoted).join(' ')}`,
+      `too many arguments for ${path}: ${extra.map(shellWord).join(' ')}`,
       {
         hint: takesArgs
           ? 'arguments for the program go after -a: ' +
-            extra.map((a) => `-a ${quoted(a)}`).join(' ')
+            extra.map((a) => `-a ${shellWord(a)}`).join(' ')
           : `see ${path} --help`,
       },
     );

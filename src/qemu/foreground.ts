@@ -14,6 +14,7 @@ import {
   qemuFailure,
   stoppedFromOutside,
 } from './foreground-errors.js';
+import { shellWord } from '../shell-word.js';
 import { spawnWatched, type WatchedChild } from './watched-spawn.js';
 
 export interface ForegroundOptions {
@@ -85,7 +86,7 @@ export async function runQemuForeground(
   opts: ForegroundOptions,
 ): Promise<ForegroundResult> {
   const { logger } = opts;
-  logger.debug(`qemu: ${[qemuPath, ...argv].map(quoteForLog).join(' ')}`);
+  logger.debug(`qemu: ${[qemuPath, ...argv].map(shellWord).join(' ')}`);
   await checkExecutable(qemuPath);
   const watched = spawnWatched(
     opts.nodePath ?? process.execPath,
@@ -210,8 +211,4 @@ function waitForQemu(
       signal?.removeEventListener('abort', onAbort);
     }
   });
-}
-
-function quoteForLog(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

@@ -13,6 +13,7 @@ import {
   INSTANCE_CLOUD_FLAGS,
   warnCloudOnlyFlags,
 } from '../cloud-only-flags.js';
+import { shellWord } from '../../shell-word.js';
 import type { CliContext } from '../context.js';
 import { imageOnlyKeys } from '../instance-config-keys.js';
 import { formatInstanceTable } from './instance-format.js';
@@ -52,15 +53,8 @@ function warnHostPorts(
 /** How to name what an image was built from on an `image create` line. */
 function sourceWords(from: ImageSource | undefined): string {
   if (from?.package) return ` --package ${from.package}`;
-  if (from?.program) return ` ${quoteArg(from.program)}`;
+  if (from?.program) return ` ${shellWord(from.program)}`;
   return ' <program | --package NAME:VERSION>';
-}
-
-/** A shell word: quoted when it holds anything a shell would split on. */
-function quoteArg(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word)
-    ? word
-    : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 /**
@@ -87,7 +81,7 @@ async function warnImageOnlyKeys(
     `-c ${configFile}: ${keys.join(', ')} ignored: ${one ? 'it is' : 'they are'} ` +
       `built into image ${image}; to change ${one ? 'it' : 'them'}, build ` +
       `the image again: skiff image create${t}${sourceWords(from)} ` +
-      `-c ${quoteArg(configFile ?? 'config.json')} --imagename ${image} --force`,
+      `-c ${shellWord(configFile ?? 'config.json')} --imagename ${image} --force`,
   );
 }
 
