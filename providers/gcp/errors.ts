@@ -79,7 +79,11 @@ export function gcpError(err: unknown, step: string): SkiffError {
       `${step}: cannot reach the GCP endpoint (${errno})`,
       {
         cause: err,
-        hint: 'check the network, or the endpoint settings if set: CloudConfig.ComputeEndpoint / SKIFF_GCP_COMPUTE_ENDPOINT, CloudConfig.StorageEndpoint / SKIFF_GCP_STORAGE_ENDPOINT, STORAGE_EMULATOR_HOST',
+        hint:
+          'check the network, or the endpoint settings if set: ' +
+          'CloudConfig.ComputeEndpoint / SKIFF_GCP_COMPUTE_ENDPOINT, ' +
+          'CloudConfig.StorageEndpoint / SKIFF_GCP_STORAGE_ENDPOINT, ' +
+          'STORAGE_EMULATOR_HOST',
       },
     );
   }
@@ -88,7 +92,9 @@ export function gcpError(err: unknown, step: string): SkiffError {
   if (/Could not load the default credentials/i.test(failure.message)) {
     return new EnvironmentError('GCP_NO_CREDENTIALS', text, {
       cause: err,
-      hint: 'run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file',
+      hint:
+        'run `gcloud auth application-default login`, or set ' +
+        'GOOGLE_APPLICATION_CREDENTIALS to a service-account key file',
     });
   }
   const options = { cause: err, status: failure.status };
@@ -103,8 +109,10 @@ export function gcpError(err: unknown, step: string): SkiffError {
         ...options,
         hint:
           failure.reason === 'accessNotConfigured'
-            ? 'enable the API: `gcloud services enable compute.googleapis.com storage.googleapis.com`'
-            : 'the account needs roles/compute.admin and roles/storage.admin (or narrower equivalents)',
+            ? 'enable the API: `gcloud services enable ' +
+              'compute.googleapis.com storage.googleapis.com`'
+            : 'the account needs roles/compute.admin and ' +
+              'roles/storage.admin (or narrower equivalents)',
       });
     case 404:
       return new CloudError('GCP_NOT_FOUND', text, options);

@@ -174,7 +174,9 @@ export async function createGcpImage(
       if (mayStillRun(err)) {
         keep = true;
         logger.warn(
-          `kept gs://${bucket}/${object}: the import may still be running and reading it; once it has ended, remove it with \`gcloud storage rm gs://${bucket}/${object}\``,
+          `kept gs://${bucket}/${object}: the import may still be running ` +
+            'and reading it; once it has ended, remove it with ' +
+            `\`gcloud storage rm gs://${bucket}/${object}\``,
         );
       }
       throw err;

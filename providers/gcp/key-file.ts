@@ -45,7 +45,9 @@ async function readKeyJson(path: string): Promise<Record<string, unknown>> {
         `GOOGLE_APPLICATION_CREDENTIALS names ${path}, which does not exist`,
         {
           cause: err,
-          hint: 'point it at a service-account key file, or unset it to use `gcloud auth application-default login`',
+          hint:
+            'point it at a service-account key file, or unset it to use ' +
+            '`gcloud auth application-default login`',
         },
       );
     }

@@ -81,7 +81,14 @@ async function waitOnce(
 /** `gcloud compute operations describe` for this operation. */
 function describeCommand(name: string, options: WaitOptions): string {
   const where = options.zone ? `--zone=${options.zone}` : '--global';
-  return `gcloud compute operations describe ${name} ${where} --project=${options.project}`;
+  return (
+    `gcloud compute operations describe ${name} ${where} ` +
+    `--project=${options.project}`
+  );
+}
+
+function followHint(name: string, options: WaitOptions): string {
+  return `follow it with \`${describeCommand(name, options)}\``;
 }
 
 /**
@@ -128,7 +135,9 @@ export async function waitForOperation(
   while (op.status !== 'DONE') {
     if (options.signal?.aborted) {
       throw new AbortError(`${options.step}: interrupted`, {
-        hint: `the operation ${name} continues in GCP: \`${describeCommand(name, options)}\``,
+        hint:
+          `the operation ${name} continues in GCP: ` +
+          `\`${describeCommand(name, options)}\``,
       });
     }
     if (Date.now() > deadline) {
@@ -138,7 +147,9 @@ export async function waitForOperation(
         `${options.step}: still running after ${seconds} s (operation ${name})` +
           (failures > 0 ? `; GCP last answered: ${lastFailure}` : ''),
         {
-          hint: `${options.timeoutKey ? `raise ${options.timeoutKey}, or ` : ''}follow it with \`${describeCommand(name, options)}\``,
+          hint:
+            (options.timeoutKey ? `raise ${options.timeoutKey}, or ` : '') +
+            followHint(name, options),
         },
       );
     }
@@ -160,7 +171,9 @@ export async function waitForOperation(
           `${failure.message} (the operation may still finish)`,
           {
             cause: err,
-            hint: `${failure.hint ? `${failure.hint}; ` : ''}follow it with \`${describeCommand(name, options)}\``,
+            hint:
+              (failure.hint ? `${failure.hint}; ` : '') +
+              followHint(name, options),
           },
         );
       }
@@ -184,8 +197,10 @@ export async function waitForOperation(
   }
 
   const errors = op.error?.errors ?? [];
+  const codes = errors.map((e) => e.code).join(', ');
   options.logger?.debug(
-    `gcp: operation ${name} done after ${Date.now() - begun} ms${errors.length ? ` with ${errors.map((e) => e.code).join(', ')}` : ''}`,
+    `gcp: operation ${name} done after ${Date.now() - begun} ms` +
+      (errors.length ? ` with ${codes}` : ''),
   );
   if (errors.length > 0) {
     const code = errors[0]!.code ?? 'OPERATION_FAILED';
@@ -201,7 +216,9 @@ export async function waitForOperation(
         ? {
             // Skiff wrote the archive (disk.raw alone, OLDGNU, gzip), so a
             // refusal is Skiff's fault, not something the user can rebuild.
-            hint: 'Skiff wrote this archive, so this is a bug in Skiff: please report it with the output of the same command run with -v',
+            hint:
+              'Skiff wrote this archive, so this is a bug in Skiff: please ' +
+              'report it with the output of the same command run with -v',
           }
         : {},
     );

@@ -73,7 +73,9 @@ export function parseComputeEndpoint(value: string): ComputeEndpoint {
       'GCP_ENDPOINT_INVALID',
       `Compute endpoint ${JSON.stringify(value)} is not an http(s) URL`,
       {
-        hint: 'set CloudConfig.ComputeEndpoint or SKIFF_GCP_COMPUTE_ENDPOINT to e.g. http://127.0.0.1:8085',
+        hint:
+          'set CloudConfig.ComputeEndpoint or ' +
+          'SKIFF_GCP_COMPUTE_ENDPOINT to e.g. http://127.0.0.1:8085',
       },
     );
   }
@@ -96,7 +98,10 @@ export function parseStorageEndpoint(value: string): string {
       'GCP_ENDPOINT_INVALID',
       `Cloud Storage endpoint ${JSON.stringify(value)} is not an http(s) URL`,
       {
-        hint: 'set CloudConfig.StorageEndpoint or SKIFF_GCP_STORAGE_ENDPOINT to e.g. https://storage-example.p.googleapis.com',
+        hint:
+          'set CloudConfig.StorageEndpoint or ' +
+          'SKIFF_GCP_STORAGE_ENDPOINT to e.g. ' +
+          'https://storage-example.p.googleapis.com',
       },
     );
   }
@@ -121,7 +126,10 @@ function storageSettings(
       'GCP_ENDPOINT_CONFLICT',
       `both a Cloud Storage endpoint (${endpoint}) and STORAGE_EMULATOR_HOST (${emulator}) are set`,
       {
-        hint: 'unset STORAGE_EMULATOR_HOST to use the endpoint with credentials, or unset CloudConfig.StorageEndpoint / SKIFF_GCP_STORAGE_ENDPOINT to use the emulator',
+        hint:
+          'unset STORAGE_EMULATOR_HOST to use the endpoint with ' +
+          'credentials, or unset CloudConfig.StorageEndpoint / ' +
+          'SKIFF_GCP_STORAGE_ENDPOINT to use the emulator',
       },
     );
   }
@@ -138,7 +146,9 @@ export function checkResourceName(kind: string, name: string): void {
       'GCP_NAME_INVALID',
       `${kind} name ${JSON.stringify(name)} is not valid on GCP`,
       {
-        hint: 'use 1-63 lowercase letters, digits and dashes, starting with a letter and not ending with a dash',
+        hint:
+          'use 1-63 lowercase letters, digits and dashes, starting with ' +
+          'a letter and not ending with a dash',
       },
     );
   }
@@ -151,7 +161,9 @@ function checkLabels(labels: Record<string, string>): void {
         'GCP_LABEL_INVALID',
         `CloudConfig.Labels ${JSON.stringify(key)}: ${JSON.stringify(value)} is not a valid GCP label`,
         {
-          hint: 'label keys and values use lowercase letters, digits, _ and - (at most 63 characters; keys start with a letter)',
+          hint:
+            'label keys and values use lowercase letters, digits, _ and - ' +
+            '(at most 63 characters; keys start with a letter)',
         },
       );
     }

@@ -429,8 +429,9 @@ describe('EBS direct upload', () => {
       .commandCalls(DeleteSnapshotCommand)
       .map((c) => c.args[0].input.SnapshotId);
     expect(deleted).toEqual(['snap-1']);
-    expect(logger.text()).toMatch(
-      /old AMI sf-console \(ami-old\) was deregistered; its snapshot snap-old is kept: `skiff image delete -t aws sf-console`/,
+    expect(logger.text()).toContain(
+      'old AMI sf-console (ami-old) was deregistered; its snapshot ' +
+        'snap-old is kept: `skiff image delete -t aws sf-console`',
     );
   });
 

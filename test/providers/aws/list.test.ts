@@ -211,7 +211,10 @@ describe('image delete', () => {
     expect(err).toMatchObject({
       code: 'AWS_SNAPSHOT_LEFT',
       message: expect.stringMatching(
-        /^AMI img-1 \(ami-1\) is deregistered, but snapshot snap-1 could not be deleted: .*ec2:DeleteSnapshot/,
+        new RegExp(
+          '^AMI img-1 \\(ami-1\\) is deregistered, but snapshot snap-1 ' +
+            'could not be deleted: .*ec2:DeleteSnapshot',
+        ),
       ),
       hint:
         'delete it with `aws ec2 delete-snapshot --snapshot-id snap-1 ' +
