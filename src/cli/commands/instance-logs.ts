@@ -36,14 +36,13 @@ export function registerInstanceLogs(instance: Command, ctx: CliContext): void {
     );
   addTargetFlags(cmd);
   cmd.action(async (name: string, opts: LogsFlags) => {
-    if (opts.interval !== undefined) parseIntervalMs(opts.interval);
+    // Checked before any provider is made: a typo fails at once.
+    const askedMs =
+      opts.interval !== undefined ? parseIntervalMs(opts.interval) : undefined;
     const config = await resolveRunOnlyConfig(ctx, opts);
     const provider = await providerFor(ctx, opts, config);
     if (opts.watch) {
-      const intervalMs =
-        opts.interval !== undefined
-          ? parseIntervalMs(opts.interval)
-          : (provider.logPollIntervalMs ?? 500);
+      const intervalMs = askedMs ?? provider.logPollIntervalMs ?? 500;
       await followLogs(ctx, provider, name, { intervalMs });
       return;
     }
