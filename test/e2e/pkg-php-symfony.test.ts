@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempHome } from '../helpers/cli-run.js';
-import { findKernelForTests } from '../helpers/kernel.js';
+import { findKernelForTests, skipBootTests } from '../helpers/kernel.js';
 import {
   pushImages,
   startRegistry,
@@ -17,12 +17,10 @@ import { phpImage } from '../fixtures/oci/php-image.js';
 const kernel = findKernelForTests();
 const image = await phpImage(['php-symfony-console']);
 if (!image) {
-  // .ci/run installs it, so there a missing one is a failure.
-  const why = 'php-cli or php-symfony-console is not installed';
-  if (process.env.SKIFF_REQUIRE_BOOT === '1') {
-    throw new Error(`SKIFF_REQUIRE_BOOT=1 but ${why}`);
-  }
-  console.log(`skipped: ${why} (apt-get install php-symfony-console)`);
+  skipBootTests(
+    'php-cli or php-symfony-console is not installed',
+    'apt-get install php-symfony-console',
+  );
 }
 const app = join(import.meta.dirname, '../fixtures/oci/php-symfony-app');
 

@@ -20,10 +20,18 @@ export function findKernelForTests(): string | undefined {
   ) {
     return dir;
   }
-  const why = `no Nanos kernel at ${dir} (kernel.img, boot.img)`;
+  skipBootTests(`no Nanos kernel at ${dir} (kernel.img, boot.img)`);
+  return undefined;
+}
+
+/**
+ * Boot tests go without something they need (a kernel, a Debian package
+ * .ci/run installs): say why they are skipped, or, under
+ * SKIFF_REQUIRE_BOOT=1, fail, since then it is a broken set-up.
+ */
+export function skipBootTests(why: string, fix = ''): void {
   if (process.env.SKIFF_REQUIRE_BOOT === '1') {
     throw new Error(`SKIFF_REQUIRE_BOOT=1 but ${why}`);
   }
-  console.log(`skipped: ${why}`);
-  return undefined;
+  console.log(`skipped: ${why}${fix && ` (${fix})`}`);
 }
