@@ -3,21 +3,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempHome } from '../../helpers/cli-run.js';
-import { setupGcp, type GcpTestEnv } from './setup.js';
+import { tempHome } from '../../helpers/cli-run.js';
+import { gcpCli, setupGcp, type GcpTestEnv } from './setup.js';
 
 let gcp: GcpTestEnv;
 let home: Awaited<ReturnType<typeof tempHome>>;
 
-const cli = (...argv: string[]) =>
-  runCli([...argv, '-t', 'gcp', '-c', 'config.json'], {
-    cwd: home.dir,
-    env: {
-      ...home.env,
-      STORAGE_EMULATOR_HOST: gcp.fake.url,
-      SKIFF_GCP_COMPUTE_ENDPOINT: gcp.fake.url,
-    },
-  });
+const cli = gcpCli(
+  () => gcp,
+  () => home,
+);
 
 beforeAll(async () => {
   gcp = await setupGcp();

@@ -5,21 +5,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeRequest } from '../../helpers/gcp-fake.js';
-import { runCli, tempHome } from '../../helpers/cli-run.js';
-import { setupGcp, type GcpTestEnv } from './setup.js';
+import { tempHome } from '../../helpers/cli-run.js';
+import { gcpCli, setupGcp, type GcpTestEnv } from './setup.js';
 
 let gcp: GcpTestEnv;
 let home: Awaited<ReturnType<typeof tempHome>>;
 
-const cli = (...argv: string[]) =>
-  runCli([...argv, '-t', 'gcp', '-c', 'config.json'], {
-    cwd: home.dir,
-    env: {
-      ...home.env,
-      STORAGE_EMULATOR_HOST: gcp.fake.url,
-      SKIFF_GCP_COMPUTE_ENDPOINT: gcp.fake.url,
-    },
-  });
+const cli = gcpCli(
+  () => gcp,
+  () => home,
+);
 
 const isSerial = (r: FakeRequest) => r.path.endsWith('/serialPort');
 const serialReads = () => gcp.fake.requests.filter(isSerial);

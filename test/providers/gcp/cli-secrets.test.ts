@@ -11,7 +11,7 @@ import {
   type CliRun,
 } from '../../helpers/cli-run.js';
 import { findKernelForTests } from '../../helpers/kernel.js';
-import { setupGcp, type GcpTestEnv } from './setup.js';
+import { fakeEndpoints, setupGcp, type GcpTestEnv } from './setup.js';
 
 const kernel = findKernelForTests();
 const example = join(import.meta.dirname, '../../../examples/hello-c');
@@ -27,8 +27,7 @@ async function cli(...argv: string[]): Promise<CliRun> {
     env: {
       ...home.env,
       ...(kernel ? { SKIFF_NANOS_DIR: kernel } : {}),
-      STORAGE_EMULATOR_HOST: gcp.fake.url,
-      SKIFF_GCP_COMPUTE_ENDPOINT: gcp.fake.url,
+      ...fakeEndpoints(gcp),
     },
   });
   runs.push(run);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileC, runCli, tempHome } from '../../helpers/cli-run.js';
 import { findKernelForTests } from '../../helpers/kernel.js';
-import { setupGcp, type GcpTestEnv } from './setup.js';
+import { fakeEndpoints, setupGcp, type GcpTestEnv } from './setup.js';
 
 const kernel = findKernelForTests();
 
@@ -33,8 +33,7 @@ describe.skipIf(!kernel)('skiff on GCP (fake)', () => {
     env = {
       ...home.env,
       SKIFF_NANOS_DIR: kernel!,
-      STORAGE_EMULATOR_HOST: gcp.fake.url,
-      SKIFF_GCP_COMPUTE_ENDPOINT: gcp.fake.url,
+      ...fakeEndpoints(gcp),
     };
     await compileC(join(example, 'hello.c'), join(home.dir, 'hello'));
     const config = join(home.dir, 'config.json');

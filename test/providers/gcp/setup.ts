@@ -12,6 +12,7 @@ import type {
   ResolvedConfig,
 } from '../../../src/config/types.js';
 import { RecordingLogger } from '../../../src/log.js';
+import { runCli } from '../../helpers/cli-run.js';
 import { GcpFake, type GcpFakeOptions } from '../../helpers/gcp-fake.js';
 
 export const GIB = 2 ** 30;
@@ -112,4 +113,24 @@ export function configWith(
     cloud,
     ...extra,
   } as ResolvedConfig;
+}
+
+/** The environment that points Skiff's GCP clients at the fake. */
+export function fakeEndpoints(gcp: GcpTestEnv): Record<string, string> {
+  return {
+    STORAGE_EMULATOR_HOST: gcp.fake.url,
+    SKIFF_GCP_COMPUTE_ENDPOINT: gcp.fake.url,
+  };
+}
+
+/** `skiff <argv> -t gcp -c config.json` in `home`, against the fake. */
+export function gcpCli(
+  gcp: () => GcpTestEnv,
+  home: () => { dir: string; env: Record<string, string> },
+) {
+  return (...argv: string[]) =>
+    runCli([...argv, '-t', 'gcp', '-c', 'config.json'], {
+      cwd: home().dir,
+      env: { ...home().env, ...fakeEndpoints(gcp()) },
+    });
 }
