@@ -15,13 +15,16 @@ const DESCRIPTION = 'Skiff: ports of instance ';
 /**
  * `skiff-<instance>-<suffix>`; when that passes 63 characters the instance
  * part is cut and an 8-hex hash of the full instance name keeps it unique.
+ * A cut name starts `skiff--`, which no plain one can (GCE names start
+ * with a letter), so a short name that spells out a long one's cut and
+ * hash never gets the long one's rule or tag.
  */
 export function derivedName(instance: string, suffix: string): string {
   const plain = `skiff-${instance}-${suffix}`;
   if (plain.length <= MAX_NAME) return plain;
   const hash = createHash('sha256').update(instance).digest('hex').slice(0, 8);
-  const room = MAX_NAME - `skiff--${hash}-${suffix}`.length;
-  return `skiff-${instance.slice(0, room)}-${hash}-${suffix}`;
+  const room = MAX_NAME - `skiff---${hash}-${suffix}`.length;
+  return `skiff--${instance.slice(0, room)}-${hash}-${suffix}`;
 }
 
 /** The firewall rule of an instance. */

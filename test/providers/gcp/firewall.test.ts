@@ -27,7 +27,20 @@ describe('firewall names', () => {
       expect(firewallName(name)).toMatch(RFC1035);
     }
     expect(firewallName(a)).not.toBe(firewallName(b));
-    expect(firewallName(a)).toMatch(/^skiff-ab+-[0-9a-f]{8}-ports$/);
+    expect(firewallName(a)).toMatch(/^skiff--ab+-[0-9a-f]{8}-ports$/);
+  });
+
+  it('never gives a short name the rule or tag of a long one', () => {
+    const long = `a${'b'.repeat(61)}1`;
+    // The short name that spells out the long one's cut name and hash.
+    const lookalike = firewallName(long).slice(
+      'skiff-'.length,
+      -'-ports'.length,
+    );
+    const short = lookalike.replace(/^-/, '');
+    expect(`skiff-${short}-ports`.length).toBeLessThanOrEqual(63);
+    expect(firewallName(short)).not.toBe(firewallName(long));
+    expect(networkTag(short)).not.toBe(networkTag(long));
   });
 
   it('groups ports by protocol', () => {
