@@ -8,6 +8,7 @@ import {
   StartInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
+  waitUntilInstanceStopped,
   waitUntilInstanceTerminated,
   type EC2Client,
   type Image,
@@ -272,11 +273,45 @@ export async function startInstance(ec2: EC2Client, name: string) {
   );
 }
 
-export async function stopInstance(ec2: EC2Client, name: string) {
+/**
+ * Stops, then waits for `stopped` (as long as a delete waits for
+ * `terminated`): EC2 refuses to start an instance still `stopping`.
+ * Still stopping after that is a warning; the caller reads the state.
+ */
+export async function stopInstance(
+  ec2: EC2Client,
+  name: string,
+  logger: Logger,
+  t: DeleteTimings,
+) {
   const i = await requireInstance(ec2, name);
   await awsStep(`stopping instance ${name}`, 'ec2:StopInstances', () =>
     ec2.send(new StopInstancesCommand({ InstanceIds: [i.InstanceId] })),
   );
+  logger.info(`waiting for ${name} (${i.InstanceId}) to stop`);
+  const result = await awsStep(
+    `waiting for instance ${name} to stop`,
+    'ec2:DescribeInstances',
+    () =>
+      waitUntilInstanceStopped(
+        {
+          client: ec2,
+          maxWaitTime: t.maxWaitSeconds,
+          minDelay: t.minDelaySeconds,
+          maxDelay: t.maxDelaySeconds,
+        },
+        { InstanceIds: [i.InstanceId] },
+      ),
+  ).catch((err: unknown) => {
+    logger.warn(err instanceof Error ? err.message : String(err));
+    return undefined;
+  });
+  if (result?.state !== 'SUCCESS') {
+    logger.warn(
+      `${name} is not stopped yet after ${t.maxWaitSeconds} s; ` +
+        `\`skiff instance list -t aws\` shows when it is`,
+    );
+  }
 }
 
 export interface DeleteTimings {

@@ -116,7 +116,12 @@ export class AwsProvider implements Provider {
   }
 
   stopInstance(name: string): Promise<void> {
-    return stopInstance(this.clients.ec2, name);
+    return stopInstance(
+      this.clients.ec2,
+      name,
+      this.ctx.logger,
+      this.timings.delete,
+    );
   }
 
   async deleteInstance(name: string): Promise<void> {

@@ -28,10 +28,8 @@ export function registerInstanceStop(instance: Command, ctx: CliContext): void {
       ctx.logger.result(JSON.stringify({ name, state }));
       return;
     }
-    ctx.logger.info(
-      live
-        ? `instance ${name} stopped`
-        : `instance ${name} is not running (${state})`,
-    );
+    if (!live) ctx.logger.info(`instance ${name} is not running (${state})`);
+    else if (state === 'stopped') ctx.logger.info(`instance ${name} stopped`);
+    else ctx.logger.info(`instance ${name} is ${state}`);
   });
 }

@@ -339,16 +339,32 @@ describe('instance delete, stop', () => {
     expect(deletes[1].args[0].input.GroupId).toBe('sg-1');
   });
 
-  it('stops by instance id, and names an unknown instance', async () => {
+  it('stops by instance id, waits for stopped, and names an unknown instance', async () => {
     ec2
       .on(DescribeInstancesCommand)
       .resolves({ Reservations: [{ Instances: [RUNNING] }] });
+    ec2
+      .on(DescribeInstancesCommand, { InstanceIds: ['i-1'] })
+      .resolvesOnce({
+        Reservations: [
+          { Instances: [{ ...RUNNING, State: { Name: 'stopping' } }] },
+        ],
+      })
+      .resolves({
+        Reservations: [
+          { Instances: [{ ...RUNNING, State: { Name: 'stopped' } }] },
+        ],
+      });
     ec2.on(StopInstancesCommand).resolves({});
     const aws = await provider();
     await aws.stopInstance('sf');
     expect(
       ec2.commandCalls(StopInstancesCommand)[0].args[0].input.InstanceIds,
     ).toEqual(['i-1']);
+    expect(
+      ec2.commandCalls(DescribeInstancesCommand, { InstanceIds: ['i-1'] })
+        .length,
+    ).toBe(2);
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     await expect(aws.stopInstance('nope')).rejects.toMatchObject({
       code: 'INSTANCE_NOT_FOUND',
