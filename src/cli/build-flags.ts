@@ -79,7 +79,8 @@ export function addBuildFlags(
     .addOption(
       new Option(
         '--reboot-on-exit [mode]',
-        'reboot when the program exits: on-failure (default) or always',
+        'reboot when the program exits (alone: on-failure; never turns ' +
+          "the config's RebootOnExit off)",
       ).choices(['on-failure', 'always', 'never']),
     );
 }
