@@ -132,6 +132,17 @@ function registerCreate(image: Command, ctx: CliContext): void {
     const name = imageNameOf(opts, config, target, fromPackage?.name);
     // Cloud names follow the cloud's own rule (validateCreateImage).
     if (target === 'qemu') validateName('image', name);
+    // Only flags the user gave: commander leaves the others undefined.
+    const options = {
+      createBucket: opts.createBucket === true || undefined,
+      keepUpload: opts.keepUpload === true || undefined,
+      upload: opts.upload,
+    };
+    // What needs no network fails before any adapter or SDK is loaded.
+    warnCloudOnlyFlags(ctx, target, opts, IMAGE_CLOUD_FLAGS);
+    for (const warning of validateCreateImage(target, name, config, options)) {
+      logger.warn(warning);
+    }
     const provider = await createProvider(target, {
       logger,
       paths,
@@ -139,16 +150,6 @@ function registerCreate(image: Command, ctx: CliContext): void {
       signal: io.signal,
       config,
     });
-    // Only flags the user gave: commander leaves the others undefined.
-    const options = {
-      createBucket: opts.createBucket === true || undefined,
-      keepUpload: opts.keepUpload === true || undefined,
-      upload: opts.upload,
-    };
-    warnCloudOnlyFlags(ctx, target, opts, IMAGE_CLOUD_FLAGS);
-    for (const warning of validateCreateImage(target, name, config, options)) {
-      logger.warn(warning);
-    }
     // A taken name, a broken key file, no region: before the build.
     await provider.checkCreateImage({ name, force: opts.force === true });
 
