@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempHome } from '../helpers/cli-run.js';
-import { findKernelForTests } from '../helpers/kernel.js';
+import { findKernelForTests, skipBootTests } from '../helpers/kernel.js';
 import {
   pushImages,
   startRegistry,
@@ -16,7 +16,7 @@ import { phpImage } from '../fixtures/oci/php-image.js';
 const kernel = findKernelForTests();
 const image = await phpImage();
 if (!image)
-  console.log('skipped: php8.2-cli is not installed (apt-get install php-cli)');
+  skipBootTests('php8.2-cli is not installed', 'apt-get install php-cli');
 const app = join(import.meta.dirname, '../fixtures/oci/php-app');
 
 describe.skipIf(!kernel || !image)('pkg from-docker + pkg load: PHP', () => {

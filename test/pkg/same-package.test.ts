@@ -14,11 +14,13 @@ import { pushLayout } from '../../src/oci/push.js';
 import { RegistryClient } from '../../src/oci/registry-client.js';
 import { listPackageEntries } from '../../src/pkg/contents.js';
 import { runCli, tempHome } from '../helpers/cli-run.js';
+import { skipBootTests } from '../helpers/kernel.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { phpImage } from '../fixtures/oci/php-image.js';
 
 const image = await phpImage();
-if (!image) console.log('skipped: php8.2-cli is not installed');
+if (!image)
+  skipBootTests('php8.2-cli is not installed', 'apt-get install php-cli');
 
 async function fingerprint(dir: string): Promise<string[]> {
   const entries = await listPackageEntries(dir);
