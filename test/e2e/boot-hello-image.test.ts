@@ -9,7 +9,7 @@ import { writeImage } from '../../src/image/write.js';
 import { checkBootable } from '../../src/image/check.js';
 import { openImage } from '../../src/image/read.js';
 import { FLAG, Tuple, type TfsValue } from '../../src/tfs/value.js';
-import { findKernelForTests } from '../helpers/kernel.js';
+import { findKernelForTests, skipBootTests } from '../helpers/kernel.js';
 
 const HELLO_C = `
 #include <stdio.h>
@@ -26,7 +26,7 @@ function hasGcc(): boolean {
     execFileSync('gcc', ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
-    console.log('skipped: gcc not found');
+    skipBootTests('gcc not found', 'apt-get install gcc libc6-dev');
     return false;
   }
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/paths.js';
 import { phpImage } from '../fixtures/oci/php-image.js';
 import { runCli, tempHome } from '../helpers/cli-run.js';
-import { findKernelForTests } from '../helpers/kernel.js';
+import { findKernelForTests, skipBootTests } from '../helpers/kernel.js';
 import {
   pushImages,
   startRegistry,
@@ -24,7 +24,7 @@ import {
 const kernel = findKernelForTests();
 const image = await phpImage();
 if (!image)
-  console.log('skipped: php8.2-cli is not installed (apt-get install php-cli)');
+  skipBootTests('php8.2-cli is not installed', 'apt-get install php-cli');
 const app = join(import.meta.dirname, '../fixtures/oci/php-app');
 
 describe.skipIf(!kernel || !image)('walkthrough: package -> instance', () => {

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOciLayout } from '../../src/oci/image-writer.js';
 import { runCli, tempHome } from '../helpers/cli-run.js';
-import { findKernelForTests } from '../helpers/kernel.js';
+import { findKernelForTests, skipBootTests } from '../helpers/kernel.js';
 import { pythonImage } from '../fixtures/oci/python-image.js';
 
 const kernel = findKernelForTests();
 const image = pythonImage();
-if (!image) console.log('skipped: python3.11 is not installed');
+if (!image)
+  skipBootTests('python3.11 is not installed', 'apt-get install python3');
 const app = join(import.meta.dirname, '../fixtures/oci/python-app');
 
 describe.skipIf(!kernel || !image)('pkg from-docker + pkg load: Python', () => {

@@ -2,12 +2,12 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOvmf } from '../../src/qemu/firmware.js';
-import { findKernelForTests } from '../helpers/kernel.js';
+import { findKernelForTests, skipBootTests } from '../helpers/kernel.js';
 import { compileC, runCli, tempHome } from '../helpers/cli-run.js';
 
 const kernel = findKernelForTests();
 const ovmf = await findOvmf().catch(() => undefined);
-if (!ovmf) console.log('skipped: no OVMF (apt-get install ovmf)');
+if (!ovmf) skipBootTests('no OVMF', 'apt-get install ovmf');
 const fixture = join(import.meta.dirname, '../fixtures/c/exit3.c');
 
 describe.skipIf(!kernel || !ovmf)('skiff run --uefi', () => {

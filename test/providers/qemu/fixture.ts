@@ -22,6 +22,7 @@ import {
   type ProcessIdentity,
 } from '../../../src/state/process.js';
 import { FLAG, Tuple, type TfsValue } from '../../../src/tfs/value.js';
+import { skipBootTests } from '../../helpers/kernel.js';
 
 export const HELLO_C = `
 #include <stdio.h>
@@ -68,7 +69,7 @@ export function hasGcc(): boolean {
     execFileSync('gcc', ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
-    console.log('skipped: gcc not found');
+    skipBootTests('gcc not found', 'apt-get install gcc libc6-dev');
     return false;
   }
 }
