@@ -30,12 +30,24 @@ const NANOS_DIR =
 const RUNS = 3;
 const sources = process.argv.slice(2);
 if (sources.length === 0) {
-  sources.push(
+  // Large trees most Debian machines have; those missing are left out.
+  const defaults = [
     '/usr/lib/python3',
     '/usr/lib/python3.11',
     '/usr/lib/node_modules',
     '/usr/share/perl',
-  );
+  ];
+  sources.push(...defaults.filter((d) => existsSync(d)));
+  if (sources.length === 0) {
+    console.error(`none of ${defaults.join(', ')} here: name folders to copy`);
+    process.exit(2);
+  }
+}
+for (const s of sources) {
+  if (!existsSync(s)) {
+    console.error(`${s}: no such folder`);
+    process.exit(2);
+  }
 }
 
 let files = 0;
