@@ -3,12 +3,12 @@
 // again, deleted.
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/paths.js';
-import { compileC, runCli, tempHome } from '../helpers/cli-run.js';
+import { compileC } from '../helpers/cli-run.js';
+import { useInstanceHome } from '../helpers/instance-home.js';
 import { findKernelForTests } from '../helpers/kernel.js';
 import {
-  killLeftovers,
   liveProcesses,
   recordedProcesses,
   stillAlive,
@@ -36,19 +36,10 @@ async function get(url: string): Promise<string | undefined> {
 }
 
 describe.skipIf(!kernel)('skiff instance: http server', () => {
-  let home: Awaited<ReturnType<typeof tempHome>>;
-  let env: Record<string, string>;
-  const cli = (...argv: string[]) => runCli(argv, { env, cwd: home.dir });
-
-  beforeAll(async () => {
-    home = await tempHome();
-    env = { ...home.env, SKIFF_NANOS_DIR: kernel! };
-    await compileC(join(example, 'server.c'), join(home.dir, 'server'));
+  const h = useInstanceHome(kernel, async (dir) => {
+    await compileC(join(example, 'server.c'), join(dir, 'server'));
   });
-  afterAll(async () => {
-    await killLeftovers(resolvePaths(env));
-    await home.cleanup();
-  });
+  const { cli } = h;
 
   it('serves, stops gracefully, starts again, deletes', async () => {
     const made = await cli(
@@ -117,13 +108,13 @@ describe.skipIf(!kernel)('skiff instance: http server', () => {
     });
     expect(listed[0].exitCode).toBe(15);
     expect(await get(url)).toBeUndefined();
-    expect(await liveProcesses(resolvePaths(env))).toEqual([]);
+    expect(await liveProcesses(resolvePaths(h.env))).toEqual([]);
 
     expect((await cli('instance', 'start', 'web1')).code).toBe(0);
     expect(await waitFor(() => get(url), 60_000, 'the server again')).toBe(
       'hello from skiff\n',
     );
-    const ids = await recordedProcesses(resolvePaths(env));
+    const ids = await recordedProcesses(resolvePaths(h.env));
     expect(await stillAlive(ids)).toHaveLength(2);
     expect((await cli('instance', 'delete', 'web1')).code).toBe(0);
     expect(await stillAlive(ids)).toEqual([]);

@@ -1,12 +1,12 @@
 // A QEMU killed from outside (SIGKILL) shows as stopped in `instance list`,
 // with the signal in the EXIT column and its console output kept.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/paths.js';
-import { compileC, runCli, tempHome } from '../helpers/cli-run.js';
+import { compileC } from '../helpers/cli-run.js';
+import { useInstanceHome } from '../helpers/instance-home.js';
 import { findKernelForTests } from '../helpers/kernel.js';
 import {
-  killLeftovers,
   recordedProcesses,
   stillAlive,
   waitFor,
@@ -16,22 +16,13 @@ const kernel = findKernelForTests();
 const example = join(import.meta.dirname, '../../examples/http-server');
 
 describe.skipIf(!kernel)('skiff instance: QEMU killed from outside', () => {
-  let home: Awaited<ReturnType<typeof tempHome>>;
-  let env: Record<string, string>;
-  const cli = (...argv: string[]) => runCli(argv, { env, cwd: home.dir });
-
-  beforeAll(async () => {
-    home = await tempHome();
-    env = { ...home.env, SKIFF_NANOS_DIR: kernel! };
-    await compileC(join(example, 'server.c'), join(home.dir, 'server'));
+  const h = useInstanceHome(kernel, async (dir) => {
+    await compileC(join(example, 'server.c'), join(dir, 'server'));
   });
-  afterAll(async () => {
-    await killLeftovers(resolvePaths(env));
-    await home.cleanup();
-  });
+  const { cli } = h;
 
   it('is listed as stopped, logs kept', async () => {
-    const paths = resolvePaths(env);
+    const paths = resolvePaths(h.env);
     expect(
       (await cli('image', 'create', './server', '--imagename', 'web')).code,
     ).toBe(0);

@@ -3,11 +3,11 @@
 // until `instance stop`, which the power button still ends.
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolvePaths } from '../../src/paths.js';
-import { compileC, runCli, tempHome } from '../helpers/cli-run.js';
+import { describe, expect, it } from 'vitest';
+import { compileC } from '../helpers/cli-run.js';
+import { useInstanceHome } from '../helpers/instance-home.js';
 import { findKernelForTests } from '../helpers/kernel.js';
-import { killLeftovers, waitFor } from '../providers/qemu/fixture.js';
+import { waitFor } from '../providers/qemu/fixture.js';
 
 const kernel = findKernelForTests();
 const example = join(import.meta.dirname, '../../examples/hello-c');
@@ -17,20 +17,11 @@ function boots(text: string): number {
 }
 
 describe.skipIf(!kernel)('skiff instance: RebootOnExit always', () => {
-  let home: Awaited<ReturnType<typeof tempHome>>;
-  let env: Record<string, string>;
-  const cli = (...argv: string[]) => runCli(argv, { env, cwd: home.dir });
-
-  beforeAll(async () => {
-    home = await tempHome();
-    env = { ...home.env, SKIFF_NANOS_DIR: kernel! };
-    await compileC(join(example, 'hello.c'), join(home.dir, 'hello'));
-    await copyFile(join(example, 'config.json'), join(home.dir, 'config.json'));
+  const h = useInstanceHome(kernel, async (dir) => {
+    await compileC(join(example, 'hello.c'), join(dir, 'hello'));
+    await copyFile(join(example, 'config.json'), join(dir, 'config.json'));
   });
-  afterAll(async () => {
-    await killLeftovers(resolvePaths(env));
-    await home.cleanup();
-  });
+  const { cli } = h;
 
   it('keeps rebooting after exit(0) until stopped', async () => {
     const made = await cli(

@@ -3,13 +3,13 @@
 // image delete, leaving no process and no state behind.
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/paths.js';
-import { compileC, runCli, tempHome } from '../helpers/cli-run.js';
+import { compileC } from '../helpers/cli-run.js';
 import { deadPid, tempNameOf } from '../fixtures/oci/dead-pid.js';
+import { useInstanceHome } from '../helpers/instance-home.js';
 import { findKernelForTests } from '../helpers/kernel.js';
 import {
-  killLeftovers,
   recordedProcesses,
   stillAlive,
   waitFor,
@@ -19,23 +19,14 @@ const kernel = findKernelForTests();
 const example = join(import.meta.dirname, '../../examples/hello-c');
 
 describe.skipIf(!kernel)('skiff image + instance walkthrough', () => {
-  let home: Awaited<ReturnType<typeof tempHome>>;
-  let env: Record<string, string>;
-  const cli = (...argv: string[]) => runCli(argv, { env, cwd: home.dir });
-
-  beforeAll(async () => {
-    home = await tempHome();
-    env = { ...home.env, SKIFF_NANOS_DIR: kernel! };
-    await compileC(join(example, 'hello.c'), join(home.dir, 'hello'));
-    await copyFile(join(example, 'config.json'), join(home.dir, 'config.json'));
+  const h = useInstanceHome(kernel, async (dir) => {
+    await compileC(join(example, 'hello.c'), join(dir, 'hello'));
+    await copyFile(join(example, 'config.json'), join(dir, 'config.json'));
   });
-  afterAll(async () => {
-    await killLeftovers(resolvePaths(env));
-    await home.cleanup();
-  });
+  const { cli } = h;
 
   it('builds, runs, shows, logs and removes an instance', async () => {
-    const paths = resolvePaths(env);
+    const paths = resolvePaths(h.env);
     // What a create killed with -9 leaves: swept by the next create.
     const leftover = join(paths.dataDir, 'tmp', tempNameOf('build', deadPid()));
     await mkdir(leftover, { recursive: true });
