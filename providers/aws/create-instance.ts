@@ -1,5 +1,6 @@
-// `instance create -t aws`: image and network lookup, a security group for
-// the ports, RunInstances; the group is removed again if the launch fails.
+// `instance create -t aws`: image, Elastic IP and network lookup, a
+// security group for the ports, RunInstances, then the Elastic IP; what
+// was made is removed again if the launch or the association fails.
 import { UserError } from '../../src/errors.js';
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
 import type {
@@ -8,11 +9,18 @@ import type {
   ProviderContext,
 } from '../types.js';
 import type { AwsClients } from './clients.js';
+import {
+  associateElasticIp,
+  checkAwsStaticIp,
+  findElasticIp,
+  type ElasticIp,
+} from './elastic-ip.js';
 import { findImageByName, isSkiffImage } from './images.js';
 import {
   DEFAULT_FLAVOR,
   findInstance,
   runInstance,
+  terminateInstance,
   toInstanceInfo,
   validateInstanceName,
 } from './instances.js';
@@ -23,12 +31,55 @@ import {
   findSecurityGroupId,
 } from './security-group.js';
 import { skiffTags, userTags } from './tags.js';
+import type { AwsTimings } from './timings.js';
 
 export interface CreateInstanceDeps {
   ctx: ProviderContext;
   cloud: ResolvedCloudConfig;
   clients: AwsClients;
   availabilityZone: string | undefined;
+  timings: Pick<AwsTimings, 'delete' | 'running'>;
+}
+
+/**
+ * Associates the Elastic IP; if that fails, terminates the instance (and
+ * removes its group) so that none runs without the address asked for.
+ */
+async function attachElasticIp(
+  d: CreateInstanceDeps,
+  eip: ElasticIp,
+  instance: { name: string; instanceId: string },
+  groupId: string | undefined,
+): Promise<void> {
+  const { ec2 } = d.clients;
+  const { logger } = d.ctx;
+  logger.info(
+    `waiting for ${instance.name} (${instance.instanceId}) to run, to ` +
+      `associate Elastic IP ${eip.publicIp}`,
+  );
+  try {
+    await associateElasticIp(ec2, eip, instance, d.timings.running);
+  } catch (err) {
+    logger.warn(
+      `terminating instance ${instance.name} (${instance.instanceId}): ` +
+        `Elastic IP ${eip.publicIp} could not be associated`,
+    );
+    await terminateInstance(
+      ec2,
+      instance,
+      groupId,
+      logger,
+      d.timings.delete,
+    ).catch((cleanup: unknown) => {
+      logger.warn(
+        `could not terminate ${instance.instanceId} ` +
+          `(${cleanup instanceof Error ? cleanup.message : String(cleanup)}); ` +
+          `terminate it with: aws ec2 terminate-instances --instance-ids ` +
+          instance.instanceId,
+      );
+    });
+    throw err;
+  }
 }
 
 export async function createAwsInstance(
@@ -38,6 +89,7 @@ export async function createAwsInstance(
   const { ec2 } = d.clients;
   const { logger } = d.ctx;
   validateInstanceName(opts.name);
+  checkAwsStaticIp(d.cloud.staticIp);
 
   if (await findInstance(ec2, opts.name)) {
     throw new UserError(
@@ -60,6 +112,9 @@ export async function createAwsInstance(
   }
   const arch = image.Architecture === 'arm64' ? 'arm64' : 'x86_64';
   const instanceType = opts.flavor ?? d.cloud.flavor ?? DEFAULT_FLAVOR[arch];
+  const eip = d.cloud.staticIp
+    ? await findElasticIp(ec2, d.cloud.staticIp)
+    : undefined;
   const network = await resolveNetwork(ec2, d.cloud, d.availabilityZone);
 
   let securityGroupId: string;
@@ -100,6 +155,7 @@ export async function createAwsInstance(
       baseVolumeBytes: opts.config.baseVolumeBytes,
       instanceProfile: d.cloud.instanceProfile,
       labels: userTags(d.cloud),
+      enableIpv6: d.cloud.enableIpv6,
     });
   } catch (err) {
     if (ownSecurityGroup) {
@@ -107,14 +163,26 @@ export async function createAwsInstance(
     }
     throw err;
   }
-  logger.info(
-    `instance ${opts.name} (${instance.InstanceId}, ${instanceType}) is ` +
-      `starting; console: skiff instance logs -t aws ${opts.name} -w`,
-  );
-  return {
+  const info = {
     ...toInstanceInfo(instance),
     name: opts.name,
     image: opts.imageName,
     ports: [...opts.ports],
   };
+  if (eip && instance.InstanceId) {
+    const launched = { name: opts.name, instanceId: instance.InstanceId };
+    const groupId = ownSecurityGroup ? securityGroupId : undefined;
+    await attachElasticIp(d, eip, launched, groupId);
+    logger.info(
+      `instance ${opts.name} (${instance.InstanceId}, ${instanceType}) is ` +
+        `running at ${eip.publicIp}; console: skiff instance logs -t aws ` +
+        `${opts.name} -w`,
+    );
+    return { ...info, state: 'running', publicIp: eip.publicIp };
+  }
+  logger.info(
+    `instance ${opts.name} (${instance.InstanceId}, ${instanceType}) is ` +
+      `starting; console: skiff instance logs -t aws ${opts.name} -w`,
+  );
+  return info;
 }

@@ -11,9 +11,10 @@ import { DEFAULT_AWS_TIMINGS, type AwsTimings } from './timings.js';
 
 export interface AwsProviderOverrides {
   /** Shorter polls and back-offs for tests. */
-  timings?: Partial<Omit<AwsTimings, 'ebs' | 'delete'>> & {
+  timings?: Partial<Omit<AwsTimings, 'ebs' | 'delete' | 'running'>> & {
     ebs?: Partial<AwsTimings['ebs']>;
     delete?: Partial<AwsTimings['delete']>;
+    running?: Partial<AwsTimings['running']>;
   };
   clients?: AwsClients;
 }
@@ -32,6 +33,7 @@ export async function createAwsProvider(
     ...t,
     ebs: { ...DEFAULT_AWS_TIMINGS.ebs, ...t.ebs },
     delete: { ...DEFAULT_AWS_TIMINGS.delete, ...t.delete },
+    running: { ...DEFAULT_AWS_TIMINGS.running, ...t.running },
   };
   ctx.logger.debug(
     `aws: region ${location.region ?? '(from the SDK profile)'}` +

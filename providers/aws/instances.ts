@@ -128,6 +128,7 @@ export function toInstanceInfo(i: Instance): InstanceInfo {
       instanceType: i.InstanceType,
       availabilityZone: i.Placement?.AvailabilityZone,
       imageId: i.ImageId,
+      ipv6Address: i.Ipv6Address,
     },
   };
 }
@@ -198,6 +199,8 @@ export interface RunSpec {
   baseVolumeBytes?: number;
   instanceProfile?: string;
   labels: Record<string, string>;
+  /** CloudConfig.EnableIPv6: one address from the subnet's IPv6 range. */
+  enableIpv6?: boolean;
 }
 
 export function buildRunInstancesInput(s: RunSpec): RunInstancesCommandInput {
@@ -223,6 +226,9 @@ export function buildRunInstancesInput(s: RunSpec): RunInstancesCommandInput {
     ClientToken: randomUUID(),
     SubnetId: s.subnetId,
     SecurityGroupIds: [s.securityGroupId],
+    // Top level, beside SubnetId: RunInstances refuses it together with
+    // NetworkInterfaces, which would then have to carry the subnet too.
+    ...(s.enableIpv6 ? { Ipv6AddressCount: 1 } : {}),
     TagSpecifications: [
       { ResourceType: 'instance', Tags: toAwsTags(tags) },
       {
@@ -332,12 +338,32 @@ export async function deleteInstance(
   t: DeleteTimings,
 ): Promise<void> {
   const i = await requireInstance(ec2, name);
-  await awsStep(`terminating instance ${name}`, 'ec2:TerminateInstances', () =>
-    ec2.send(new TerminateInstancesCommand({ InstanceIds: [i.InstanceId] })),
+  await terminateInstance(
+    ec2,
+    { name, instanceId: i.InstanceId },
+    tagValue(i.Tags, TAG_SECURITY_GROUP),
+    logger,
+    t,
   );
-  const groupId = tagValue(i.Tags, TAG_SECURITY_GROUP);
+}
+
+/**
+ * Terminates by id; with `groupId` (the group Skiff made for it), waits
+ * for `terminated`, then deletes the group.
+ */
+export async function terminateInstance(
+  ec2: EC2Client,
+  instance: { name: string; instanceId: string },
+  groupId: string | undefined,
+  logger: Logger,
+  t: DeleteTimings,
+): Promise<void> {
+  const { name, instanceId } = instance;
+  await awsStep(`terminating instance ${name}`, 'ec2:TerminateInstances', () =>
+    ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })),
+  );
   if (!groupId) return;
-  logger.info(`waiting for ${name} (${i.InstanceId}) to terminate`);
+  logger.info(`waiting for ${name} (${instanceId}) to terminate`);
   const result = await awsStep(
     `waiting for instance ${name} to terminate`,
     'ec2:DescribeInstances',
@@ -349,7 +375,7 @@ export async function deleteInstance(
           minDelay: t.minDelaySeconds,
           maxDelay: t.maxDelaySeconds,
         },
-        { InstanceIds: [i.InstanceId] },
+        { InstanceIds: [instanceId] },
       ),
   ).catch((err: unknown) => {
     logger.warn(err instanceof Error ? err.message : String(err));

@@ -95,6 +95,7 @@ export class AwsProvider implements Provider {
         cloud: this.cloud,
         clients: this.clients,
         availabilityZone: this.location.availabilityZone,
+        timings: this.timings,
       },
       opts,
     );

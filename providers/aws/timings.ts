@@ -1,5 +1,6 @@
 // Polling and retry timings in one place; tests shrink them.
 import { DEFAULT_EBS_TIMINGS, type EbsUploadTimings } from './ebs-upload.js';
+import type { RunningWaitTimings } from './elastic-ip.js';
 import type { DeleteTimings } from './instances.js';
 import type { SnapshotDeleteRetry } from './snapshots.js';
 
@@ -16,6 +17,8 @@ export interface AwsTimings {
   consoleIntervalMs: number;
   ebs: EbsUploadTimings;
   delete: DeleteTimings;
+  /** The wait for `running` before CloudConfig.StaticIP is associated. */
+  running: RunningWaitTimings;
 }
 
 export const DEFAULT_AWS_TIMINGS: AwsTimings = {
@@ -31,6 +34,7 @@ export const DEFAULT_AWS_TIMINGS: AwsTimings = {
     groupAttempts: 12,
     groupDelayMs: 5_000,
   },
+  running: { maxWaitSeconds: 300, minDelaySeconds: 5, maxDelaySeconds: 15 },
 };
 
 /** DeleteSnapshot's retry, from the poll timings. */

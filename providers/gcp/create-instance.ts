@@ -20,6 +20,7 @@ import {
   zonal,
   type InstancePlan,
 } from './instances.js';
+import { checkGcpStaticIp, withAddressHint } from './network-interface.js';
 import { mayStillRun, waitForOperation } from './operations.js';
 import { checkResourceName, DEFAULT_FLAVOR } from './settings.js';
 
@@ -68,9 +69,13 @@ async function insertInstance(
       instanceResource: resource,
     });
   } catch (err) {
-    throw gcpError(err, step);
+    throw withAddressHint(gcpError(err, step), ctx.settings);
   }
-  await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
+  try {
+    await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
+  } catch (err) {
+    throw withAddressHint(err, ctx.settings);
+  }
 }
 
 /** After a failed insert: drop the rule, unless the instance may yet come. */
@@ -104,6 +109,7 @@ export async function createGcpInstance(
   const { settings, clients, logger } = ctx;
   checkResourceName('instance', opts.name);
   checkResourceName('image', opts.imageName);
+  checkGcpStaticIp(settings);
   const wantedGb = Math.ceil((opts.config.baseVolumeBytes ?? 0) / GIB);
   if (
     opts.config.manifestPassthrough?.gcp !== undefined &&

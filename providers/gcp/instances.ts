@@ -11,6 +11,7 @@ import type { InstanceInfo, InstanceState } from '../types.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
 import { deleteFirewall, firewallName, networkTag } from './firewall.js';
+import { networkInterface } from './network-interface.js';
 import { waitForOperation } from './operations.js';
 import {
   checkResourceName,
@@ -49,17 +50,7 @@ export function instanceResource(settings: GcpSettings, plan: InstancePlan) {
         },
       },
     ],
-    networkInterfaces: [
-      {
-        network: `global/networks/${settings.network}`,
-        ...(settings.subnet
-          ? {
-              subnetwork: `regions/${settings.region}/subnetworks/${settings.subnet}`,
-            }
-          : {}),
-        accessConfigs: [{ type: 'ONE_TO_ONE_NAT', name: 'External NAT' }],
-      },
-    ],
+    networkInterfaces: [networkInterface(settings)],
     // skiff-ports is read back by list/get to show the ports. The serial
     // console is switched on for `gcloud compute connect-to-serial-port`;
     // getSerialPortOutput works without it (peers-and-clouds §3.1).
@@ -140,6 +131,7 @@ export function toInstanceInfo(vm: Record<string, any>): InstanceInfo {
       machineType: String(vm.machineType ?? '')
         .split('/')
         .pop(),
+      ipv6Address: nic?.ipv6AccessConfigs?.[0]?.externalIpv6 ?? undefined,
     },
   };
 }

@@ -20,6 +20,10 @@ export interface GcpSettings {
   flavor?: string;
   network: string;
   subnet?: string;
+  /** CloudConfig.StaticIP: a reserved external IPv4 address (natIP). */
+  staticIp?: string;
+  /** CloudConfig.EnableIPv6: an external IPv6 address too. */
+  enableIpv6: boolean;
   labels: Record<string, string>;
   instanceProfile?: string;
   imageTimeoutMs: number;
@@ -197,6 +201,8 @@ export function resolveGcpSettings(
     flavor: cloud.flavor,
     network: cloud.vpc ?? 'default',
     subnet: cloud.subnet,
+    staticIp: cloud.staticIp,
+    enableIpv6: cloud.enableIpv6 === true,
     labels: { ...cloud.labels, [SKIFF_LABEL.key]: SKIFF_LABEL.value },
     instanceProfile: cloud.instanceProfile,
     imageTimeoutMs: cloud.imageTimeoutSeconds * 1000,

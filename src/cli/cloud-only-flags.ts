@@ -1,5 +1,7 @@
-// Cloud flags given to a command aimed at the local target: named in one
-// warning, so a forgotten `-t gcp` does not go unnoticed.
+// Cloud flags (and cloud-only config keys) given to a command aimed at the
+// local target: named in one warning, so a forgotten `-t gcp` does not go
+// unnoticed.
+import type { ResolvedCloudConfig } from '../config/types.js';
 import type { CliContext } from './context.js';
 
 /** [option key as commander stores it, the flag as the user types it] */
@@ -20,16 +22,30 @@ export const INSTANCE_CLOUD_FLAGS: CloudFlag[] = [
   ['flavor', '--flavor'],
 ];
 
+/**
+ * CloudConfig keys an instance create uses only on a cloud: a reserved
+ * address and IPv6 mean nothing to QEMU's user networking. EnableIPv6
+ * false asks for nothing, so it is not named.
+ */
+export function cloudOnlyInstanceKeys(cloud: ResolvedCloudConfig): string[] {
+  return [
+    ...(cloud.staticIp !== undefined ? ['CloudConfig.StaticIP'] : []),
+    ...(cloud.enableIpv6 === true ? ['CloudConfig.EnableIPv6'] : []),
+  ];
+}
+
+/** Names the `flags` given, then `keys`, in one warning on qemu. */
 export function warnCloudOnlyFlags(
   ctx: CliContext,
   target: string,
   opts: Record<string, unknown>,
   flags: CloudFlag[],
+  keys: string[] = [],
 ): void {
   if (target !== 'qemu') return;
   const given = flags.filter(([key]) => opts[key] !== undefined);
-  if (given.length === 0) return;
-  const names = given.map(([, flag]) => flag);
+  const names = [...given.map(([, flag]) => flag), ...keys];
+  if (names.length === 0) return;
   const list =
     names.length === 1
       ? names[0]

@@ -113,6 +113,41 @@ describe('instance create with cloud flags on the local target', () => {
     );
     expect(r.stderr).not.toContain('--projectid');
   });
+
+  it('names CloudConfig.StaticIP and EnableIPv6 in the same warning', async () => {
+    await writeFile(
+      join(dir, 'cfg.json'),
+      JSON.stringify({
+        CloudConfig: { StaticIP: '198.51.100.20', EnableIPv6: true },
+      }),
+    );
+    const r = await runCli(
+      ['instance', 'create', image, '-n', 'y', '-z', 'z1', '-c', 'cfg.json'],
+      { env, cwd: dir },
+    );
+    expect(r.stderr).toContain(
+      'warning: -z/--zone, CloudConfig.StaticIP and CloudConfig.EnableIPv6 ' +
+        'are for -t gcp and -t aws; a local (qemu) target ignores them',
+    );
+  });
+
+  it('names a StaticIP given alone, and not EnableIPv6 false', async () => {
+    await writeFile(
+      join(dir, 'cfg.json'),
+      JSON.stringify({
+        CloudConfig: { StaticIP: '198.51.100.20', EnableIPv6: false },
+      }),
+    );
+    const r = await runCli(
+      ['instance', 'create', image, '-n', 'y', '-c', 'cfg.json'],
+      { env, cwd: dir },
+    );
+    expect(r.stderr).toContain(
+      'warning: CloudConfig.StaticIP is for -t gcp and -t aws; a local ' +
+        '(qemu) target ignores it',
+    );
+    expect(r.stderr).not.toContain('EnableIPv6');
+  });
 });
 
 describe('imageOnlyKeys', () => {

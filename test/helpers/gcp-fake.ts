@@ -559,8 +559,16 @@ export class GcpFake {
         networkIP: '10.128.0.2',
         accessConfigs: (n.accessConfigs ?? []).map((a: Json) => ({
           ...a,
-          natIP: '203.0.113.7',
+          natIP: a.natIP ?? '203.0.113.7',
         })),
+        ...(n.ipv6AccessConfigs
+          ? {
+              ipv6AccessConfigs: n.ipv6AccessConfigs.map((a: Json) => ({
+                ...a,
+                externalIpv6: '2001:db8::7',
+              })),
+            }
+          : {}),
       })),
     });
     return this.operation({ ...ctx, name: body.name }, 'insert');

@@ -10,6 +10,7 @@ import {
 } from '../../state/names.js';
 import { resolvePublishAddress } from '../../qemu/publish-address.js';
 import {
+  cloudOnlyInstanceKeys,
   INSTANCE_CLOUD_FLAGS,
   warnCloudOnlyFlags,
 } from '../cloud-only-flags.js';
@@ -134,7 +135,13 @@ export function registerInstanceCreate(
     if (provider.target !== 'qemu') {
       warnHostPorts(ctx, provider.target, config.run.ports);
     }
-    warnCloudOnlyFlags(ctx, provider.target, opts, INSTANCE_CLOUD_FLAGS);
+    warnCloudOnlyFlags(
+      ctx,
+      provider.target,
+      opts,
+      INSTANCE_CLOUD_FLAGS,
+      cloudOnlyInstanceKeys(config.cloud),
+    );
     const ignored = imageOnlyKeys(raw, provider.target);
     await warnImageOnlyKeys(ctx, provider, opts.config, image, ignored);
 

@@ -59,6 +59,11 @@ export const FAST: AwsProviderOverrides = {
       groupAttempts: 3,
       groupDelayMs: 1,
     },
+    running: {
+      maxWaitSeconds: 2,
+      minDelaySeconds: 0.01,
+      maxDelaySeconds: 0.02,
+    },
   },
 };
 
