@@ -137,6 +137,7 @@ export async function createAwsInstance(
       vpcId: network.vpcId,
       ports: opts.ports,
       tags: skiffTags(`skiff-${opts.name}`, {}, userTags(d.cloud)),
+      ipv6: d.cloud.enableIpv6,
       logger,
     });
   }

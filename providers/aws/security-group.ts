@@ -25,20 +25,23 @@ export function securityGroupName(instance: string): string {
 /**
  * One rule per protocol and run of consecutive ports, open to the world
  * (as ops does): `-p 8000-8099` is one rule, not a hundred (a group holds
- * 60 inbound rules by default).
+ * 60 inbound rules by default). With `ipv6` the same permission opens the
+ * ports to IPv6 clients too (`::/0`).
  */
-export function buildIngress(ports: readonly PortForward[]): IpPermission[] {
-  return collapsePorts(ports).map((r) => ({
-    IpProtocol: r.protocol,
-    FromPort: r.from,
-    ToPort: r.to,
-    IpRanges: [
-      {
-        CidrIp: '0.0.0.0/0',
-        Description: `skiff ${r.protocol}:${formatPortRange(r)}`,
-      },
-    ],
-  }));
+export function buildIngress(
+  ports: readonly PortForward[],
+  ipv6 = false,
+): IpPermission[] {
+  return collapsePorts(ports).map((r) => {
+    const Description = `skiff ${r.protocol}:${formatPortRange(r)}`;
+    return {
+      IpProtocol: r.protocol,
+      FromPort: r.from,
+      ToPort: r.to,
+      IpRanges: [{ CidrIp: '0.0.0.0/0', Description }],
+      ...(ipv6 ? { Ipv6Ranges: [{ CidrIpv6: '::/0', Description }] } : {}),
+    };
+  });
 }
 
 export interface SecurityGroupSpec {
@@ -46,19 +49,27 @@ export interface SecurityGroupSpec {
   vpcId: string;
   ports: readonly PortForward[];
   tags: Record<string, string>;
+  /** CloudConfig.EnableIPv6: open the ports to IPv6 clients too. */
+  ipv6?: boolean;
   logger: Logger;
 }
 
-/** A port or range open to the world, exactly as buildIngress makes it. */
+/**
+ * A port or range open to the world, exactly as buildIngress makes it,
+ * with or without IPv6 (the key says which, so that a reused group's
+ * rule of the other form is replaced).
+ */
 function keyOf(p: IpPermission): string | undefined {
-  const ranges = p.IpRanges ?? [];
+  const v4 = p.IpRanges ?? [];
+  const v6 = p.Ipv6Ranges ?? [];
   const plain =
-    ranges.length === 1 &&
-    ranges[0]?.CidrIp === '0.0.0.0/0' &&
-    !p.Ipv6Ranges?.length &&
+    v4.length === 1 &&
+    v4[0]?.CidrIp === '0.0.0.0/0' &&
+    (v6.length === 0 || (v6.length === 1 && v6[0]?.CidrIpv6 === '::/0')) &&
     !p.PrefixListIds?.length &&
     !p.UserIdGroupPairs?.length;
-  return plain ? `${p.IpProtocol}:${p.FromPort}-${p.ToPort}` : undefined;
+  const key = `${p.IpProtocol}:${p.FromPort}-${p.ToPort}`;
+  return plain ? `${key}${v6.length ? ' ipv6' : ''}` : undefined;
 }
 
 /**
@@ -89,7 +100,7 @@ export async function createInstanceSecurityGroup(
   const name = securityGroupName(s.instance);
   const step = `creating security group ${name} in ${s.vpcId}`;
   let groupId: string;
-  let rules = buildIngress(s.ports);
+  let rules = buildIngress(s.ports, s.ipv6);
   try {
     const out = await ec2.send(
       new CreateSecurityGroupCommand({

@@ -1,6 +1,6 @@
-// `instance create -t gcp`: the firewall rule first (it targets a network
-// tag, so it can exist before the instance), then the instance; a failed
-// insert takes the rule away again, so nothing is left half made.
+// `instance create -t gcp`: the firewall rules first (they target a network
+// tag, so they can exist before the instance), then the instance; a failed
+// insert takes the rules away again, so nothing is left half made.
 import { UserError } from '../../src/errors.js';
 import type { CreateInstanceOptions, InstanceInfo } from '../types.js';
 import type { GcpContext } from './context.js';
@@ -8,8 +8,9 @@ import { gcpError, isNotFound } from './errors.js';
 import {
   createFirewall,
   deleteFirewall,
-  firewallName,
+  firewallNames,
   prepareFirewall,
+  ruleList,
 } from './firewall.js';
 import {
   findVm,
@@ -78,26 +79,31 @@ async function insertInstance(
   }
 }
 
-/** After a failed insert: drop the rule, unless the instance may yet come. */
+/**
+ * After a failed rule or instance insert: drop the rules, unless what
+ * failed may yet be made.
+ */
 async function rollBackFirewall(
   ctx: GcpContext,
   name: string,
   failure: unknown,
 ): Promise<void> {
-  const rule = firewallName(name);
-  // The insert may still go on in GCP: the instance can yet appear.
+  const rules = firewallNames(name, ctx.settings.enableIpv6);
+  // The insert may still go on in GCP: the rule or instance can yet appear.
   if (mayStillRun(failure)) {
     ctx.logger.warn(
-      `kept firewall rule ${rule}: instance ${name} may still be created; \`skiff instance delete -t gcp ${name}\` removes both`,
+      `kept ${ruleList(rules)}: instance ${name} or a rule may still be created; \`skiff instance delete -t gcp ${name}\` removes them all`,
     );
     return;
   }
   try {
-    await deleteFirewall(ctx, name);
-    ctx.logger.debug(`removed firewall rule ${rule}: the instance failed`);
+    const removed = await deleteFirewall(ctx, name);
+    if (removed.length > 0) {
+      ctx.logger.debug(`removed ${ruleList(removed)}: the create failed`);
+    }
   } catch (err) {
     ctx.logger.warn(
-      `could not remove firewall rule ${rule} (${gcpError(err, 'cleanup').message}); remove it with \`gcloud compute firewall-rules delete ${rule}\``,
+      `could not remove ${ruleList(rules)} (${gcpError(err, 'cleanup').message}); remove with \`gcloud compute firewall-rules delete ${rules.join(' ')}\``,
     );
   }
 }
@@ -145,8 +151,8 @@ export async function createGcpInstance(
     serviceAccount: settings.instanceProfile,
   };
 
-  await createFirewall(ctx, opts.name, opts.ports);
   try {
+    await createFirewall(ctx, opts.name, opts.ports);
     await insertInstance(ctx, plan);
   } catch (err) {
     if (opts.ports.length > 0) await rollBackFirewall(ctx, opts.name, err);

@@ -1,5 +1,6 @@
-// One firewall rule per instance, named from the instance alone, so that
-// deleting `web` can never touch `myweb` (ops matched rules by regex).
+// One firewall rule per instance (two with IPv6), named from the instance
+// alone, so that deleting `web` can never touch `myweb` (ops matched rules
+// by regex).
 import { createHash } from 'node:crypto';
 import { collapsePorts, formatPortRange } from '../../src/config/ports.js';
 import type { PortForward } from '../../src/config/types.js';
@@ -27,22 +28,38 @@ export function derivedName(instance: string, suffix: string): string {
   return `skiff--${instance.slice(0, room)}-${hash}-${suffix}`;
 }
 
-/** The firewall rule of an instance. */
-export function firewallName(instance: string): string {
-  return derivedName(instance, 'ports');
+/**
+ * The firewall rule of an instance, or its IPv6 twin: one GCE rule cannot
+ * mix IPv4 and IPv6 source ranges.
+ */
+export function firewallName(instance: string, ipv6 = false): string {
+  return derivedName(instance, ipv6 ? 'ports6' : 'ports');
 }
 
-/** The network tag the rule targets. */
+/** The instance's rules: the IPv4 one, then the IPv6 one when `ipv6`. */
+export function firewallNames(instance: string, ipv6 = true): string[] {
+  const v4 = firewallName(instance);
+  return ipv6 ? [v4, firewallName(instance, true)] : [v4];
+}
+
+/** "firewall rule a" or "firewall rules a and b", for messages. */
+export function ruleList(names: readonly string[]): string {
+  const noun = names.length === 1 ? 'rule' : 'rules';
+  return `firewall ${noun} ${names.join(' and ')}`;
+}
+
+/** The network tag the rules target. */
 export function networkTag(instance: string): string {
   return derivedName(instance, 'vm');
 }
 
-/** The firewalls.insert body (pure). */
+/** The firewalls.insert body (pure), for IPv4 or IPv6 clients. */
 export function firewallResource(
   instance: string,
   ports: PortForward[],
   network: string,
   zone: string,
+  ipv6 = false,
 ) {
   // Consecutive ports as "a-b": `-p 8000-8099` is one entry, not 100.
   const byProtocol = new Map<string, string[]>();
@@ -52,11 +69,11 @@ export function firewallResource(
     byProtocol.set(r.protocol, list);
   }
   return {
-    name: firewallName(instance),
+    name: firewallName(instance, ipv6),
     description: `${DESCRIPTION}${instance} in ${zone}`,
     network: `global/networks/${network}`,
     direction: 'INGRESS',
-    sourceRanges: ['0.0.0.0/0'],
+    sourceRanges: [ipv6 ? '::/0' : '0.0.0.0/0'],
     targetTags: [networkTag(instance)],
     allowed: [...byProtocol].map(([protocol, list]) => ({
       IPProtocol: protocol,
@@ -82,7 +99,7 @@ function zoneOf(rule: { description?: string | null }): string | undefined {
 }
 
 /**
- * Who holds the rule named after `instance`: nobody; someone else (not
+ * Who holds `name`, a rule named after `instance`: nobody; someone else (not
  * made by Skiff: never changed); a live instance of that name in another
  * zone (firewalls are per project, instances per zone); or this zone's
  * instance, which may be gone and leave the rule to replace or delete.
@@ -114,8 +131,8 @@ async function instanceExists(
 export async function ruleHolder(
   ctx: GcpContext,
   instance: string,
+  name: string,
 ): Promise<RuleHolder> {
-  const name = firewallName(instance);
   let rule: { description?: string | null };
   try {
     [rule] = await ctx.clients.firewalls.get({
@@ -158,15 +175,28 @@ async function removeRule(ctx: GcpContext, name: string): Promise<boolean> {
 
 /**
  * Before an instance is created (its name is known to be free in this
- * zone): fails if the rule belongs to someone else, and removes a rule
- * left by an earlier instance of the name, so it opens no stale ports.
+ * zone): fails if either rule belongs to someone else, and removes the
+ * rules left by an earlier instance of the name, so none opens stale ports.
  */
 export async function prepareFirewall(
   ctx: GcpContext,
   instance: string,
 ): Promise<void> {
-  const name = firewallName(instance);
-  const holder = await ruleHolder(ctx, instance);
+  const leftovers: string[] = [];
+  for (const name of firewallNames(instance)) {
+    const holder = await ruleHolder(ctx, instance, name);
+    refuseHeld(instance, name, holder);
+    if (holder.kind === 'ours') leftovers.push(name);
+  }
+  for (const name of leftovers) {
+    if (await removeRule(ctx, name)) {
+      ctx.logger.debug(`removed leftover firewall rule ${name}`);
+    }
+  }
+}
+
+/** Fails when `name` is not Skiff's, or a live instance elsewhere has it. */
+function refuseHeld(instance: string, name: string, holder: RuleHolder): void {
   if (holder.kind === 'elsewhere') {
     throw new UserError(
       'INSTANCE_NAME_IN_USE',
@@ -183,51 +213,57 @@ export async function prepareFirewall(
       },
     );
   }
-  if (holder.kind === 'ours' && (await removeRule(ctx, name))) {
-    ctx.logger.debug(`removed leftover firewall rule ${name}`);
-  }
 }
 
 /**
- * Deletes the instance's rule by its exact name; absent is fine, and the
- * rule of a live same-named instance in another zone, or one Skiff did
- * not make, is left alone. True if a rule was deleted.
+ * Deletes the instance's rules by their exact names; absent is fine, and
+ * the rule of a live same-named instance in another zone, or one Skiff
+ * did not make, is left alone. Returns the names of the rules deleted.
  */
 export async function deleteFirewall(
   ctx: GcpContext,
   instance: string,
-): Promise<boolean> {
-  const name = firewallName(instance);
-  const holder = await ruleHolder(ctx, instance);
-  if (holder.kind === 'elsewhere') {
-    ctx.logger.debug(
-      `kept ${name}: it belongs to ${instance} in ${holder.zone}`,
-    );
-  } else if (holder.kind === 'foreign') {
-    ctx.logger.debug(`kept ${name}: it was not made by Skiff`);
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of firewallNames(instance)) {
+    const holder = await ruleHolder(ctx, instance, name);
+    if (holder.kind === 'elsewhere') {
+      ctx.logger.debug(
+        `kept ${name}: it belongs to ${instance} in ${holder.zone}`,
+      );
+    } else if (holder.kind === 'foreign') {
+      ctx.logger.debug(`kept ${name}: it was not made by Skiff`);
+    } else if (holder.kind === 'ours' && (await removeRule(ctx, name))) {
+      removed.push(name);
+    }
   }
-  return holder.kind === 'ours' && (await removeRule(ctx, name));
+  return removed;
 }
 
-/** Opens `ports` to the instance, after prepareFirewall. */
+/**
+ * Opens `ports` to the instance, after prepareFirewall: to IPv4 clients,
+ * and with CloudConfig.EnableIPv6 to IPv6 ones in a second rule.
+ */
 export async function createFirewall(
   ctx: GcpContext,
   instance: string,
   ports: PortForward[],
 ): Promise<void> {
   if (ports.length === 0) return;
-  const { network, zone } = ctx.settings;
-  const resource = firewallResource(instance, ports, network, zone);
-  const step = `creating firewall rule ${resource.name}`;
-  ctx.logger.debug(`gcp: firewalls.insert ${JSON.stringify(resource)}`);
-  let response: unknown;
-  try {
-    response = await ctx.clients.firewalls.insert({
-      project: ctx.settings.projectId,
-      firewallResource: resource,
-    });
-  } catch (err) {
-    throw gcpError(err, step);
+  const { network, zone, enableIpv6 } = ctx.settings;
+  for (const ipv6 of enableIpv6 ? [false, true] : [false]) {
+    const resource = firewallResource(instance, ports, network, zone, ipv6);
+    const step = `creating firewall rule ${resource.name}`;
+    ctx.logger.debug(`gcp: firewalls.insert ${JSON.stringify(resource)}`);
+    let response: unknown;
+    try {
+      response = await ctx.clients.firewalls.insert({
+        project: ctx.settings.projectId,
+        firewallResource: resource,
+      });
+    } catch (err) {
+      throw gcpError(err, step);
+    }
+    await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
   }
-  await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
 }

@@ -10,7 +10,7 @@ import { UserError } from '../../src/errors.js';
 import type { InstanceInfo, InstanceState } from '../types.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
-import { deleteFirewall, firewallName, networkTag } from './firewall.js';
+import { deleteFirewall, networkTag, ruleList } from './firewall.js';
 import { networkInterface } from './network-interface.js';
 import { waitForOperation } from './operations.js';
 import {
@@ -240,8 +240,8 @@ export const stopGcpInstance = (ctx: GcpContext, name: string) =>
   act(ctx, 'stop', name);
 
 /**
- * Deletes the instance, then its firewall rule (by exact name). The rule
- * goes even when the instance is already gone, so it cannot be orphaned.
+ * Deletes the instance, then its firewall rules (by exact name). They go
+ * even when the instance is already gone, so they cannot be orphaned.
  */
 export async function deleteGcpInstance(
   ctx: GcpContext,
@@ -250,10 +250,10 @@ export async function deleteGcpInstance(
   const vm = await findVm(ctx, name);
   if (vm) await act(ctx, 'delete', name);
   const removed = await deleteFirewall(ctx, name);
-  if (!vm && !removed) throw instanceNotFound(ctx, name);
+  if (!vm && removed.length === 0) throw instanceNotFound(ctx, name);
   if (!vm) {
     ctx.logger.info(
-      `instance ${name} was already gone; removed its firewall rule ${firewallName(name)}`,
+      `instance ${name} was already gone; removed its ${ruleList(removed)}`,
     );
   }
 }

@@ -531,6 +531,13 @@ export class GcpFake {
     if (this.firewalls.has(body.name)) {
       throw new HttpError(409, 'alreadyExists', `firewall ${body.name} exists`);
     }
+    // As GCE: one rule's source ranges are all IPv4 or all IPv6.
+    const families = new Set(
+      (body.sourceRanges ?? []).map((r: string) => r.includes(':')),
+    );
+    if (families.size > 1) {
+      throw new HttpError(400, 'invalid', 'mixed IPv4 and IPv6 ranges');
+    }
     this.firewalls.set(body.name, { ...body, id: String(this.nextId++) });
     return this.operation({ ...ctx, name: body.name }, 'insert');
   }

@@ -1,6 +1,6 @@
 // CloudConfig.StaticIP and EnableIPv6 on AWS, with EC2 mocked at the SDK
 // boundary: the lookup before anything is made, the association once the
-// instance runs, and the cleanup when it fails.
+// instance runs, the cleanup when it fails, and the ports open to IPv6.
 import {
   AssociateAddressCommand,
   AuthorizeSecurityGroupIngressCommand,
@@ -9,10 +9,12 @@ import {
   DescribeAddressesCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
   EC2ServiceException,
+  RevokeSecurityGroupIngressCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type DescribeAddressesCommandOutput,
@@ -91,6 +93,13 @@ async function create(
   });
 }
 
+/** The IpPermissions of the one AuthorizeSecurityGroupIngress. */
+function ingress() {
+  const calls = ec2.commandCalls(AuthorizeSecurityGroupIngressCommand);
+  expect(calls).toHaveLength(1);
+  return calls[0]!.args[0].input.IpPermissions;
+}
+
 /** The position of each command in the calls EC2 received. */
 function order(...commands: Array<new (input: never) => object>): number[] {
   const calls = ec2.calls();
@@ -109,6 +118,9 @@ describe('AWS StaticIP and EnableIPv6', () => {
     expect(ec2.commandCalls(AssociateAddressCommand)).toHaveLength(0);
     const run = ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input;
     expect(run.Ipv6AddressCount).toBeUndefined();
+    expect(ingress()).toEqual([
+      expect.not.objectContaining({ Ipv6Ranges: expect.anything() }),
+    ]);
   });
 
   it('asks for one IPv6 address beside the subnet and group', async () => {
@@ -121,6 +133,48 @@ describe('AWS StaticIP and EnableIPv6', () => {
       SecurityGroupIds: ['sg-1'],
     });
     expect(run.NetworkInterfaces).toBeUndefined();
+    expect(ingress()).toEqual([
+      {
+        IpProtocol: 'tcp',
+        FromPort: 80,
+        ToPort: 80,
+        IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'skiff tcp:80' }],
+        Ipv6Ranges: [{ CidrIpv6: '::/0', Description: 'skiff tcp:80' }],
+      },
+    ]);
+  });
+
+  it('opens IPv6 too in a leftover group that had IPv4 only', async () => {
+    mockLaunch();
+    ec2
+      .on(CreateSecurityGroupCommand)
+      .rejects(ec2Error('InvalidGroup.Duplicate', 'The security group exists'));
+    const v4only = {
+      IpProtocol: 'tcp',
+      FromPort: 80,
+      ToPort: 80,
+      IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+    };
+    ec2.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [
+        {
+          GroupId: 'sg-old',
+          Tags: [{ Key: 'skiff:managed', Value: 'true' }],
+          IpPermissions: [v4only],
+        },
+      ],
+    });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+    await create({ enableIpv6: true });
+    expect(
+      ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0]!.args[0].input,
+    ).toEqual({ GroupId: 'sg-old', IpPermissions: [v4only] });
+    expect(ingress()).toEqual([
+      expect.objectContaining({
+        FromPort: 80,
+        Ipv6Ranges: [{ CidrIpv6: '::/0', Description: 'skiff tcp:80' }],
+      }),
+    ]);
   });
 
   it('looks the address up first, then associates it once running', async () => {
