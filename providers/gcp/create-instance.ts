@@ -17,12 +17,11 @@ import {
   getVm,
   instanceResource,
   toInstanceInfo,
-  waitOptions,
   zonal,
   type InstancePlan,
 } from './instances.js';
 import { checkGcpStaticIp, withAddressHint } from './network-interface.js';
-import { mayStillRun, waitForOperation } from './operations.js';
+import { mayStillRun, runOperation, waitOptionsOf } from './operations.js';
 import { checkResourceName, DEFAULT_FLAVOR } from './settings.js';
 
 const GIB = 2 ** 30;
@@ -63,17 +62,16 @@ async function insertInstance(
   ctx.logger.info(`${step} (${plan.flavor}, ${plan.diskSizeGb} GB disk)`);
   const resource = instanceResource(ctx.settings, plan);
   ctx.logger.debug(`gcp: instances.insert ${JSON.stringify(resource)}`);
-  let response: unknown;
   try {
-    response = await ctx.clients.instances.insert({
-      ...zonal(ctx),
-      instanceResource: resource,
-    });
-  } catch (err) {
-    throw withAddressHint(gcpError(err, step), ctx.settings);
-  }
-  try {
-    await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
+    await runOperation(
+      ctx.clients,
+      () =>
+        ctx.clients.instances.insert({
+          ...zonal(ctx),
+          instanceResource: resource,
+        }),
+      waitOptionsOf(ctx, step, 'zonal'),
+    );
   } catch (err) {
     throw withAddressHint(err, ctx.settings);
   }

@@ -7,7 +7,7 @@ import type { PortForward } from '../../src/config/types.js';
 import { UserError } from '../../src/errors.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
-import { waitForOperation } from './operations.js';
+import { runOperation, waitForOperation, waitOptionsOf } from './operations.js';
 
 const MAX_NAME = 63;
 /** Marks Skiff's rules: firewall rules carry no labels. */
@@ -79,17 +79,6 @@ export function firewallResource(
       IPProtocol: protocol,
       ports: list,
     })),
-  };
-}
-
-function waitOptions(ctx: GcpContext, step: string) {
-  return {
-    project: ctx.settings.projectId,
-    step,
-    timeoutMs: ctx.tuning.instanceTimeoutMs,
-    pollIntervalMs: ctx.tuning.pollIntervalMs,
-    signal: ctx.signal,
-    logger: ctx.logger,
   };
 }
 
@@ -169,7 +158,11 @@ async function removeRule(ctx: GcpContext, name: string): Promise<boolean> {
     if (isNotFound(err)) return false;
     throw gcpError(err, step);
   }
-  await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
+  await waitForOperation(
+    ctx.clients,
+    response,
+    waitOptionsOf(ctx, step, 'global'),
+  );
   return true;
 }
 
@@ -255,15 +248,14 @@ export async function createFirewall(
     const resource = firewallResource(instance, ports, network, zone, ipv6);
     const step = `creating firewall rule ${resource.name}`;
     ctx.logger.debug(`gcp: firewalls.insert ${JSON.stringify(resource)}`);
-    let response: unknown;
-    try {
-      response = await ctx.clients.firewalls.insert({
-        project: ctx.settings.projectId,
-        firewallResource: resource,
-      });
-    } catch (err) {
-      throw gcpError(err, step);
-    }
-    await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
+    await runOperation(
+      ctx.clients,
+      () =>
+        ctx.clients.firewalls.insert({
+          project: ctx.settings.projectId,
+          firewallResource: resource,
+        }),
+      waitOptionsOf(ctx, step, 'global'),
+    );
   }
 }

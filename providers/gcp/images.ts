@@ -14,7 +14,7 @@ import type {
 import { writeGcpArtifact } from './artifact.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
-import { mayStillRun, waitForOperation } from './operations.js';
+import { mayStillRun, runOperation, waitOptionsOf } from './operations.js';
 import { checkResourceName, requireBucket, SKIFF_LABEL } from './settings.js';
 import { deleteUpload, ensureBucket, uploadArtifact } from './upload.js';
 import { validateGcpImageCreate } from './validate.js';
@@ -63,23 +63,15 @@ async function findImage(ctx: GcpContext, name: string) {
 
 async function removeImage(ctx: GcpContext, name: string): Promise<void> {
   const step = `deleting image ${name}`;
-  let response: unknown;
-  try {
-    response = await ctx.clients.images.delete({
-      project: ctx.settings.projectId,
-      image: name,
-    });
-  } catch (err) {
-    throw gcpError(err, step);
-  }
-  await waitForOperation(ctx.clients, response, {
-    project: ctx.settings.projectId,
-    step,
-    timeoutMs: ctx.tuning.instanceTimeoutMs,
-    pollIntervalMs: ctx.tuning.pollIntervalMs,
-    signal: ctx.signal,
-    logger: ctx.logger,
-  });
+  await runOperation(
+    ctx.clients,
+    () =>
+      ctx.clients.images.delete({
+        project: ctx.settings.projectId,
+        image: name,
+      }),
+    waitOptionsOf(ctx, step, 'global'),
+  );
 }
 
 /**
@@ -205,24 +197,19 @@ async function insertImage(
     ctx.settings.labels,
   );
   ctx.logger.debug(`gcp: images.insert ${JSON.stringify(resource)}`);
-  let response: unknown;
-  try {
-    response = await ctx.clients.images.insert({
-      project: ctx.settings.projectId,
-      imageResource: resource,
-    });
-  } catch (err) {
-    throw gcpError(err, step);
-  }
-  await waitForOperation(ctx.clients, response, {
-    project: ctx.settings.projectId,
-    step,
-    timeoutMs: ctx.settings.imageTimeoutMs,
-    timeoutKey: 'CloudConfig.ImageTimeoutSeconds',
-    pollIntervalMs: ctx.tuning.pollIntervalMs,
-    signal: ctx.signal,
-    logger: ctx.logger,
-  });
+  await runOperation(
+    ctx.clients,
+    () =>
+      ctx.clients.images.insert({
+        project: ctx.settings.projectId,
+        imageResource: resource,
+      }),
+    {
+      ...waitOptionsOf(ctx, step, 'global'),
+      timeoutMs: ctx.settings.imageTimeoutMs,
+      timeoutKey: 'CloudConfig.ImageTimeoutSeconds',
+    },
+  );
 }
 
 export function toImageInfo(image: Record<string, any>): ImageInfo {

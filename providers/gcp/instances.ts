@@ -12,7 +12,7 @@ import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
 import { deleteFirewall, networkTag, ruleList } from './firewall.js';
 import { networkInterface } from './network-interface.js';
-import { waitForOperation } from './operations.js';
+import { runOperation, waitOptionsOf } from './operations.js';
 import {
   checkResourceName,
   SKIFF_LABEL,
@@ -140,17 +140,6 @@ export function zonal(ctx: GcpContext) {
   return { project: ctx.settings.projectId, zone: ctx.settings.zone };
 }
 
-export function waitOptions(ctx: GcpContext, step: string) {
-  return {
-    ...zonal(ctx),
-    step,
-    timeoutMs: ctx.tuning.instanceTimeoutMs,
-    pollIntervalMs: ctx.tuning.pollIntervalMs,
-    signal: ctx.signal,
-    logger: ctx.logger,
-  };
-}
-
 export function instanceNotFound(ctx: GcpContext, name: string): UserError {
   return new UserError(
     'INSTANCE_NOT_FOUND',
@@ -221,16 +210,11 @@ async function act(
 ): Promise<void> {
   await getVm(ctx, name);
   const step = `${VERB_ING[verb]} instance ${name}`;
-  let response: unknown;
-  try {
-    response = await ctx.clients.instances[verb]({
-      ...zonal(ctx),
-      instance: name,
-    });
-  } catch (err) {
-    throw gcpError(err, step);
-  }
-  await waitForOperation(ctx.clients, response, waitOptions(ctx, step));
+  await runOperation(
+    ctx.clients,
+    () => ctx.clients.instances[verb]({ ...zonal(ctx), instance: name }),
+    waitOptionsOf(ctx, step, 'zonal'),
+  );
 }
 
 export const startGcpInstance = (ctx: GcpContext, name: string) =>

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError, CloudError, SkiffError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { GcpClients } from './clients.js';
+import type { GcpContext } from './context.js';
 import { describeGcpFailure, gcpError, isTransientGcpError } from './errors.js';
 
 /** The longest pause between two wait() calls that lost contact. */
@@ -223,4 +224,42 @@ export async function waitForOperation(
         : {},
     );
   }
+}
+
+/**
+ * Wait options for an operation in `ctx`'s project, with the instance
+ * deadline: zonal for instances, global otherwise (images, firewalls).
+ */
+export function waitOptionsOf(
+  ctx: GcpContext,
+  step: string,
+  scope: 'zonal' | 'global',
+): WaitOptions {
+  return {
+    project: ctx.settings.projectId,
+    ...(scope === 'zonal' ? { zone: ctx.settings.zone } : {}),
+    step,
+    timeoutMs: ctx.tuning.instanceTimeoutMs,
+    pollIntervalMs: ctx.tuning.pollIntervalMs,
+    signal: ctx.signal,
+    logger: ctx.logger,
+  };
+}
+
+/**
+ * Starts an operation with `start` and waits for it to end well; a
+ * refused start is wrapped with the step, as the wait's failures are.
+ */
+export async function runOperation(
+  clients: GcpClients,
+  start: () => Promise<unknown>,
+  options: WaitOptions,
+): Promise<void> {
+  let response: unknown;
+  try {
+    response = await start();
+  } catch (err) {
+    throw gcpError(err, options.step);
+  }
+  await waitForOperation(clients, response, options);
 }
