@@ -101,18 +101,49 @@ function shareChain(ec2: EC2Client, logger: Logger): CredentialProvider {
   return shared;
 }
 
+/** How long EC2, S3 and IAM connections may stay silent. */
+const SOCKET_IDLE_MS = 30_000;
+
+interface Sender {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): unknown;
+}
+
+/**
+ * A call of `client` under way when `signal` aborts ends then, so the
+ * first Ctrl-C or SIGTERM stops a request that an endpoint never answers.
+ * Calls made after it (the clean-up: delete the upload, cancel the
+ * import) run as usual; a second signal exits at once. The prototype's
+ * send is looked up per call, since aws-sdk-client-mock stubs it.
+ */
+function abortWith(client: Sender, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  const proto = Object.getPrototypeOf(client) as Sender;
+  client.send = (command, options) =>
+    proto.send.call(
+      client,
+      command,
+      signal.aborted ? options : { abortSignal: signal, ...options },
+    );
+}
+
 export function createAwsClients(
   env: Env,
   region: string | undefined,
   logger: Logger,
+  signal?: AbortSignal,
 ): AwsClients {
   const base = {
     ...defined('region', region),
     ...defined('profile', env.AWS_PROFILE || undefined),
   };
-  // EC2, S3 and IAM: a stalled connection fails instead of hanging (the
-  // idle timeout restarts with every byte); EBS uses per-call signals.
-  const requestHandler = { connectionTimeout: 10_000, requestTimeout: 120_000 };
+  // EC2, S3 and IAM: a connection that goes quiet for 30 s fails (and is
+  // retried) instead of hanging; smithy's requestTimeout only warns
+  // unless told to throw, and would cap a long S3 part as well. EBS uses
+  // per-call signals.
+  const requestHandler = {
+    connectionTimeout: 10_000,
+    socketTimeout: SOCKET_IDLE_MS,
+  };
   const endpoint = (service: Service) =>
     defined('endpoint', endpointFor(env, service));
   const explicit = credentialsFrom(env, logger);
@@ -124,7 +155,7 @@ export function createAwsClients(
   });
   const common = { ...base, credentials: explicit ?? shareChain(ec2, logger) };
   const s3Endpoint = endpointFor(env, 'S3');
-  return {
+  const clients = {
     ec2,
     // EBS block uploads are retried by ebs-upload.ts; SDK retries stacked
     // underneath multiply attempts and hide stalls (coldsnap#437).
@@ -152,6 +183,8 @@ export function createAwsClients(
     }),
     iam: new IAMClient({ ...common, ...endpoint('IAM'), requestHandler }),
   };
+  for (const client of Object.values(clients)) abortWith(client, signal);
+  return clients;
 }
 
 /** Closes the clients' sockets so the process can exit promptly. */

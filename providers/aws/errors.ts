@@ -67,6 +67,10 @@ const NETWORK_ERRNO = new Set([
   'EHOSTUNREACH',
 ]);
 
+const ENDPOINT_HINT =
+  'check the network and the region, or AWS_ENDPOINT_URL / ' +
+  'AWS_ENDPOINT_URL_<SERVICE> if set';
+
 /** Nothing answered at the endpoint: a setting, not a cloud failure. */
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
@@ -155,10 +159,18 @@ export function wrapAwsError(
       `${step}: cannot reach the AWS endpoint${at} (${errno})`,
       {
         cause: err,
-        hint:
-          'check the network and the region, or AWS_ENDPOINT_URL / ' +
-          'AWS_ENDPOINT_URL_<SERVICE> if set',
+        hint: ENDPOINT_HINT,
       },
+    );
+  }
+  if (name === 'TimeoutError' && /socket timed out/.test(message)) {
+    // The socket idle timeout of clients.ts, after the SDK's retries
+    // (waiters that run out of time throw a TimeoutError too).
+    return new EnvironmentError(
+      'AWS_NO_ANSWER',
+      `${step}: the AWS endpoint took the connection but never ` +
+        'answered, on every try',
+      { cause: err, hint: ENDPOINT_HINT },
     );
   }
   if (isAccessDenied(err)) {

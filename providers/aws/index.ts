@@ -26,7 +26,8 @@ export async function createAwsProvider(
 ): Promise<Provider> {
   const location = resolveLocation(cloud.zone, ctx.env);
   const clients =
-    overrides.clients ?? createAwsClients(ctx.env, location.region, ctx.logger);
+    overrides.clients ??
+    createAwsClients(ctx.env, location.region, ctx.logger, ctx.signal);
   const t = overrides.timings ?? {};
   const timings: AwsTimings = {
     ...DEFAULT_AWS_TIMINGS,

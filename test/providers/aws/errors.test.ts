@@ -33,6 +33,32 @@ describe('wrapAwsError', () => {
     });
   });
 
+  it('says an endpoint that took the connection never answered', () => {
+    // What @smithy/node-http-handler rejects with on the socket timeout.
+    const silent = Object.assign(
+      new Error(
+        '@smithy/node-http-handler - the request socket timed out after ' +
+          '30000 ms of inactivity (configured by client requestHandler).',
+      ),
+      { name: 'TimeoutError' },
+    );
+    const e = wrapAwsError(silent, 'listing instances', 'ec2:Describe');
+    expect(e).toMatchObject({
+      code: 'AWS_NO_ANSWER',
+      message:
+        'listing instances: the AWS endpoint took the connection but ' +
+        'never answered, on every try',
+      hint: expect.stringContaining('AWS_ENDPOINT_URL'),
+    });
+    // A waiter out of time is not the endpoint's silence.
+    const waiter = Object.assign(new Error('{"state":"TIMEOUT"}'), {
+      name: 'TimeoutError',
+    });
+    expect(wrapAwsError(waiter, 'waiting', 'ec2:Describe').code).not.toBe(
+      'AWS_NO_ANSWER',
+    );
+  });
+
   it('reads the denied action out of an AccessDenied message', () => {
     const e = wrapAwsError(
       err(
