@@ -75,9 +75,33 @@ async function watchTokens(
   if (token) logger.addSecret(token);
 }
 
+interface Fetcher {
+  fetch(url: unknown, init?: { signal?: AbortSignal }): Promise<unknown>;
+}
+
+/**
+ * A Compute request under way when `signal` aborts ends then (the REST
+ * transport sends every call through the shared auth's fetch), so the
+ * first Ctrl-C or SIGTERM stops a call an endpoint never answers. Calls
+ * made after it, the clean-up, run as usual.
+ */
+function abortWith(auth: Fetcher, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  const fetch = auth.fetch.bind(auth);
+  auth.fetch = (url, init = {}) => {
+    if (signal.aborted) return fetch(url, init);
+    const own = init.signal;
+    return fetch(url, {
+      ...init,
+      signal: own ? AbortSignal.any([own, signal]) : signal,
+    });
+  };
+}
+
 export function createGcpClients(
   settings: GcpSettings,
   logger: Logger,
+  signal?: AbortSignal,
 ): GcpClients {
   const auth = {
     projectId: settings.projectId,
@@ -89,6 +113,7 @@ export function createGcpClients(
   // place, where watchTokens sees it. Storage ships its own, older
   // google-auth-library, which is watched separately.
   const compute = { ...auth, ...settings.compute, auth: images.auth };
+  abortWith(images.auth as unknown as Fetcher, signal);
   // A custom apiEndpoint gets no credentials from the SDK unless asked
   // (useAuthWithCustomEndpoint); the emulator gets none.
   const storageEndpoint = settings.storageEndpoint

@@ -1,6 +1,7 @@
 // Turns SDK failures (GaxiosError, GoogleError, auth errors) into
 // CloudErrors that name the step and keep GCP's own reason.
 import {
+  AbortError,
   CloudError,
   EnvironmentError,
   errnoCode,
@@ -72,6 +73,12 @@ export function isNotFound(err: unknown): boolean {
 /** Wraps `err` as a SkiffError whose message starts with `step`. */
 export function gcpError(err: unknown, step: string): SkiffError {
   if (err instanceof SkiffError) return err;
+  // A request ended by Ctrl-C (clients.ts passes the signal to fetch);
+  // gaxios keeps the AbortError as `error`.
+  const inner = (err as { error?: unknown } | undefined)?.error ?? err;
+  if (inner instanceof Error && inner.name === 'AbortError') {
+    return new AbortError(`${step}: interrupted`, { cause: err });
+  }
   const errno = errnoCode(err);
   if (errno === 'ECONNREFUSED' || errno === 'ENOTFOUND') {
     return new EnvironmentError(

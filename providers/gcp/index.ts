@@ -32,7 +32,7 @@ export async function createGcpProvider(
   const settings = resolveGcpSettings(cloud, ctx.env);
   const gcp: GcpContext = {
     settings,
-    clients: createGcpClients(settings, ctx.logger),
+    clients: createGcpClients(settings, ctx.logger, ctx.signal),
     logger: ctx.logger,
     paths: ctx.paths,
     signal: ctx.signal,
