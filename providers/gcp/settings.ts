@@ -55,12 +55,47 @@ const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
 const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-function missing(key: string, example: string, flag?: string): UserError {
-  const orFlag = flag ? ` or pass ${flag}` : '';
-  return new UserError(
+/** The CloudConfig keys a GCP command may need, with example and flag. */
+const REQUIRED = {
+  ProjectID: { field: 'projectId', example: 'my-project', flag: '-g' },
+  Zone: { field: 'zone', example: 'us-central1-a', flag: '-z' },
+  BucketName: {
+    field: 'bucketName',
+    example: 'my-skiff-images',
+    flag: '--bucketname',
+  },
+} as const;
+
+type RequiredKey = keyof typeof REQUIRED;
+
+/**
+ * Throws one error naming every key of `keys` that `cloud` lacks, with
+ * an example and the flag of each, so one fix covers them all.
+ */
+export function requireGcpKeys(
+  cloud: Partial<Record<'projectId' | 'zone' | 'bucketName', string>>,
+  keys: readonly RequiredKey[],
+): void {
+  const absent = keys.filter((key) => !cloud[REQUIRED[key].field]);
+  if (absent.length === 0) return;
+  const names = absent.map((key) => `CloudConfig.${key}`);
+  const list =
+    names.length === 1
+      ? names[0]
+      : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  const verb = names.length === 1 ? 'is' : 'are';
+  throw new UserError(
     'GCP_CONFIG_MISSING',
-    `GCP needs CloudConfig.${key}, which is not set`,
-    { hint: `set "${key}": "${example}" in CloudConfig${orFlag}` },
+    `GCP needs ${list}, which ${verb} not set`,
+    {
+      hint:
+        'set ' +
+        absent.map((k) => `"${k}": "${REQUIRED[k].example}"`).join(', ') +
+        ' in CloudConfig, or pass ' +
+        absent
+          .map((k) => `${REQUIRED[k].flag} ${REQUIRED[k].example}`)
+          .join(' '),
+    },
   );
 }
 
@@ -179,14 +214,13 @@ export function resolveGcpSettings(
   cloud: ResolvedCloudConfig,
   env: Record<string, string | undefined>,
 ): GcpSettings {
-  if (!cloud.projectId) {
-    throw missing('ProjectID', 'my-project', '-g/--projectid');
-  }
-  if (!cloud.zone) throw missing('Zone', 'us-central1-a', '-z/--zone');
-  if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(cloud.zone)) {
+  requireGcpKeys(cloud, ['ProjectID', 'Zone']);
+  const projectId = cloud.projectId as string;
+  const zone = cloud.zone as string;
+  if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone)) {
     throw new UserError(
       'GCP_ZONE_INVALID',
-      `CloudConfig.Zone ${JSON.stringify(cloud.zone)} is not a GCP zone`,
+      `CloudConfig.Zone ${JSON.stringify(zone)} is not a GCP zone`,
       { hint: 'use a zone such as us-central1-a (-z/--zone)' },
     );
   }
@@ -194,9 +228,9 @@ export function resolveGcpSettings(
   const endpoint = cloud.computeEndpoint ?? env.SKIFF_GCP_COMPUTE_ENDPOINT;
 
   return {
-    projectId: cloud.projectId,
-    zone: cloud.zone,
-    region: cloud.zone.replace(/-[a-z]$/, ''),
+    projectId,
+    zone,
+    region: zone.replace(/-[a-z]$/, ''),
     bucketName: cloud.bucketName,
     flavor: cloud.flavor,
     network: cloud.vpc ?? 'default',
@@ -214,8 +248,6 @@ export function resolveGcpSettings(
 
 /** BucketName is needed only to create images. */
 export function requireBucket(settings: { bucketName?: string }): string {
-  if (!settings.bucketName) {
-    throw missing('BucketName', 'my-skiff-images', '--bucketname');
-  }
-  return settings.bucketName;
+  requireGcpKeys(settings, ['BucketName']);
+  return settings.bucketName as string;
 }

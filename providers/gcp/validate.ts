@@ -2,7 +2,7 @@
 // CLI runs them before it builds the image; the adapter runs them again.
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
 import type { CreateImageOptions } from '../types.js';
-import { checkResourceName, requireBucket } from './settings.js';
+import { checkResourceName, requireGcpKeys } from './settings.js';
 
 /**
  * Throws on a name GCE would refuse or a missing BucketName; returns
@@ -10,11 +10,12 @@ import { checkResourceName, requireBucket } from './settings.js';
  */
 export function validateGcpImageCreate(
   name: string,
-  cloud: Pick<ResolvedCloudConfig, 'bucketName'>,
+  cloud: Pick<ResolvedCloudConfig, 'bucketName' | 'projectId' | 'zone'>,
   options: CreateImageOptions['options'] = {},
 ): string[] {
+  // Every key image create needs, in one error.
+  requireGcpKeys(cloud, ['ProjectID', 'Zone', 'BucketName']);
   checkResourceName('image', name);
-  requireBucket(cloud);
   const warnings: string[] = [];
   if (options.upload !== undefined) {
     warnings.push(

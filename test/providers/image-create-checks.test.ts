@@ -222,7 +222,9 @@ describe('image create checks what it can before the build', () => {
 });
 
 describe('switches a target ignores', () => {
-  const config = { cloud: { bucketName: 'b' } } as ResolvedConfig;
+  const config = {
+    cloud: { bucketName: 'b', projectId: 'p', zone: 'us-central1-a' },
+  } as ResolvedConfig;
 
   it('warns about them instead of ignoring them silently', () => {
     expect(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   parseComputeEndpoint,
+  requireGcpKeys,
   resolveGcpSettings,
 } from '../../../providers/gcp/settings.js';
 import type { ResolvedCloudConfig } from '../../../src/config/types.js';
@@ -90,14 +91,34 @@ describe('resolveGcpSettings', () => {
   });
 
   it.each([
-    [{ projectId: undefined }, 'ProjectID', '--projectid'],
-    [{ zone: undefined }, 'Zone', '--zone'],
+    [{ projectId: undefined }, 'ProjectID', '-g my-project'],
+    [{ zone: undefined }, 'Zone', '-z us-central1-a'],
   ])('names the missing key and its flag', (extra, key, flag) => {
     expect(() => resolveGcpSettings(cloud(extra), {})).toThrow(
       expect.objectContaining({
         code: 'GCP_CONFIG_MISSING',
-        message: expect.stringContaining(`CloudConfig.${key}`),
+        message: `GCP needs CloudConfig.${key}, which is not set`,
         hint: expect.stringContaining(flag),
+      }),
+    );
+  });
+
+  it('names every missing key in one error', () => {
+    expect(() =>
+      requireGcpKeys({ zone: 'us-central1-a' }, [
+        'ProjectID',
+        'Zone',
+        'BucketName',
+      ]),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'GCP_CONFIG_MISSING',
+        message:
+          'GCP needs CloudConfig.ProjectID and CloudConfig.BucketName, ' +
+          'which are not set',
+        hint:
+          'set "ProjectID": "my-project", "BucketName": "my-skiff-images" ' +
+          'in CloudConfig, or pass -g my-project --bucketname my-skiff-images',
       }),
     );
   });
