@@ -126,7 +126,11 @@ function configHint(problems: string[]): string {
     return 'e.g. `skiff run ./app`, or "Program": "./app" in config.json';
   }
   if (problem.startsWith('program argument')) {
-    return 'check the program path (relative to the current folder)';
+    // With TargetRoot the program is a path inside the root (see
+    // resolve-program.ts), not one on this machine.
+    return /(does not exist|is not a file) inside /.test(problem)
+      ? 'give the program as a path inside the target root, e.g. /usr/bin/php'
+      : 'check the program path (relative to the current folder)';
   }
   return 'see docs/config.md for the keys and their values';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/validate.js';
+import { configError, validateConfig } from '../../src/config/validate.js';
 import { UserError } from '../../src/errors.js';
 
 function problemsOf(value: unknown): UserError {
@@ -154,5 +154,19 @@ describe('validateConfig', () => {
 
   it('rejects a top level that is not an object', () => {
     expect(problemsOf([1]).message).toContain('must be a JSON object');
+  });
+});
+
+describe('configError hints', () => {
+  it('points a program missing inside a target root at the root', () => {
+    expect(
+      configError('c', ['program argument: /app does not exist inside /r'])
+        .hint,
+    ).toBe(
+      'give the program as a path inside the target root, e.g. /usr/bin/php',
+    );
+    expect(
+      configError('c', ['program argument: ./app does not exist']).hint,
+    ).toBe('check the program path (relative to the current folder)');
   });
 });
