@@ -48,14 +48,17 @@ function samePort(a: PortForward, b: PortForward): boolean {
   return a.protocol === b.protocol && a.hostPort === b.hostPort;
 }
 
-async function checkPorts(
-  record: InstanceRecord,
-  ctx: LaunchContext,
-): Promise<void> {
-  for (const p of record.ports) {
-    const owner = ctx.busyPorts.find((b) =>
-      b.ports.some((q) => samePort(p, q)),
-    );
+/**
+ * Names the running instance that already forwards one of `ports`, before
+ * a bind would only say "in use". `canRemap`: the command takes -p.
+ */
+export function refuseBusyPorts(
+  ports: readonly PortForward[],
+  busy: LaunchContext['busyPorts'],
+  canRemap?: boolean,
+): void {
+  for (const p of ports) {
+    const owner = busy.find((b) => b.ports.some((q) => samePort(p, q)));
     if (!owner) continue;
     throw new UserError(
       'PORT_IN_USE',
@@ -64,10 +67,17 @@ async function checkPorts(
       {
         hint:
           `stop it (skiff instance stop ${owner.instance}) or ` +
-          remapHint(p.guestPort, ctx.canRemapPorts),
+          remapHint(p.guestPort, canRemap),
       },
     );
   }
+}
+
+async function checkPorts(
+  record: InstanceRecord,
+  ctx: LaunchContext,
+): Promise<void> {
+  refuseBusyPorts(record.ports, ctx.busyPorts, ctx.canRemapPorts);
   await checkHostPortsFree(
     record.ports,
     record.publishAddress || '0.0.0.0',

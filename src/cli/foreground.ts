@@ -3,7 +3,9 @@
 import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { buildImage } from '../build/pipeline.js';
-import type { ResolvedConfig } from '../config/types.js';
+import { createQemuProvider } from '../../providers/qemu/index.js';
+import { refuseBusyPorts } from '../../providers/qemu/launch.js';
+import type { PortForward, ResolvedConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import type { Logger, Writable } from '../log.js';
 import { findQemu } from '../qemu/find-qemu.js';
@@ -114,6 +116,30 @@ function consoleTo(logger: Logger, out: Writable): Logger {
   };
 }
 
+/**
+ * A port that a running local instance forwards is named with the
+ * instance, as `instance create` does; any other taken port as in use.
+ */
+async function checkPortsFree(
+  ctx: CliContext,
+  ports: PortForward[],
+  publishAddress: string | undefined,
+): Promise<void> {
+  if (ports.length > 0) {
+    const local = createQemuProvider({
+      logger: ctx.logger,
+      paths: ctx.paths,
+      env: ctx.io.env,
+      signal: ctx.io.signal,
+    });
+    const busy = (await local.listInstances())
+      .filter((i) => i.state === 'running')
+      .map((i) => ({ instance: i.name, ports: i.ports }));
+    refuseBusyPorts(ports, busy);
+  }
+  await checkHostPortsFree(ports, publishAddress || '0.0.0.0');
+}
+
 /** Builds, boots, waits; sets ctx.exitCode to the program's exit code. */
 export async function buildAndBoot(
   ctx: CliContext,
@@ -127,7 +153,7 @@ export async function buildAndBoot(
   const timeoutMs = parseTimeoutMs(opts.timeout);
   const publishAddress = resolvePublishAddress(opts.publishAddr);
   const qemuPath = await findQemu(io.env.PATH);
-  await checkHostPortsFree(build.config.run.ports, publishAddress || '0.0.0.0');
+  await checkPortsFree(ctx, build.config.run.ports, publishAddress);
 
   const runDir = await createRunDir(paths.stateDir);
   let result: ForegroundResult;

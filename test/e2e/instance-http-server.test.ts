@@ -92,6 +92,12 @@ describe.skipIf(!kernel)('skiff instance: http server', () => {
     );
     expect(clash.code).toBe(1);
     expect(clash.stderr).toContain('web1');
+    // And `skiff run` names the instance too, not just "in use".
+    const run = await cli('run', './server', '-p', `${port}:8080`);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `host tcp port ${port} is already forwarded to running instance "web1"`,
+    );
 
     const stopAt = Date.now();
     expect((await cli('instance', 'stop', 'web1')).code).toBe(0);
