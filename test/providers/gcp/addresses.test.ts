@@ -1,26 +1,10 @@
 // CloudConfig.StaticIP and EnableIPv6 on GCP: the network interface the
 // fake receives, an address refused before any request, GCP's refusal.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResolvedCloudConfig } from '../../../src/config/types.js';
-import { configWith, setupGcp, type GcpTestEnv } from './setup.js';
+import { configWith, useGcpWithApp } from './setup.js';
 
-let env: GcpTestEnv;
-
-beforeAll(async () => {
-  env = await setupGcp();
-});
-
-beforeEach(() => {
-  env.fake.images.set('app', {
-    name: 'app',
-    diskSizeGb: '1',
-    labels: { 'managed-by': 'skiff' },
-  });
-});
-
-afterAll(async () => {
-  await env.close();
-});
+const env = useGcpWithApp();
 
 async function create(name: string, cloud: Partial<ResolvedCloudConfig>) {
   const gcp = await env.provider(undefined, cloud);

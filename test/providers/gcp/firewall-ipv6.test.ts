@@ -1,32 +1,13 @@
 // CloudConfig.EnableIPv6 on GCP: a second rule, `skiff-<instance>-ports6`,
 // opens the ports to IPv6 clients (one GCE rule cannot mix IPv4 and IPv6
 // ranges), under the same ownership checks as the IPv4 rule.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { firewallName, networkTag } from '../../../providers/gcp/firewall.js';
-import { configWith, setupGcp, type GcpTestEnv } from './setup.js';
+import { configWith, useGcpWithApp } from './setup.js';
 
 const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-let env: GcpTestEnv;
-
-beforeAll(async () => {
-  env = await setupGcp();
-  env.fake.images.set('app', {
-    name: 'app',
-    diskSizeGb: '1',
-    labels: { 'managed-by': 'skiff' },
-  });
-});
-
-afterAll(async () => {
-  await env.close();
-});
-
-beforeEach(() => {
-  env.fake.onRequest = undefined;
-  env.fake.instances.clear();
-  env.fake.firewalls.clear();
-});
+const env = useGcpWithApp();
 
 const create = async (name: string, enableIpv6 = true) =>
   (await env.provider(undefined, { enableIpv6 })).createInstance({

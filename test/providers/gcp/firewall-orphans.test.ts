@@ -1,29 +1,11 @@
 // A firewall rule whose instance is gone (a crash, a delete in the console)
 // neither blocks the name nor outlives `instance delete`; a rule Skiff did
 // not make is never changed.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RecordingLogger } from '../../../src/log.js';
-import { configWith, setupGcp, type GcpTestEnv } from './setup.js';
+import { configWith, useGcpWithApp } from './setup.js';
 
-let env: GcpTestEnv;
-
-beforeAll(async () => {
-  env = await setupGcp();
-  env.fake.images.set('app', {
-    name: 'app',
-    diskSizeGb: '1',
-    labels: { 'managed-by': 'skiff' },
-  });
-});
-
-afterAll(async () => {
-  await env.close();
-});
-
-beforeEach(() => {
-  env.fake.instances.clear();
-  env.fake.firewalls.clear();
-});
+const env = useGcpWithApp();
 
 function leaveRule(instance: string, zone: string, skiff = true) {
   const name = `skiff-${instance}-ports`;

@@ -12,6 +12,7 @@ import type {
   ResolvedConfig,
 } from '../../../src/config/types.js';
 import { RecordingLogger } from '../../../src/log.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { runCli } from '../../helpers/cli-run.js';
 import { GcpFake, type GcpFakeOptions } from '../../helpers/gcp-fake.js';
 
@@ -133,4 +134,36 @@ export function gcpCli(
       cwd: home().dir,
       env: { ...home().env, ...fakeEndpoints(gcp()) },
     });
+}
+
+/**
+ * setupGcp for a whole file, with a Skiff image "app" in the fake and no
+ * instances, firewall rules or request hook left from the test before.
+ * The object stands for the env of the running file.
+ */
+export function useGcpWithApp(): GcpTestEnv {
+  let env: GcpTestEnv | undefined;
+  beforeAll(async () => {
+    env = await setupGcp();
+  });
+  beforeEach(() => {
+    const { fake } = env!;
+    fake.onRequest = undefined;
+    fake.instances.clear();
+    fake.firewalls.clear();
+    fake.images.set('app', {
+      name: 'app',
+      diskSizeGb: '1',
+      labels: { 'managed-by': 'skiff' },
+    });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  return new Proxy({} as GcpTestEnv, {
+    get: (_, key) => {
+      if (!env) throw new Error('useGcpWithApp: used before beforeAll');
+      return env[key as keyof GcpTestEnv];
+    },
+  });
 }
