@@ -280,6 +280,43 @@ export async function startInstance(ec2: EC2Client, name: string) {
 }
 
 /**
+ * Waits up to `t.maxWaitSeconds` for `state`; false (with the waiter's
+ * reason as a warning) when the instance is not there by then.
+ */
+async function waitForState(
+  ec2: EC2Client,
+  instance: { name: string; instanceId: string },
+  state: 'stopped' | 'terminated',
+  logger: Logger,
+  t: DeleteTimings,
+): Promise<boolean> {
+  const { name, instanceId } = instance;
+  const [verb, waiter] =
+    state === 'stopped'
+      ? ['stop', waitUntilInstanceStopped]
+      : ['terminate', waitUntilInstanceTerminated];
+  logger.info(`waiting for ${name} (${instanceId}) to ${verb}`);
+  const result = await awsStep(
+    `waiting for instance ${name} to ${verb}`,
+    'ec2:DescribeInstances',
+    () =>
+      waiter(
+        {
+          client: ec2,
+          maxWaitTime: t.maxWaitSeconds,
+          minDelay: t.minDelaySeconds,
+          maxDelay: t.maxDelaySeconds,
+        },
+        { InstanceIds: [instanceId] },
+      ),
+  ).catch((err: unknown) => {
+    logger.warn(err instanceof Error ? err.message : String(err));
+    return undefined;
+  });
+  return result?.state === 'SUCCESS';
+}
+
+/**
  * Stops, then waits for `stopped` (as long as a delete waits for
  * `terminated`): EC2 refuses to start an instance still `stopping`.
  * Still stopping after that is a warning; the caller reads the state.
@@ -294,25 +331,14 @@ export async function stopInstance(
   await awsStep(`stopping instance ${name}`, 'ec2:StopInstances', () =>
     ec2.send(new StopInstancesCommand({ InstanceIds: [i.InstanceId] })),
   );
-  logger.info(`waiting for ${name} (${i.InstanceId}) to stop`);
-  const result = await awsStep(
-    `waiting for instance ${name} to stop`,
-    'ec2:DescribeInstances',
-    () =>
-      waitUntilInstanceStopped(
-        {
-          client: ec2,
-          maxWaitTime: t.maxWaitSeconds,
-          minDelay: t.minDelaySeconds,
-          maxDelay: t.maxDelaySeconds,
-        },
-        { InstanceIds: [i.InstanceId] },
-      ),
-  ).catch((err: unknown) => {
-    logger.warn(err instanceof Error ? err.message : String(err));
-    return undefined;
-  });
-  if (result?.state !== 'SUCCESS') {
+  const stopped = await waitForState(
+    ec2,
+    { name, instanceId: i.InstanceId },
+    'stopped',
+    logger,
+    t,
+  );
+  if (!stopped) {
     logger.warn(
       `${name} is not stopped yet after ${t.maxWaitSeconds} s; ` +
         `\`skiff instance list -t aws\` shows when it is`,
@@ -363,25 +389,8 @@ export async function terminateInstance(
     ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })),
   );
   if (!groupId) return;
-  logger.info(`waiting for ${name} (${instanceId}) to terminate`);
-  const result = await awsStep(
-    `waiting for instance ${name} to terminate`,
-    'ec2:DescribeInstances',
-    () =>
-      waitUntilInstanceTerminated(
-        {
-          client: ec2,
-          maxWaitTime: t.maxWaitSeconds,
-          minDelay: t.minDelaySeconds,
-          maxDelay: t.maxDelaySeconds,
-        },
-        { InstanceIds: [instanceId] },
-      ),
-  ).catch((err: unknown) => {
-    logger.warn(err instanceof Error ? err.message : String(err));
-    return undefined;
-  });
-  if (result?.state !== 'SUCCESS') {
+  const terminated = await waitForState(ec2, instance, 'terminated', logger, t);
+  if (!terminated) {
     logger.warn(
       `${name} is not terminated yet; security group ${groupId} is left: ` +
         `aws ec2 delete-security-group --group-id ${groupId}`,
