@@ -123,7 +123,14 @@ export async function describeInstance(
     state: state.running ? 'running' : 'stopped',
     ports: record.ports,
     createdAt: record.createdAt,
-    details: { cpus: record.cpus, memoryBytes: record.memoryBytes },
+    details: {
+      cpus: record.cpus,
+      memoryBytes: record.memoryBytes,
+      // Where the forwarded ports listen, when not every interface.
+      ...(record.publishAddress
+        ? { publishAddress: record.publishAddress }
+        : {}),
+    },
   };
   if (state.running && state.run) {
     info.pid = state.run.qemu.pid;

@@ -4,11 +4,16 @@ import type { PortForward } from '../../config/types.js';
 import type { InstanceInfo, TargetName } from '../../../providers/types.js';
 import { formatTable } from '../table.js';
 
-/** "8080->80/tcp, 53->53/udp", or "-". */
-export function formatPorts(ports: PortForward[]): string {
+/**
+ * "8080->80/tcp, 53->53/udp", or "-"; with a --publish-addr other than
+ * every interface, Docker's "127.0.0.1:8080->80/tcp".
+ */
+export function formatPorts(ports: PortForward[], address?: unknown): string {
   if (ports.length === 0) return '-';
+  const at =
+    typeof address === 'string' && address !== '0.0.0.0' ? `${address}:` : '';
   return ports
-    .map((p) => `${p.hostPort}->${p.guestPort}/${p.protocol}`)
+    .map((p) => `${at}${p.hostPort}->${p.guestPort}/${p.protocol}`)
     .join(', ');
 }
 
@@ -65,7 +70,7 @@ export function formatInstanceTable(
       i.name,
       i.image,
       i.state,
-      formatPorts(i.ports),
+      formatPorts(i.ports, i.details?.publishAddress),
       i.pid !== undefined ? String(i.pid) : '-',
       formatTime(i.createdAt),
       exitColumn(i),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeInstance } from '../../../providers/qemu/status.js';
+import { formatInstanceTable } from '../../../src/cli/commands/instance-format.js';
 import type { SkiffPaths } from '../../../src/paths.js';
 import { writeJsonAtomic } from '../../../src/state/atomic.js';
 import {
@@ -58,6 +59,18 @@ async function ended(status: number | null, signal: string | null = null) {
 }
 
 describe('describeInstance', () => {
+  it('shows where ports listen when --publish-addr chose an address', async () => {
+    const ports = [{ protocol: 'tcp' as const, hostPort: 8080, guestPort: 80 }];
+    const local = { ...record, ports, publishAddress: '127.0.0.1' };
+    const info = await describeInstance(local, files);
+    expect(info.details?.publishAddress).toBe('127.0.0.1');
+    const table = formatInstanceTable([info], 'qemu');
+    expect(table).toContain('127.0.0.1:8080->80/tcp');
+    const everywhere = await describeInstance({ ...record, ports }, files);
+    expect(everywhere.details).not.toHaveProperty('publishAddress');
+    expect(formatInstanceTable([everywhere], 'qemu')).toMatch(/ 8080->80\/tcp/);
+  });
+
   it('is pending while another command holds the lock before a run', async () => {
     await writeFile(files.lock, JSON.stringify({ pid: process.pid }));
     expect((await describeInstance(record, files)).state).toBe('pending');
