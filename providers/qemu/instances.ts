@@ -1,6 +1,11 @@
 // The QEMU adapter's instances: each a folder of state, its own copy of
 // the image's disk, and a background QEMU under a supervisor.
-import { UserError } from '../../src/errors.js';
+import {
+  describeFsError,
+  errnoCode,
+  SkiffError,
+  UserError,
+} from '../../src/errors.js';
 import { runSize } from '../../src/config/resolve-run.js';
 import type { PortForward } from '../../src/config/types.js';
 import { checkForwardCount } from '../../src/qemu/ports.js';
@@ -216,8 +221,12 @@ export async function createInstance(
     debugExit: image.debugExit ?? true,
   };
 
+  const action = `creating instance ${opts.name}`;
+  const dir = instanceFiles(ctx.paths, opts.name).dir;
   const files = await createInstanceDir(ctx.paths, record, async (tmp) => {
     await copySparse(imageDiskPath(ctx.paths, image.name), tmp.disk);
+  }).catch((err: unknown) => {
+    throw fsError(err, action, dir);
   });
   try {
     await withLock(files.lock, { what: `instance ${opts.name}` }, async () => {
@@ -229,9 +238,20 @@ export async function createInstance(
     if (!(err instanceof LockTargetGoneError)) {
       await removeInstanceDir(ctx.paths, opts.name).catch(() => undefined);
     }
-    throw err;
+    throw fsError(err, action, dir);
   }
   return describeInstance(record, files);
+}
+
+/**
+ * A bare ENOSPC or EROFS (they concern the state folder the instance is
+ * written to) as an error naming `path` and a fix.
+ */
+function fsError(err: unknown, action: string, path: string): unknown {
+  if (err instanceof SkiffError) return err;
+  const code = errnoCode(err);
+  if (code !== 'ENOSPC' && code !== 'EROFS') return err;
+  return describeFsError(err, action, path);
 }
 
 /**
@@ -260,10 +280,18 @@ export async function stopInstance(
       ctx.logger.debug(`instance ${name} was not running`);
       return;
     }
-    await stopRun(files, state.run, {
+    const { recordError } = await stopRun(files, state.run, {
       logger: ctx.logger,
       graceMs: ctx.stopGraceMs,
     });
+    // Stopped all the same: the VM needs no disk space to power off.
+    if (recordError !== undefined) {
+      throw describeFsError(
+        recordError,
+        `instance ${name} is stopped, but recording the stop failed`,
+        files.dir,
+      );
+    }
   });
 }
 

@@ -13,7 +13,7 @@ import {
   isProcessAlive,
   type ProcessIdentity,
 } from '../../src/state/process.js';
-import { qmpCommand } from './qmp.js';
+import { qmpCommand, queryStatus } from './qmp.js';
 import { pollUntil } from './wait.js';
 
 export interface StopOptions {
@@ -51,23 +51,47 @@ async function sigkill(id: ProcessIdentity): Promise<void> {
   }
 }
 
-/** Stops the run's QEMU and supervisor. Resolves once both are gone. */
+/** How a stop went, beyond the VM being gone. */
+export interface StopResult {
+  /** Why stop.json could not be written (a full disk), when it could not. */
+  recordError?: unknown;
+}
+
+/**
+ * The power button's grace: none for a guest QEMU has paused (`io-error`
+ * on a full host disk, or `paused`), which cannot answer it.
+ */
+async function graceFor(files: InstanceFiles, opts: StopOptions) {
+  if (opts.graceMs === 0) return 0;
+  const status = await queryStatus(files.qmpSocket, 1000);
+  if (status === undefined || status === 'running') return opts.graceMs;
+  opts.logger.debug(`the VM is ${status}: no power button`);
+  return 0;
+}
+
+/**
+ * Stops the run's QEMU and supervisor. Resolves once both are gone, even
+ * when the stop could not be recorded (then `recordError` says why).
+ */
 export async function stopRun(
   files: InstanceFiles,
   run: RunRecord,
   opts: StopOptions,
-): Promise<void> {
+): Promise<StopResult> {
   const { logger } = opts;
+  const result: StopResult = {};
   // Recorded before each step, so `instance list` can tell a stop from a
   // crash and say how far the stop had to go.
   const step = async (method: StopRecord['method']) => {
     logger.debug(`qemu ${run.qemu.pid}: ${method}`);
     const at = new Date().toISOString();
     await writeStopRecord(files, { runId: run.runId, method, at }).catch(
-      () => undefined,
+      (err: unknown) => {
+        result.recordError ??= err;
+      },
     );
   };
-  const graceEnd = Date.now() + opts.graceMs;
+  const graceEnd = Date.now() + (await graceFor(files, opts));
   let pressed = false;
   while (Date.now() < graceEnd && (await isProcessAlive(run.qemu))) {
     // Pressed again every 300 ms: a press while the guest is still in the
@@ -91,4 +115,5 @@ export async function stopRun(
     await sigkill(run.supervisor);
     await waitDead(run.supervisor, 3000);
   }
+  return result;
 }

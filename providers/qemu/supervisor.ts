@@ -39,7 +39,9 @@ function writeJson(path, value) {
     fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
     fs.renameSync(tmp, path);
   } catch (err) {
-    // The instance was deleted under us: nothing left to record into.
+    // The instance was deleted under us, or the disk is full: nothing to
+    // record into, and a half-written temp file would only take space.
+    try { fs.rmSync(tmp, { force: true }); } catch {}
   }
 }
 // The console: serial.log until it passes serialPartBytes, then renamed

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogChunk, Provider } from '../../providers/types.js';
 import { EnvironmentError, isRetryable, SkiffError } from '../errors.js';
+import { pausedVmStatus, warnIfPaused } from './commands/instance-paused.js';
 import type { CliContext } from './context.js';
 
 export interface FollowOptions {
@@ -52,6 +53,7 @@ export async function followLogs(
   let answeredBefore = false;
   let lastAnswer = Date.now();
   let failures = 0;
+  let pausedSaid = false;
 
   const print = (chunk: LogChunk) => {
     if (chunk.dropped) ctx.logger.warn('some log output was lost');
@@ -71,6 +73,11 @@ export async function followLogs(
     try {
       const info = await provider.getInstance(name);
       live = info.state === 'running' || info.state === 'pending';
+      // Said once: QEMU paused it (a full disk), so no output will come.
+      if (!pausedSaid && pausedVmStatus(info) !== undefined) {
+        warnIfPaused(ctx, info);
+        pausedSaid = true;
+      }
       stateName = info.state === 'terminated' ? 'was terminated' : 'stopped';
       print(await provider.readLogs(name, offset));
     } catch (err) {

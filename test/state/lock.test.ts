@@ -1,9 +1,22 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SkiffError } from '../../src/errors.js';
-import { LockTargetGoneError, withLock } from '../../src/state/lock.js';
+import {
+  isLockHeld,
+  LockTargetGoneError,
+  withLock,
+} from '../../src/state/lock.js';
+import { fillDisk, tryMountTmpfs, unmount } from '../helpers/full-disk.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -59,5 +72,78 @@ describe('withLock', () => {
       async () => 1,
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockTargetGoneError);
+  });
+
+  it('takes over an empty lock a killed command left', async () => {
+    const path = join(dir, 'lock');
+    await writeFile(path, '');
+    const minuteAgo = Date.now() / 1000 - 60;
+    await utimes(path, minuteAgo, minuteAgo);
+    expect(await isLockHeld(path)).toBe(false);
+    const value = await withLock(
+      path,
+      { what: 'x', timeoutMs: 2000 },
+      async () => JSON.parse(await readFile(path, 'utf8')),
+    );
+    expect(value.pid).toBe(process.pid);
+  });
+
+  it('waits while an unreadable lock is fresh (being written)', async () => {
+    const path = join(dir, 'lock');
+    await writeFile(path, '');
+    expect(await isLockHeld(path)).toBe(true);
+    const err = await withLock(path, { what: 'x', timeoutMs: 200 }, () =>
+      Promise.resolve(1),
+    ).catch((e: unknown) => e);
+    expect((err as SkiffError).code).toBe('LOCK_TIMEOUT');
+  });
+
+  it('holds only the lock file itself, and nothing after', async () => {
+    const path = join(dir, 'lock');
+    const during = await withLock(path, { what: 'x' }, () => readdir(dir));
+    expect(during).toEqual(['lock']);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('withLock on a full disk', () => {
+  async function mounted(options: string): Promise<string | undefined> {
+    const disk = join(dir, 'disk');
+    await mkdir(disk);
+    return tryMountTmpfs(disk, options) ? disk : undefined;
+  }
+
+  it('still locks, and leaves nothing behind', async (t) => {
+    const disk = await mounted('size=64k');
+    if (!disk) return t.skip('cannot mount a tmpfs here (needs root)');
+    try {
+      await fillDisk(disk);
+      const path = join(disk, 'lock');
+      const owner = await withLock(path, { what: 'instance full2' }, () =>
+        isLockHeld(path),
+      );
+      expect(owner).toBe(true);
+      expect(await readdir(disk)).toEqual(['filler']);
+    } finally {
+      unmount(disk);
+    }
+  });
+
+  it('says the disk is full when not even a name fits', async (t) => {
+    // Two inodes: the mount's root and the filler.
+    const disk = await mounted('size=64k,nr_inodes=2');
+    if (!disk) return t.skip('cannot mount a tmpfs here (needs root)');
+    try {
+      await fillDisk(disk);
+      const path = join(disk, 'lock');
+      const err = await withLock(path, { what: 'instance full2' }, () =>
+        Promise.resolve(1),
+      ).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'DISK_FULL' });
+      expect((err as Error).message).toContain(path);
+      expect(await readdir(disk)).toEqual(['filler']);
+    } finally {
+      unmount(disk);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { collapsePorts, formatPortRange } from '../../config/ports.js';
 import type { PortForward } from '../../config/types.js';
 import type { InstanceInfo, TargetName } from '../../../providers/types.js';
 import { formatTable } from '../table.js';
+import { pausedVmStatus } from './instance-paused.js';
 
 /**
  * "8080->80/tcp, 53->53/udp", or "-"; with a --publish-addr other than
@@ -30,6 +31,15 @@ function exitColumn(info: InstanceInfo): string {
   if (typeof signal === 'string') return signal;
   // The guest reset or crashed without an exit code (qemu).
   return info.details?.exitKind === 'reset' ? 'reset' : '-';
+}
+
+/** "running", or "running (paused: io-error)". */
+function stateColumn(info: InstanceInfo): string {
+  const status = pausedVmStatus(info);
+  if (status === undefined) return info.state;
+  return status === 'paused'
+    ? 'running (paused)'
+    : `running (paused: ${status})`;
 }
 
 /**
@@ -69,7 +79,7 @@ export function formatInstanceTable(
     infos.map((i) => [
       i.name,
       i.image,
-      i.state,
+      stateColumn(i),
       formatPorts(i.ports, i.details?.publishAddress),
       i.pid !== undefined ? String(i.pid) : '-',
       formatTime(i.createdAt),

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { formatInstanceTable } from './instance-format.js';
+import { warnIfPaused } from './instance-paused.js';
 import {
   addTargetFlags,
   providerFor,
@@ -19,6 +20,7 @@ export function registerInstanceList(instance: Command, ctx: CliContext): void {
     const config = await resolveRunOnlyConfig(ctx, opts);
     const provider = await providerFor(ctx, opts, config);
     const infos = await provider.listInstances();
+    for (const info of infos) warnIfPaused(ctx, info);
     if (ctx.json) {
       ctx.logger.result(JSON.stringify(infos, null, 2));
       return;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { followLogs } from '../follow-logs.js';
+import { warnIfPaused } from './instance-paused.js';
 import {
   addTargetFlags,
   providerFor,
@@ -48,6 +49,10 @@ export function registerInstanceLogs(instance: Command, ctx: CliContext): void {
     }
     const chunk = await provider.readLogs(name, 0);
     const dropped = chunk.dropped === true;
+    // A console that went quiet may be a VM QEMU paused (a full disk).
+    if (provider.target === 'qemu') {
+      warnIfPaused(ctx, await provider.getInstance(name));
+    }
     if (ctx.json) {
       ctx.logger.result(JSON.stringify({ name, text: chunk.text, dropped }));
       return;

@@ -93,6 +93,8 @@ export async function compile(
 export interface ImageOptions {
   args?: string[];
   rebootOnExit?: false | 'on-failure' | 'always';
+  /** At least this big (BaseVolumeSz): room for the app to write. */
+  minSizeBytes?: number;
 }
 
 /** A bootable image running `program` as /<name>, with debug_exit. */
@@ -129,6 +131,7 @@ export async function makeImage(
         ]),
       },
       manifest,
+      minSizeBytes: opts.minSizeBytes,
     },
     out,
   );
