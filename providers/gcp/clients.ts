@@ -16,6 +16,12 @@ import { errnoCode, UserError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { describeGcpFailure, gcpError } from './errors.js';
 import { checkGcpKeyFile } from './key-file.js';
+import {
+  DEFAULT_REQUEST_MS,
+  limitComputeRequests,
+  limitStorageRequests,
+  type RequestLimits,
+} from './request-limits.js';
 import type { GcpSettings } from './settings.js';
 
 const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
@@ -75,33 +81,10 @@ async function watchTokens(
   if (token) logger.addSecret(token);
 }
 
-interface Fetcher {
-  fetch(url: unknown, init?: { signal?: AbortSignal }): Promise<unknown>;
-}
-
-/**
- * A Compute request under way when `signal` aborts ends then (the REST
- * transport sends every call through the shared auth's fetch), so the
- * first Ctrl-C or SIGTERM stops a call an endpoint never answers. Calls
- * made after it, the clean-up, run as usual.
- */
-function abortWith(auth: Fetcher, signal: AbortSignal | undefined): void {
-  if (!signal) return;
-  const fetch = auth.fetch.bind(auth);
-  auth.fetch = (url, init = {}) => {
-    if (signal.aborted) return fetch(url, init);
-    const own = init.signal;
-    return fetch(url, {
-      ...init,
-      signal: own ? AbortSignal.any([own, signal]) : signal,
-    });
-  };
-}
-
 export function createGcpClients(
   settings: GcpSettings,
   logger: Logger,
-  signal?: AbortSignal,
+  limits: RequestLimits = {},
 ): GcpClients {
   const auth = {
     projectId: settings.projectId,
@@ -113,7 +96,7 @@ export function createGcpClients(
   // place, where watchTokens sees it. Storage ships its own, older
   // google-auth-library, which is watched separately.
   const compute = { ...auth, ...settings.compute, auth: images.auth };
-  abortWith(images.auth as unknown as Fetcher, signal);
+  limitComputeRequests(images.auth as never, limits);
   // A custom apiEndpoint gets no credentials from the SDK unless asked
   // (useAuthWithCustomEndpoint); the emulator gets none.
   const storageEndpoint = settings.storageEndpoint
@@ -123,15 +106,19 @@ export function createGcpClients(
       : {};
   // Interrupted chunks are re-sent: uploads are retried even though they
   // carry no generation precondition (the object is Skiff's own).
+  // `timeout`: the deadline of each JSON API call (bucket checks, deletes);
+  // uploads get theirs from limitStorageRequests.
   const storage = new Storage({
     ...auth,
     ...storageEndpoint,
+    timeout: limits.requestTimeoutMs ?? DEFAULT_REQUEST_MS,
     retryOptions: {
       autoRetry: true,
-      maxRetries: 5,
+      maxRetries: limits.storageRetries ?? 5,
       idempotencyStrategy: IdempotencyStrategy.RetryAlways,
     },
   });
+  limitStorageRequests(storage.authClient as never, limits);
   let authenticated: Promise<void> | undefined;
 
   return {

@@ -14,6 +14,13 @@ export interface GcpTuning {
   uploadChunkBytes: number;
   /** Deadline for instance and firewall operations. */
   instanceTimeoutMs: number;
+  /**
+   * Deadline of one HTTP request (request-limits.ts): operations.wait
+   * gets 2.5 times this, an upload chunk 10 times.
+   */
+  requestTimeoutMs: number;
+  /** Storage's retries of a failed request. */
+  storageRetries: number;
 }
 
 export const DEFAULT_TUNING: GcpTuning = {
@@ -21,6 +28,8 @@ export const DEFAULT_TUNING: GcpTuning = {
   logPollIntervalMs: 2000,
   uploadChunkBytes: 16 * 1024 * 1024,
   instanceTimeoutMs: 10 * 60 * 1000,
+  requestTimeoutMs: 60_000,
+  storageRetries: 5,
 };
 
 export interface GcpContext {

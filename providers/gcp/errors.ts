@@ -70,14 +70,35 @@ export function isNotFound(err: unknown): boolean {
   return describeGcpFailure(err).status === 404;
 }
 
+const ENDPOINT_HINT =
+  'check the network, or the endpoint settings if set: ' +
+  'CloudConfig.ComputeEndpoint / SKIFF_GCP_COMPUTE_ENDPOINT, ' +
+  'CloudConfig.StorageEndpoint / SKIFF_GCP_STORAGE_ENDPOINT, ' +
+  'STORAGE_EMULATOR_HOST';
+
 /** Wraps `err` as a SkiffError whose message starts with `step`. */
 export function gcpError(err: unknown, step: string): SkiffError {
   if (err instanceof SkiffError) return err;
-  // A request ended by Ctrl-C (clients.ts passes the signal to fetch);
+  // A request ended by Ctrl-C (request-limits.ts passes the signal on);
   // gaxios keeps the AbortError as `error`.
   const inner = (err as { error?: unknown } | undefined)?.error ?? err;
   if (inner instanceof Error && inner.name === 'AbortError') {
     return new AbortError(`${step}: interrupted`, { cause: err });
+  }
+  // The deadline request-limits.ts sets on each request: ours for
+  // Compute, node-fetch's `timeout` (type request-timeout) for Storage.
+  const timedOut = [err, inner].some(
+    (e) =>
+      e instanceof Error &&
+      (e.name === 'TimeoutError' ||
+        (e as { type?: unknown }).type === 'request-timeout'),
+  );
+  if (timedOut) {
+    return new EnvironmentError(
+      'GCP_NO_ANSWER',
+      `${step}: the GCP endpoint took the request but sent no answer in time`,
+      { cause: err, hint: ENDPOINT_HINT },
+    );
   }
   const errno = errnoCode(err);
   if (errno === 'ECONNREFUSED' || errno === 'ENOTFOUND') {
@@ -86,11 +107,7 @@ export function gcpError(err: unknown, step: string): SkiffError {
       `${step}: cannot reach the GCP endpoint (${errno})`,
       {
         cause: err,
-        hint:
-          'check the network, or the endpoint settings if set: ' +
-          'CloudConfig.ComputeEndpoint / SKIFF_GCP_COMPUTE_ENDPOINT, ' +
-          'CloudConfig.StorageEndpoint / SKIFF_GCP_STORAGE_ENDPOINT, ' +
-          'STORAGE_EMULATOR_HOST',
+        hint: ENDPOINT_HINT,
       },
     );
   }

@@ -30,13 +30,18 @@ export async function createGcpProvider(
   tuning: Partial<GcpTuning> = {},
 ): Promise<Provider> {
   const settings = resolveGcpSettings(cloud, ctx.env);
+  const tuned = { ...DEFAULT_TUNING, ...tuning };
   const gcp: GcpContext = {
     settings,
-    clients: createGcpClients(settings, ctx.logger, ctx.signal),
+    clients: createGcpClients(settings, ctx.logger, {
+      signal: ctx.signal,
+      requestTimeoutMs: tuned.requestTimeoutMs,
+      storageRetries: tuned.storageRetries,
+    }),
     logger: ctx.logger,
     paths: ctx.paths,
     signal: ctx.signal,
-    tuning: { ...DEFAULT_TUNING, ...tuning },
+    tuning: tuned,
   };
   const imageUsers = async (image: string) =>
     (await listGcpInstances(gcp))
