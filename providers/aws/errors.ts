@@ -206,11 +206,46 @@ export function wrapAwsError(
       hint: 'set CloudConfig.Zone (e.g. us-east-1a), pass -z, or set AWS_REGION',
     });
   }
+  const odd = oddAnswer(err, name, message, status);
+  if (odd) {
+    return new CloudError('AWS_BAD_ANSWER', `${step}: ${odd}`, {
+      status,
+      cause: err,
+      retryable: isTransientAwsError(err),
+      hint: ENDPOINT_HINT,
+    });
+  }
   return new CloudError(
     isThrottle(err) ? 'AWS_THROTTLED' : 'AWS_API_ERROR',
     `${step}: ${name}: ${message}`,
     { status, cause: err, retryable: isTransientAwsError(err) },
   );
+}
+
+/**
+ * What was wrong with an answer that is no AWS error at all, if so: a
+ * status with no error code in the body (the SDK says "Unknown"), a body
+ * it cannot parse (a proxy's HTML page), a connection dropped before any
+ * answer. Such answers mostly come from something that is not AWS at the
+ * endpoint, so the message says what came back instead of quoting it.
+ */
+function oddAnswer(
+  err: unknown,
+  name: string,
+  message: string,
+  status: number | undefined,
+): string | undefined {
+  const http = status ? `HTTP ${status}` : 'an answer';
+  if (/Deserialization error/.test(message)) {
+    return `the AWS endpoint sent ${http} that is not an AWS API response`;
+  }
+  if (name === 'Unknown' || /^Unknown(Error)?$/.test(message)) {
+    return `the AWS endpoint sent ${http} with no AWS error in it`;
+  }
+  if (errnoCode(err) === 'ECONNRESET') {
+    return 'the AWS endpoint closed the connection without an answer, on every try';
+  }
+  return undefined;
 }
 
 /** Runs one SDK call and wraps its failure with the step and action. */
