@@ -60,4 +60,9 @@ export interface ImageSpec {
   bootUuid?: Uint8Array;
   /** Minimum total image size (BaseVolumeSz). */
   minSizeBytes?: number;
+  /**
+   * Free space the root filesystem keeps at least, beyond the slack
+   * every image has (package images without BaseVolumeSz).
+   */
+  minFreeBytes?: number;
 }

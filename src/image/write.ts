@@ -65,14 +65,19 @@ export function imageLayout(stage2Bytes: number, esp: boolean): ImageLayout {
   };
 }
 
-/** Final size: used area + slack, at least BaseVolumeSz (rounded to 512). */
+/**
+ * Final size: used area + slack (or `minFreeBytes`, when larger), at least
+ * BaseVolumeSz; rounded up to 512.
+ */
 export function finalImageSize(
   rootOffsetBytes: number,
   rootUsedBytes: number,
   minSizeBytes = 0,
+  minFreeBytes = 0,
 ): number {
-  const min = Math.ceil(minSizeBytes / SECTOR) * SECTOR;
-  return Math.max(rootOffsetBytes + rootUsedBytes + ROOTFS_SLACK_BYTES, min);
+  const free = Math.max(ROOTFS_SLACK_BYTES, minFreeBytes);
+  const size = Math.max(rootOffsetBytes + rootUsedBytes + free, minSizeBytes);
+  return Math.ceil(size / SECTOR) * SECTOR;
 }
 
 async function sourceBytes(source: FileSource, what: string): Promise<Buffer> {
@@ -152,6 +157,7 @@ export async function prepareImage(spec: ImageSpec): Promise<Prepared> {
     layout.rootOffsetBytes,
     root.usedBytes,
     spec.minSizeBytes,
+    spec.minFreeBytes,
   );
   return { sector0, stage2, layout, boot, root, sizeBytes };
 }

@@ -31,6 +31,16 @@ export interface BuildImageSpecOptions {
   logger: Logger;
 }
 
+/**
+ * Free space a package image keeps when no BaseVolumeSz is set: the
+ * image it came from ran on a writable disk, and interpreters write at
+ * once (PHP's sessions and tempnam, Python's tempfile in /tmp). The
+ * image file is sparse, and clouds skip or compress zeros, so the space
+ * costs nothing until the guest writes. ops keeps none (§1.8 of
+ * nanos-disk-format.md), and even a 10-byte write then fails.
+ */
+export const PACKAGE_FREE_BYTES = 256 * 1024 * 1024;
+
 async function hostSource(path: string, what: string): Promise<FileSource> {
   try {
     const st = await stat(path);
@@ -166,6 +176,9 @@ export async function buildImageSpec(
       extraLibraryDirs,
     }),
     minSizeBytes: config.baseVolumeBytes,
+    ...(packageRoot && config.baseVolumeBytes === undefined
+      ? { minFreeBytes: PACKAGE_FREE_BYTES }
+      : {}),
   };
 }
 

@@ -71,7 +71,8 @@ export class BlobCache {
     } catch (err) {
       out.destroy();
       await rm(tmp, { force: true });
-      throw describeFsError(err, 'writing a blob', tmp);
+      // The folder, not the temp file: a full disk is the cache's.
+      throw describeFsError(err, 'downloading into the blob cache', this.dir);
     } finally {
       forget();
     }

@@ -126,6 +126,9 @@ function unreadableArchive(err: unknown, archive: string): unknown {
       { cause: err, hint: SAVE_HINT },
     );
   }
+  // A full or read-only disk is the fault of the folder the archive is
+  // unpacked into, which the caller names.
+  if (code === 'ENOSPC' || code === 'EROFS') return err;
   if (code && !code.startsWith('Z_')) {
     return describeFsError(err, 'reading docker archive', archive);
   }

@@ -352,7 +352,9 @@ export async function flattenLayers(
   };
   await mkdir(root, { recursive: true });
   for (const [i, layer] of layers.entries()) {
-    const where = `layer ${i + 1}/${layers.length} (${layer.digest.slice(0, 19)})`;
+    const where =
+      layer.label ??
+      `layer ${i + 1}/${layers.length} (${layer.digest.slice(0, 19)})`;
     logger.debug(`applying ${where}`);
     await applyLayer(
       {

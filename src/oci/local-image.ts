@@ -16,6 +16,8 @@ export interface LocalLayer {
   diffId?: string | undefined;
   /** The blob is not checked against `digest` yet: flatten does it. */
   checkDigest?: boolean;
+  /** How messages name it, instead of `layer 2/3 (sha256:1a2b3c4d5e6f)`. */
+  label?: string;
 }
 
 export interface LocalImage {

@@ -1,11 +1,12 @@
 // Pulls an image from a registry into the blob cache: resolve the tag,
 // pick the platform from an index, fetch config and layers (in parallel,
 // each checked against its digest). A tag seen before still resolves when
-// the registry is unreachable.
+// the registry is unreachable; a tag's digest is remembered only once its
+// image was pulled whole.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { SkiffError, UserError } from '../errors.js';
+import { describeFsError, SkiffError, UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BlobCache } from './blob-cache.js';
 import type { RegistryCredentials } from './credentials.js';
@@ -20,6 +21,7 @@ import {
   parseManifest,
   type Descriptor,
   type ImageManifest,
+  type ParsedManifest,
 } from './manifest.js';
 import { formatPlatform, selectPlatform, type Platform } from './platform.js';
 import { manifestReference, type ImageReference } from './reference.js';
@@ -52,10 +54,15 @@ async function rememberTag(
   digest: string,
 ): Promise<void> {
   const path = refFile(refsDir, ref);
-  await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, digest);
-  await rename(tmp, path);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(tmp, digest);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw describeFsError(err, `remembering ${ref.text}`, refsDir);
+  }
 }
 
 async function cachedManifest(
@@ -67,21 +74,33 @@ async function cachedManifest(
   return { bytes, mediaType: undefined, digest };
 }
 
-/** The top manifest: from the registry, or the cache when offline. */
+interface ResolvedTop {
+  top: FetchedManifest;
+  parsed: ParsedManifest;
+  /** From the registry (not the cache): to be remembered once pulled. */
+  fresh: boolean;
+}
+
+/**
+ * The top manifest, parsed: from the registry, or the cache when offline.
+ * Nothing is cached here: an answer that is no manifest (a proxy's error
+ * page) must not replace the digest a tag had.
+ */
 async function resolveTop(
   client: RegistryClient,
   ref: ImageReference,
   options: PullOptions,
-): Promise<FetchedManifest> {
+): Promise<ResolvedTop> {
+  const what = `manifest of ${ref.text}`;
   if (ref.digest) {
     const hit = await cachedManifest(options.cache, ref.digest);
-    if (hit) return hit;
+    if (hit) {
+      return { top: hit, parsed: parseManifest(hit.bytes, what), fresh: false };
+    }
   }
+  let top: FetchedManifest;
   try {
-    const top = await client.getManifest(manifestReference(ref));
-    await options.cache.write(top.digest, [top.bytes]);
-    if (!ref.digest) await rememberTag(options.refsDir, ref, top.digest);
-    return top;
+    top = await client.getManifest(manifestReference(ref));
   } catch (err) {
     if (
       !(err instanceof SkiffError && err.code === 'REGISTRY_UNREACHABLE') ||
@@ -89,18 +108,37 @@ async function resolveTop(
     ) {
       throw err;
     }
-    const digest = await readFile(refFile(options.refsDir, ref), 'utf8').catch(
-      () => undefined,
-    );
-    const hit = digest
-      ? await cachedManifest(options.cache, digest)
-      : undefined;
-    if (!hit) throw err;
-    options.logger.warn(
-      `registry ${ref.registry} unreachable; using the cached ${ref.text} (${digest})`,
-    );
-    return hit;
+    return offlineTop(ref, options, err);
   }
+  return {
+    top,
+    parsed: parseManifest(top.bytes, what, top.mediaType),
+    fresh: true,
+  };
+}
+
+/** The digest a tag had, when it is cached and still a manifest. */
+async function offlineTop(
+  ref: ImageReference,
+  options: PullOptions,
+  unreachable: SkiffError,
+): Promise<ResolvedTop> {
+  const digest = await readFile(refFile(options.refsDir, ref), 'utf8').catch(
+    () => undefined,
+  );
+  const hit = digest ? await cachedManifest(options.cache, digest) : undefined;
+  if (!hit) throw unreachable;
+  let parsed: ParsedManifest;
+  try {
+    parsed = parseManifest(hit.bytes, `manifest of ${ref.text}`);
+  } catch {
+    // Left by an older Skiff, which cached any answer.
+    throw unreachable;
+  }
+  options.logger.warn(
+    `registry ${ref.registry} unreachable; using the cached ${ref.text} (${digest})`,
+  );
+  return { top: hit, parsed, fresh: false };
 }
 
 async function fetchChild(
@@ -190,12 +228,8 @@ export async function pullImage(
       ? { stallTimeoutMs: options.stallTimeoutMs }
       : {}),
   });
-  const top = await resolveTop(client, ref, options);
-  let parsed = parseManifest(
-    top.bytes,
-    `manifest of ${ref.text}`,
-    top.mediaType,
-  );
+  const { top, fresh, ...resolved } = await resolveTop(client, ref, options);
+  let parsed = resolved.parsed;
   if (parsed.kind === 'index') {
     const desc = selectPlatform(parsed.index, options.platform, ref.text);
     const child = await fetchChild(client, desc, options.cache);
@@ -234,6 +268,11 @@ export async function pullImage(
   // Blobs are checked as they are downloaded; their tars against the
   // config's diff_ids as they are flattened.
   const layers = fetched.map((l, i) => ({ ...l, diffId: diffIds[i] }));
+  if (fresh) {
+    // Only now is the answer known to be an image the tag can stand for.
+    await options.cache.write(top.digest, [top.bytes]);
+    if (!ref.digest) await rememberTag(options.refsDir, ref, top.digest);
+  }
   return {
     source: ref.text,
     config,

@@ -45,13 +45,93 @@ async function findPackageDir(
 ): Promise<{ dir: string; dirName?: string }> {
   if (await hasManifest(unpacked)) return { dir: unpacked };
   const names = (await readdir(unpacked)).filter((n) => !n.startsWith('.'));
-  if (names.length === 1 && (await hasManifest(join(unpacked, names[0]!)))) {
+  const packages: string[] = [];
+  for (const name of names.sort()) {
+    // Real folders only: a link could lead out to the host.
+    const st = await lstat(join(unpacked, name));
+    if (st.isDirectory() && (await hasManifest(join(unpacked, name)))) {
+      packages.push(name);
+    }
+  }
+  if (packages.length === 1 && names.length === 1) {
     return { dir: join(unpacked, names[0]!), dirName: names[0]! };
   }
-  throw new UserError(
+  throw await notOnePackage(unpacked, source, names, packages);
+}
+
+const PACKAGE_LAYOUT =
+  'a package is <name>_<version>/package.manifest + sysroot/';
+
+/** What the top of the archive (or folder) holds instead of one package. */
+async function notOnePackage(
+  unpacked: string,
+  source: string,
+  names: string[],
+  packages: string[],
+): Promise<UserError> {
+  if (packages.length > 1) {
+    return new UserError(
+      'PACKAGE_INVALID',
+      `${source} holds ${packages.length} packages: ${packages.join(', ')}`,
+      {
+        hint:
+          'add them one at a time, each from an archive of its own ' +
+          `(tar czf ${packages[0]}.tar.gz ${packages[0]}/)`,
+      },
+    );
+  }
+  const others = names.filter((n) => n !== packages[0]);
+  const shown = await Promise.all(
+    others
+      .slice(0, 5)
+      .map(async (n) => `${await entryKind(join(unpacked, n))} ${n}`),
+  );
+  const more = others.length - shown.length;
+  const list = shown.join(', ') + (more > 0 ? ` and ${more} more` : '');
+  if (packages.length === 1) {
+    const pkg = packages[0]!;
+    return new UserError(
+      'PACKAGE_INVALID',
+      others.length === 1
+        ? `${source} has a top-level ${list} beside the package folder ${pkg}/`
+        : `${source} has ${others.length} top-level entries beside the ` +
+            `package folder ${pkg}/: ${list}`,
+      {
+        hint:
+          'a package archive holds only the package folder: make it ' +
+          `again with \`tar czf ${pkg}.tar.gz ${pkg}/\``,
+      },
+    );
+  }
+  return new UserError(
     'PACKAGE_INVALID',
-    `${source} holds no package.manifest (at the top or in one top folder)`,
-    { hint: 'a package is <name>_<version>/package.manifest + sysroot/' },
+    names.length === 0
+      ? `${source} is empty: it holds no package.manifest`
+      : `${source} holds no package.manifest, at its top or in one top ` +
+          `folder; its top holds ${list}`,
+    { hint: PACKAGE_LAYOUT },
+  );
+}
+
+async function entryKind(path: string): Promise<string> {
+  const st = await lstat(path);
+  if (st.isDirectory()) return 'folder';
+  return st.isSymbolicLink() ? 'symbolic link' : 'file';
+}
+
+/**
+ * Layer faults (an entry climbing out, a hard link to nowhere) as
+ * faults of the archive: flatten speaks of images.
+ */
+function inArchiveTerms(err: unknown): unknown {
+  return rewordError(err, (text) =>
+    text
+      .replace(/the image root/g, 'the package')
+      .replace(/the image is corrupt/g, 'the archive is corrupt')
+      .replace(
+        /(rebuild or re-pull|pull or save) it( again)?/g,
+        'make it again',
+      ),
   );
 }
 
@@ -63,13 +143,13 @@ async function unpackArchive(
 ): Promise<void> {
   try {
     await flattenLayers(
-      [{ digest: `archive ${basename(source)}`, path: source }],
+      [{ digest: `archive ${basename(source)}`, label: source, path: source }],
       dir,
       logger,
     );
   } catch (err) {
     if (!(err instanceof SkiffError) || err.code !== 'LAYER_INVALID') {
-      throw err;
+      throw inArchiveTerms(err);
     }
     const raw = err.cause ?? err;
     const why = raw instanceof Error ? raw.message : String(raw);

@@ -1,7 +1,7 @@
 // Builds a package folder from a flattened image root without running
 // anything: the program and its ELF closure (or the whole root with
-// --copy), runtime extras, extra files, and a package.manifest carrying
-// the image's ENV, WORKDIR and arguments.
+// --copy), runtime extras, extra files, the image's empty folders (/tmp),
+// and a package.manifest carrying the image's ENV, WORKDIR and arguments.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { rewordError, SkiffError } from '../errors.js';
@@ -247,6 +247,7 @@ async function buildFromRoot(
     if (!(await writer.addPath(workDir))) {
       await mkdir(join(sysroot, workDir), { recursive: true });
     }
+    await writer.addEmptyFolders();
     logger.debug(`sysroot: ${writer.files} files, ${writer.symlinks} symlinks`);
   }
   const manifest = manifestFor(opts, program, extras.language);

@@ -1,7 +1,9 @@
 // Copies chosen paths from a flattened image root into a package sysroot:
 // files at their image paths (hard-linked from the root when possible),
-// every symlink met on the way recreated verbatim, trees walked whole.
+// every symlink met on the way recreated verbatim, trees walked whole,
+// folders with the image's mode.
 import {
+  chmod,
   copyFile,
   lstat,
   mkdir,
@@ -49,7 +51,7 @@ export class SysrootWriter {
     await this.addSymlinks(found.symlinks);
     if (found.stats.isDirectory()) {
       if (options.tree) await this.addTree(found.realImagePath);
-      else await mkdir(this.host(found.realImagePath), { recursive: true });
+      else await this.addFolder(found.realImagePath);
     } else if (found.stats.isFile()) {
       await this.addFile(found.realImagePath);
     }
@@ -86,13 +88,43 @@ export class SysrootWriter {
   }
 
   /**
+   * A real folder with its mode in the image (1777 for /tmp), not its
+   * contents. Folders made on the way to a file get the default mode.
+   */
+  private async addFolder(realDir: string): Promise<void> {
+    const dest = this.host(realDir);
+    await mkdir(dest, { recursive: true });
+    const { mode } = await lstat(join(this.root, realDir));
+    await chmod(dest, mode & 0o7777);
+  }
+
+  /**
+   * Every folder of the image that holds nothing (`/tmp`, `/var/tmp`,
+   * PHP's `/var/lib/php/sessions`): no closure finds them, yet programs
+   * write there at run time. Symlinks are not followed.
+   */
+  async addEmptyFolders(realDir = '/'): Promise<void> {
+    const names = await readdir(join(this.root, realDir));
+    if (names.length === 0 && realDir !== '/') {
+      await this.addFolder(realDir);
+      return;
+    }
+    for (const name of names.sort()) {
+      const imagePath = posix.join(realDir, name);
+      if (this.exclude.has(imagePath)) continue;
+      const st = await lstat(join(this.root, imagePath));
+      if (st.isDirectory()) await this.addEmptyFolders(imagePath);
+    }
+  }
+
+  /**
    * A real folder, recursively; symlinks inside bring their targets, a
    * folder's whole tree (/opt/app/data -> /srv/data brings /srv/data/*).
    */
   private async addTree(realDir: string): Promise<void> {
     if (this.trees.has(realDir)) return;
     this.trees.add(realDir);
-    await mkdir(this.host(realDir), { recursive: true });
+    await this.addFolder(realDir);
     const names = await readdir(join(this.root, realDir));
     for (const name of names.sort()) {
       const imagePath = posix.join(realDir, name);

@@ -30,6 +30,8 @@ interface Fake {
   corrupt: Set<string>;
   /** Milliseconds before each manifest answer (a slow registry). */
   delay: { manifestMs: number };
+  /** Manifests answered with a proxy's HTML page, with no digest header. */
+  junk: { manifests: boolean };
   /**
    * Blob digests whose next answers stop after half the bytes: the
    * connection is cut ('drop') or left hanging ('stall'), `times` times.
@@ -52,6 +54,7 @@ async function startFake(layout: string, topDigest: string): Promise<Fake> {
   const seen: Fake['seen'] = { blobAuth: [], accept: [], requests: [] };
   const corrupt = new Set<string>();
   const delay = { manifestMs: 0 };
+  const junk = { manifests: false };
   const cut: Fake['cut'] = new Map();
   const blobGets: string[] = [];
   const blob = (d: string) =>
@@ -105,6 +108,10 @@ async function startFake(layout: string, topDigest: string): Promise<Fake> {
       if (delay.manifestMs) {
         await new Promise((r) => setTimeout(r, delay.manifestMs));
       }
+      if (junk.manifests) {
+        res.setHeader('content-type', 'text/html');
+        return res.end('<html><body>502 Bad Gateway</body></html>');
+      }
       const ref = m[2] === 'v1' ? topDigest : m[2]!;
       if (!ref.startsWith('sha256:')) {
         res.statusCode = 404;
@@ -137,6 +144,7 @@ async function startFake(layout: string, topDigest: string): Promise<Fake> {
     seen,
     corrupt,
     delay,
+    junk,
     cut,
     blobGets,
     close: async () => {
@@ -289,6 +297,39 @@ describe('pullImage over HTTP', () => {
         (l) => l.level === 'warn' && /unreachable/.test(l.message),
       ),
     ).toBe(true);
+  });
+
+  it('never remembers a tag answered with no manifest', async () => {
+    const ref = parseImageReference(`${fake.host}/team/app:v1`);
+    const first = await pullImage(ref, options(new RecordingLogger()));
+    fake.junk.manifests = true;
+    await expect(
+      pullImage(ref, options(new RecordingLogger())),
+    ).rejects.toMatchObject({ code: 'OCI_JSON_INVALID' });
+    await fake.close();
+    const logger = new RecordingLogger();
+    const offline = await pullImage(ref, options(logger));
+    expect(offline.configDigest).toBe(first.configDigest);
+    const topDigest = await readFile(
+      join(dir, 'cache/refs', fake.host, 'team/app/v1.digest'),
+      'utf8',
+    );
+    expect(logger.text()).toContain(
+      `using the cached ${ref.text} (${topDigest})`,
+    );
+  });
+
+  it('caches nothing for a tag whose first answer is no manifest', async () => {
+    const ref = parseImageReference(`${fake.host}/team/app:v1`);
+    fake.junk.manifests = true;
+    await expect(
+      pullImage(ref, options(new RecordingLogger())),
+    ).rejects.toMatchObject({ code: 'OCI_JSON_INVALID' });
+    expect(existsSync(join(dir, 'cache/refs'))).toBe(false);
+    await fake.close();
+    await expect(
+      pullImage(ref, options(new RecordingLogger())),
+    ).rejects.toMatchObject({ code: 'REGISTRY_UNREACHABLE' });
   });
 
   it('reports Ctrl-C as an abort, not as an unreachable registry', async () => {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -148,11 +148,67 @@ describe('addPackage', () => {
     expect(readdirSync(store.root)).toEqual([]);
   });
 
-  it('says what a package needs when there is no manifest', async () => {
-    const archive = await targz([{ type: 'file', path: 'x/y', data: '' }]);
+  it('names the archive whole, as an archive, in entry faults', async () => {
+    const archive = join(dir, 'my-very-long-package-name_1.0.tar.gz');
+    await rename(
+      await targz([{ type: 'raw-file', name: 'p_1/../../evil', data: 'x' }]),
+      archive,
+    );
+    const err = await addPackage({
+      source: archive,
+      store,
+      logger: new RecordingLogger(),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'LAYER_PATH_ESCAPES',
+      message: `${archive}: entry "p_1/../../evil" points outside the package`,
+      hint: expect.stringContaining('the archive is corrupt'),
+    });
+    expect(JSON.stringify(err)).not.toMatch(/layer|image/);
+  });
+
+  it.each([
+    [
+      'says what a package needs when there is no manifest',
+      [{ type: 'file', path: 'x/y', data: '' }],
+      'holds no package.manifest, at its top or in one top folder; ' +
+        'its top holds folder x',
+    ],
+    [
+      'names the packages of an archive holding two',
+      [
+        { type: 'file', path: 'a_1/package.manifest', data: '{}' },
+        { type: 'file', path: 'b_2/package.manifest', data: '{}' },
+      ],
+      'holds 2 packages: a_1, b_2',
+    ],
+    [
+      'names a stray entry beside the package folder',
+      [
+        { type: 'file', path: 'a_1/package.manifest', data: '{}' },
+        { type: 'file', path: 'x', data: '' },
+      ],
+      'has a top-level file x beside the package folder a_1/',
+    ],
+    [
+      'names stray entries, a link to the package among them',
+      [
+        { type: 'file', path: 'a_1/package.manifest', data: '{}' },
+        { type: 'dir', path: 'docs' },
+        { type: 'symlink', path: 'latest', target: 'a_1' },
+      ],
+      'has 2 top-level entries beside the package folder a_1/: ' +
+        'folder docs, symbolic link latest',
+    ],
+  ] as [string, LayerEntry[], string][])('%s', async (_, entries, says) => {
+    const archive = await targz(entries);
     await expect(
       addPackage({ source: archive, store, logger: new RecordingLogger() }),
-    ).rejects.toMatchObject({ code: 'PACKAGE_INVALID' });
+    ).rejects.toMatchObject({
+      code: 'PACKAGE_INVALID',
+      message: `${archive} ${says}`,
+    });
+    expect(readdirSync(store.root)).toEqual([]);
   });
 
   it('rejects a manifest with unknown keys, naming the key', async () => {
