@@ -151,3 +151,18 @@ export function rewordError(
   }
   return err;
 }
+
+/**
+ * `text` with control characters (but line breaks and tabs) as "?": an
+ * error may quote what a server sent, and raw bytes such as ESC would
+ * drive the user's terminal. Cut past `maxChars`, saying how long it was.
+ */
+export function printableText(text: string, maxChars = Infinity): string {
+  const clean = text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g,
+    '?',
+  );
+  return clean.length > maxChars
+    ? `${clean.slice(0, maxChars)}... (${clean.length} characters)`
+    : clean;
+}

@@ -5,6 +5,7 @@ import {
   CloudError,
   EnvironmentError,
   errnoCode,
+  printableText,
   SkiffError,
 } from '../../src/errors.js';
 
@@ -40,26 +41,15 @@ export function describeGcpFailure(err: unknown): GcpFailure {
   return {
     status,
     reason: details?.reason ?? e.reason ?? body?.status,
-    message: printable(body?.message ?? details?.message ?? text),
+    message: printableText(
+      body?.message ?? details?.message ?? text,
+      MAX_MESSAGE,
+    ),
   };
 }
 
+/** An endpoint that is not GCP can answer anything, quoted as message. */
 const MAX_MESSAGE = 500;
-
-/**
- * A message fit for a terminal: an endpoint that is not GCP can answer
- * anything (binary bytes, a whole HTML page), which Compute reports as
- * the message. Control characters become "?", the length is capped.
- */
-function printable(text: string): string {
-  const clean = text.replace(
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g,
-    '?',
-  );
-  return clean.length > MAX_MESSAGE
-    ? `${clean.slice(0, MAX_MESSAGE)}... (${clean.length} characters)`
-    : clean;
-}
 
 /** Connections that broke or timed out on the way: worth another try. */
 const NETWORK_BLIPS = new Set([

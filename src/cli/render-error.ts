@@ -1,5 +1,5 @@
 // The one place errors become text (or JSON) for the user.
-import { errnoCode, SkiffError } from '../errors.js';
+import { errnoCode, printableText, SkiffError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { explainStatePathError } from './state-path-error.js';
 
@@ -34,13 +34,14 @@ export function renderError(thrown: unknown, ctx: CliContext): void {
     );
     return;
   }
-  ctx.logger.error(message);
-  if (hint) ctx.logger.error(`hint: ${hint}`);
+  // JSON escapes control bytes; a terminal would obey them.
+  ctx.logger.error(printableText(message));
+  if (hint) ctx.logger.error(`hint: ${printableText(hint)}`);
   const cause = err instanceof Error ? err.cause : undefined;
   if (cause) {
     const causeText = cause instanceof Error ? cause.message : String(cause);
     if (causeText && !message.includes(causeText)) {
-      ctx.logger.error(dim(`caused by: ${causeText}`, ctx));
+      ctx.logger.error(dim(`caused by: ${printableText(causeText)}`, ctx));
     }
   }
   if (ctx.debug && err instanceof Error && err.stack)

@@ -11,7 +11,7 @@ import {
   stat,
   type FileHandle,
 } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   AbortError,
   UserError,

@@ -9,7 +9,6 @@ import {
   FRAME_LINK,
   FRAME_TUPLE_AVAILABLE,
   FRAME_TUPLE_EXTENDED,
-  SECTOR_BYTES,
   TFS_MAGIC,
   UUID_BYTES,
 } from './log-writer.js';

@@ -41,6 +41,19 @@ describe('renderError', () => {
     expect(text).toContain('\x1b[2mcaused by: ENOENT');
   });
 
+  it('shows control bytes in a message as "?", never raw', async () => {
+    const run = io();
+    const path = '/nonexistent/\x1b[31mred\x07.json';
+    expect(await main(['build', '/bin/true', '-c', path], run.io)).toBe(1);
+    const text = run.err.join('');
+    expect(text).toContain('/nonexistent/?[31mred?.json');
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
+    // JSON keeps the bytes, escaped.
+    const json = io();
+    await main(['--json', 'build', '/bin/true', '-c', path], json.io);
+    expect(JSON.parse(json.out.join('')).error.message).toContain(path);
+  });
+
   it('prints one JSON error document with --json', async () => {
     const run = io();
     expect(await main(['--json', ...argv], run.io)).toBe(1);
