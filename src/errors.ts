@@ -134,6 +134,21 @@ export function describeFsError(
 }
 
 /**
+ * describeFsError for a full or read-only disk only: the fault of the
+ * folder written to, which `path` names (Node's message names none, or a
+ * temp file). Every other error passes through unchanged.
+ */
+export function describeDiskError(
+  err: unknown,
+  action: string,
+  path: string,
+): unknown {
+  const code = errnoCode(err);
+  if (code !== 'ENOSPC' && code !== 'EROFS') return err;
+  return describeFsError(err, action, path);
+}
+
+/**
  * The same error, its message, hint and causes passed through `reword`:
  * a temp folder's path becomes the one the user knows. Code, class and
  * stack stay. Other values pass through unchanged.
@@ -165,4 +180,10 @@ export function printableText(text: string, maxChars = Infinity): string {
   return clean.length > maxChars
     ? `${clean.slice(0, maxChars)}... (${clean.length} characters)`
     : clean;
+}
+
+/** "a", "a and b", "a, b and c": a list of names inside a sentence. */
+export function joinWords(words: readonly string[]): string {
+  if (words.length < 2) return words.join('');
+  return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }

@@ -10,17 +10,11 @@ import {
 import { CloudError, UserError } from '../../src/errors.js';
 import { checkStaticIp } from '../static-ip.js';
 import { awsErrorName, awsStep, wrapAwsError } from './errors.js';
+import { waiterConfig, type WaiterTimings } from './waiters.js';
 
 export interface ElasticIp {
   publicIp: string;
   allocationId: string;
-}
-
-export interface RunningWaitTimings {
-  /** Seconds to wait for `running` before associating the address. */
-  maxWaitSeconds: number;
-  minDelaySeconds: number;
-  maxDelaySeconds: number;
 }
 
 const ALLOCATE_HINT =
@@ -93,19 +87,13 @@ export async function associateElasticIp(
   ec2: EC2Client,
   eip: ElasticIp,
   instance: { name: string; instanceId: string },
-  t: RunningWaitTimings,
+  t: WaiterTimings,
 ): Promise<void> {
   const { name, instanceId } = instance;
   try {
-    await waitUntilInstanceRunning(
-      {
-        client: ec2,
-        maxWaitTime: t.maxWaitSeconds,
-        minDelay: t.minDelaySeconds,
-        maxDelay: t.maxDelaySeconds,
-      },
-      { InstanceIds: [instanceId] },
-    );
+    await waitUntilInstanceRunning(waiterConfig(ec2, t), {
+      InstanceIds: [instanceId],
+    });
   } catch (err) {
     // The waiter's own errors carry a JSON dump of its state as message.
     const timedOut = err instanceof Error && err.name === 'TimeoutError';

@@ -243,7 +243,10 @@ function oddAnswer(
     return `the AWS endpoint sent ${http} with no AWS error in it`;
   }
   if (errnoCode(err) === 'ECONNRESET') {
-    return 'the AWS endpoint closed the connection without an answer, on every try';
+    return (
+      'the AWS endpoint closed the connection without an answer, on ' +
+      'every try'
+    );
   }
   return undefined;
 }

@@ -35,6 +35,7 @@ import {
   tagValue,
   toAwsTags,
 } from './tags.js';
+import { waiterConfig, type WaiterTimings } from './waiters.js';
 
 /** Nitro types: GetConsoleOutput with Latest=true works on them. */
 export const DEFAULT_FLAVOR = { x86_64: 't3.micro', arm64: 't4g.micro' };
@@ -299,16 +300,7 @@ async function waitForState(
   const result = await awsStep(
     `waiting for instance ${name} to ${verb}`,
     'ec2:DescribeInstances',
-    () =>
-      waiter(
-        {
-          client: ec2,
-          maxWaitTime: t.maxWaitSeconds,
-          minDelay: t.minDelaySeconds,
-          maxDelay: t.maxDelaySeconds,
-        },
-        { InstanceIds: [instanceId] },
-      ),
+    () => waiter(waiterConfig(ec2, t), { InstanceIds: [instanceId] }),
   ).catch((err: unknown) => {
     logger.warn(err instanceof Error ? err.message : String(err));
     return undefined;
@@ -346,11 +338,8 @@ export async function stopInstance(
   }
 }
 
-export interface DeleteTimings {
-  /** Seconds to wait for `terminated` before deleting the group. */
-  maxWaitSeconds: number;
-  minDelaySeconds: number;
-  maxDelaySeconds: number;
+/** The wait for `stopped` or `terminated` (before the group goes). */
+export interface DeleteTimings extends WaiterTimings {
   /** DeleteSecurityGroup retries while the group is still in use. */
   groupAttempts: number;
   groupDelayMs: number;

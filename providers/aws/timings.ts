@@ -1,8 +1,8 @@
 // Polling and retry timings in one place; tests shrink them.
 import { DEFAULT_EBS_TIMINGS, type EbsUploadTimings } from './ebs-upload.js';
-import type { RunningWaitTimings } from './elastic-ip.js';
 import type { DeleteTimings } from './instances.js';
 import type { SnapshotDeleteRetry } from './snapshots.js';
+import type { WaiterTimings } from './waiters.js';
 
 export interface AwsTimings {
   /** First interval for snapshot, import and AMI polling. */
@@ -18,7 +18,7 @@ export interface AwsTimings {
   ebs: EbsUploadTimings;
   delete: DeleteTimings;
   /** The wait for `running` before CloudConfig.StaticIP is associated. */
-  running: RunningWaitTimings;
+  running: WaiterTimings;
 }
 
 export const DEFAULT_AWS_TIMINGS: AwsTimings = {

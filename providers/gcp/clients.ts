@@ -17,7 +17,6 @@ import type { Logger } from '../../src/log.js';
 import { describeGcpFailure, gcpError } from './errors.js';
 import { checkGcpKeyFile } from './key-file.js';
 import {
-  DEFAULT_REQUEST_MS,
   limitComputeRequests,
   limitStorageRequests,
   type RequestLimits,
@@ -84,7 +83,7 @@ async function watchTokens(
 export function createGcpClients(
   settings: GcpSettings,
   logger: Logger,
-  limits: RequestLimits = {},
+  limits: RequestLimits,
 ): GcpClients {
   const auth = {
     projectId: settings.projectId,
@@ -111,10 +110,10 @@ export function createGcpClients(
   const storage = new Storage({
     ...auth,
     ...storageEndpoint,
-    timeout: limits.requestTimeoutMs ?? DEFAULT_REQUEST_MS,
+    timeout: limits.requestTimeoutMs,
     retryOptions: {
       autoRetry: true,
-      maxRetries: limits.storageRetries ?? 5,
+      maxRetries: limits.storageRetries,
       idempotencyStrategy: IdempotencyStrategy.RetryAlways,
     },
   });

@@ -90,7 +90,8 @@ async function rollBackFirewall(
   // The insert may still go on in GCP: the rule or instance can yet appear.
   if (mayStillRun(failure)) {
     ctx.logger.warn(
-      `kept ${ruleList(rules)}: instance ${name} or a rule may still be created; \`skiff instance delete -t gcp ${name}\` removes them all`,
+      `kept ${ruleList(rules)}: instance ${name} or a rule may still be ` +
+        `created; \`skiff instance delete -t gcp ${name}\` removes them all`,
     );
     return;
   }
@@ -101,7 +102,9 @@ async function rollBackFirewall(
     }
   } catch (err) {
     ctx.logger.warn(
-      `could not remove ${ruleList(rules)} (${gcpError(err, 'cleanup').message}); remove with \`gcloud compute firewall-rules delete ${rules.join(' ')}\``,
+      `could not remove ${ruleList(rules)} ` +
+        `(${gcpError(err, 'cleanup').message}); remove with ` +
+        `\`gcloud compute firewall-rules delete ${rules.join(' ')}\``,
     );
   }
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { collapsePorts, formatPortRange } from '../../src/config/ports.js';
 import type { PortForward } from '../../src/config/types.js';
-import { UserError } from '../../src/errors.js';
+import { joinWords, UserError } from '../../src/errors.js';
 import type { GcpContext } from './context.js';
 import { gcpError, isNotFound } from './errors.js';
 import { runOperation, waitForOperation, waitOptionsOf } from './operations.js';
@@ -45,7 +45,7 @@ export function firewallNames(instance: string, ipv6 = true): string[] {
 /** "firewall rule a" or "firewall rules a and b", for messages. */
 export function ruleList(names: readonly string[]): string {
   const noun = names.length === 1 ? 'rule' : 'rules';
-  return `firewall ${noun} ${names.join(' and ')}`;
+  return `firewall ${noun} ${joinWords(names)}`;
 }
 
 /** The network tag the rules target. */

@@ -4,23 +4,23 @@
 // signal does not reach the request.
 import type { Readable } from 'node:stream';
 
+/** From GcpTuning, where the defaults are. */
 export interface RequestLimits {
   /** Ends requests under way when it aborts (Ctrl-C, SIGTERM). */
   signal?: AbortSignal;
-  /** One request's deadline (default 60 s). */
-  requestTimeoutMs?: number;
+  /** One request's deadline. */
+  requestTimeoutMs: number;
   /**
-   * How often Storage sends a failed request again (default 5; at least
-   * 1: Storage 7 reads 0 as "its default").
+   * How often Storage sends a failed request again (at least 1: Storage
+   * 7 reads 0 as "its default").
    */
-  storageRetries?: number;
+  storageRetries: number;
 }
 
 /** operations.wait blocks up to 2 minutes on the server by design. */
 const WAIT_FACTOR = 2.5;
 /** A 16 MiB upload chunk on a slow uplink. */
 const CHUNK_FACTOR = 10;
-export const DEFAULT_REQUEST_MS = 60_000;
 
 interface RequestInit {
   signal?: AbortSignal;
@@ -56,7 +56,7 @@ export class RequestTimeout extends Error {
  */
 export function limitComputeRequests(auth: Fetcher, limits: RequestLimits) {
   const fetch = auth.fetch.bind(auth);
-  const base = limits.requestTimeoutMs ?? DEFAULT_REQUEST_MS;
+  const base = limits.requestTimeoutMs;
   auth.fetch = async (url, init = {}) => {
     const isWait = /\/operations\/[^/?]+\/wait(\?|$)/.test(String(url));
     const timeoutMs = isWait ? base * WAIT_FACTOR : base;
@@ -86,7 +86,7 @@ function isStream(body: unknown): body is Readable {
  */
 export function limitStorageRequests(client: Requester, limits: RequestLimits) {
   const request = client.request.bind(client);
-  const base = limits.requestTimeoutMs ?? DEFAULT_REQUEST_MS;
+  const base = limits.requestTimeoutMs;
   client.request = (opts) => {
     const chunk = isStream(opts.body) || isStream(opts.data);
     const timeout = opts.timeout ?? (chunk ? base * CHUNK_FACTOR : base);

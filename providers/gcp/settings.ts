@@ -1,7 +1,7 @@
 // GCP settings from CloudConfig, flags and the environment, checked before
 // any client is built or any request is made.
 import type { ResolvedCloudConfig } from '../../src/config/types.js';
-import { UserError } from '../../src/errors.js';
+import { joinWords, UserError } from '../../src/errors.js';
 
 export interface ComputeEndpoint {
   /** Host name only: the SDK builds `${protocol}://${host}:${port}`. */
@@ -79,14 +79,10 @@ export function requireGcpKeys(
   const absent = keys.filter((key) => !cloud[REQUIRED[key].field]);
   if (absent.length === 0) return;
   const names = absent.map((key) => `CloudConfig.${key}`);
-  const list =
-    names.length === 1
-      ? names[0]
-      : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
   const verb = names.length === 1 ? 'is' : 'are';
   throw new UserError(
     'GCP_CONFIG_MISSING',
-    `GCP needs ${list}, which ${verb} not set`,
+    `GCP needs ${joinWords(names)}, which ${verb} not set`,
     {
       hint:
         'set ' +

@@ -1,13 +1,11 @@
 // The QEMU adapter's instances: each a folder of state, its own copy of
 // the image's disk, and a background QEMU under a supervisor.
 import {
+  describeDiskError,
   describeFsError,
-  errnoCode,
-  SkiffError,
   UserError,
 } from '../../src/errors.js';
 import { runSize } from '../../src/config/resolve-run.js';
-import type { PortForward } from '../../src/config/types.js';
 import { checkForwardCount } from '../../src/qemu/ports.js';
 import { resolvePublishAddress } from '../../src/qemu/publish-address.js';
 import { StateFileError } from '../../src/state/atomic.js';
@@ -32,6 +30,7 @@ import type {
   LogChunk,
   StartOutcome,
 } from '../types.js';
+import { runningPorts } from './busy-ports.js';
 import type { QemuContext } from './context.js';
 import { requireImage } from './images.js';
 import { launchInstance } from './launch.js';
@@ -149,16 +148,6 @@ export async function getInstance(
   return describeInstance(record, instanceFiles(ctx.paths, name));
 }
 
-/** Ports forwarded by the other running instances. */
-async function busyPorts(
-  ctx: QemuContext,
-  except: string,
-): Promise<{ instance: string; ports: PortForward[] }[]> {
-  return (await listInstanceInfos(ctx))
-    .filter((i) => i.name !== except && i.state === 'running')
-    .map((i) => ({ instance: i.name, ports: i.ports }));
-}
-
 async function start(
   ctx: QemuContext,
   record: InstanceRecord,
@@ -171,7 +160,7 @@ async function start(
     nodePath: ctx.nodePath,
     paths: ctx.paths,
     logger: ctx.logger,
-    busyPorts: await busyPorts(ctx, record.name),
+    busyPorts: runningPorts(await listInstanceInfos(ctx), record.name),
     startTimeoutMs: ctx.startTimeoutMs,
     serialPartBytes: ctx.serialPartBytes,
   });
@@ -226,7 +215,7 @@ export async function createInstance(
   const files = await createInstanceDir(ctx.paths, record, async (tmp) => {
     await copySparse(imageDiskPath(ctx.paths, image.name), tmp.disk);
   }).catch((err: unknown) => {
-    throw fsError(err, action, dir);
+    throw describeDiskError(err, action, dir);
   });
   try {
     await withLock(files.lock, { what: `instance ${opts.name}` }, async () => {
@@ -238,20 +227,9 @@ export async function createInstance(
     if (!(err instanceof LockTargetGoneError)) {
       await removeInstanceDir(ctx.paths, opts.name).catch(() => undefined);
     }
-    throw fsError(err, action, dir);
+    throw describeDiskError(err, action, dir);
   }
   return describeInstance(record, files);
-}
-
-/**
- * A bare ENOSPC or EROFS (they concern the state folder the instance is
- * written to) as an error naming `path` and a fix.
- */
-function fsError(err: unknown, action: string, path: string): unknown {
-  if (err instanceof SkiffError) return err;
-  const code = errnoCode(err);
-  if (code !== 'ENOSPC' && code !== 'EROFS') return err;
-  return describeFsError(err, action, path);
 }
 
 /**

@@ -3,7 +3,6 @@
 // reports why it could not start.
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import type { PortForward } from '../../src/config/types.js';
 import { EnvironmentError, UserError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { SkiffPaths } from '../../src/paths.js';
@@ -12,7 +11,7 @@ import { buildQemuArgv } from '../../src/qemu/argv.js';
 import { findOvmf } from '../../src/qemu/firmware.js';
 import { guestMemoryHint } from '../../src/qemu/memory-hint.js';
 import { probeKvm } from '../../src/qemu/kvm.js';
-import { checkHostPortsFree, remapHint } from '../../src/qemu/ports.js';
+import { remapHint } from '../../src/qemu/ports.js';
 import type {
   InstanceFiles,
   InstanceRecord,
@@ -20,6 +19,7 @@ import type {
 } from '../../src/state/instances.js';
 import { readExitRecord, readRunRecord } from '../../src/state/instances.js';
 import { removeSerialLog } from '../../src/state/serial-log.js';
+import { checkPortsFree, type BusyPorts } from './busy-ports.js';
 import { queryStatus } from './qmp.js';
 import { stopRun } from './stop.js';
 import { spawnSupervisor } from './supervisor.js';
@@ -32,7 +32,7 @@ export interface LaunchContext {
   paths: SkiffPaths;
   logger: Logger;
   /** Running instances' ports, to name a clash before touching sockets. */
-  busyPorts: { instance: string; ports: PortForward[] }[];
+  busyPorts: BusyPorts;
   startTimeoutMs: number;
   /** serial.log is rotated past this size (one older part kept). */
   serialPartBytes: number;
@@ -44,43 +44,14 @@ export interface LaunchContext {
   canRemapPorts?: boolean;
 }
 
-function samePort(a: PortForward, b: PortForward): boolean {
-  return a.protocol === b.protocol && a.hostPort === b.hostPort;
-}
-
-/**
- * Names the running instance that already forwards one of `ports`, before
- * a bind would only say "in use". `canRemap`: the command takes -p.
- */
-export function refuseBusyPorts(
-  ports: readonly PortForward[],
-  busy: LaunchContext['busyPorts'],
-  canRemap?: boolean,
-): void {
-  for (const p of ports) {
-    const owner = busy.find((b) => b.ports.some((q) => samePort(p, q)));
-    if (!owner) continue;
-    throw new UserError(
-      'PORT_IN_USE',
-      `host ${p.protocol} port ${p.hostPort} is already forwarded to ` +
-        `running instance "${owner.instance}"`,
-      {
-        hint:
-          `stop it (skiff instance stop ${owner.instance}) or ` +
-          remapHint(p.guestPort, canRemap),
-      },
-    );
-  }
-}
-
 async function checkPorts(
   record: InstanceRecord,
   ctx: LaunchContext,
 ): Promise<void> {
-  refuseBusyPorts(record.ports, ctx.busyPorts, ctx.canRemapPorts);
-  await checkHostPortsFree(
+  await checkPortsFree(
     record.ports,
-    record.publishAddress || '0.0.0.0',
+    record.publishAddress,
+    ctx.busyPorts,
     ctx.canRemapPorts,
   );
 }

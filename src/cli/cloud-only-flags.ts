@@ -2,6 +2,7 @@
 // local target: named in one warning, so a forgotten `-t gcp` does not go
 // unnoticed.
 import type { ResolvedCloudConfig } from '../config/types.js';
+import { joinWords } from '../errors.js';
 import type { CliContext } from './context.js';
 
 /** [option key as commander stores it, the flag as the user types it] */
@@ -46,12 +47,8 @@ export function warnCloudOnlyFlags(
   const given = flags.filter(([key]) => opts[key] !== undefined);
   const names = [...given.map(([, flag]) => flag), ...keys];
   if (names.length === 0) return;
-  const list =
-    names.length === 1
-      ? names[0]
-      : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
   ctx.logger.warn(
-    `${list} ${names.length === 1 ? 'is' : 'are'} for -t gcp and -t aws; ` +
+    `${joinWords(names)} ${names.length === 1 ? 'is' : 'are'} for -t gcp and -t aws; ` +
       'a local (qemu) target ignores ' +
       (names.length === 1 ? 'it' : 'them'),
   );

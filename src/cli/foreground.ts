@@ -4,14 +4,16 @@ import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { buildImage } from '../build/pipeline.js';
 import { createQemuProvider } from '../../providers/qemu/index.js';
-import { refuseBusyPorts } from '../../providers/qemu/launch.js';
+import {
+  checkPortsFree,
+  runningPorts,
+} from '../../providers/qemu/busy-ports.js';
 import type { PortForward, ResolvedConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import type { Logger, Writable } from '../log.js';
 import { findQemu } from '../qemu/find-qemu.js';
 import type { ForegroundResult } from '../qemu/foreground.js';
 import { runImageForeground } from '../qemu/local-run.js';
-import { checkHostPortsFree } from '../qemu/ports.js';
 import { resolvePublishAddress } from '../qemu/publish-address.js';
 import type { TargetFlagSpec } from './build-flags.js';
 import type { CliContext } from './context.js';
@@ -120,24 +122,20 @@ function consoleTo(logger: Logger, out: Writable): Logger {
  * A port that a running local instance forwards is named with the
  * instance, as `instance create` does; any other taken port as in use.
  */
-async function checkPortsFree(
+async function checkRunPorts(
   ctx: CliContext,
   ports: PortForward[],
   publishAddress: string | undefined,
 ): Promise<void> {
-  if (ports.length > 0) {
-    const local = createQemuProvider({
+  const local = () =>
+    createQemuProvider({
       logger: ctx.logger,
       paths: ctx.paths,
       env: ctx.io.env,
       signal: ctx.io.signal,
-    });
-    const busy = (await local.listInstances())
-      .filter((i) => i.state === 'running')
-      .map((i) => ({ instance: i.name, ports: i.ports }));
-    refuseBusyPorts(ports, busy);
-  }
-  await checkHostPortsFree(ports, publishAddress || '0.0.0.0');
+    }).listInstances();
+  const busy = ports.length > 0 ? runningPorts(await local()) : [];
+  await checkPortsFree(ports, publishAddress, busy);
 }
 
 /** Builds, boots, waits; sets ctx.exitCode to the program's exit code. */
@@ -153,7 +151,7 @@ export async function buildAndBoot(
   const timeoutMs = parseTimeoutMs(opts.timeout);
   const publishAddress = resolvePublishAddress(opts.publishAddr);
   const qemuPath = await findQemu(io.env.PATH);
-  await checkPortsFree(ctx, build.config.run.ports, publishAddress);
+  await checkRunPorts(ctx, build.config.run.ports, publishAddress);
 
   const runDir = await createRunDir(paths.stateDir);
   let result: ForegroundResult;

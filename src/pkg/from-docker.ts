@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RawConfig } from '../config/types.js';
-import { describeFsError, errnoCode } from '../errors.js';
+import { describeDiskError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SkiffPaths } from '../paths.js';
 import { throwIfAborted } from '../oci/abort.js';
@@ -174,23 +174,14 @@ export async function packageFromDocker(
       layers: image.layers.length,
     };
   } catch (err) {
-    throw storeFault(err, opts.source, store.root);
+    // Unpacking and building happen in the store (the blob cache names
+    // itself).
+    throw describeDiskError(
+      err,
+      `making a package of ${opts.source}`,
+      `the package store ${store.root}`,
+    );
   } finally {
     await temp.remove();
   }
-}
-
-/**
- * A full or read-only disk met while the image is unpacked and the
- * package built: all of that happens in the store (the blob cache names
- * itself). Node's own message names no folder, or a temp one.
- */
-function storeFault(err: unknown, source: string, root: string): unknown {
-  const code = errnoCode(err);
-  if (code !== 'ENOSPC' && code !== 'EROFS') return err;
-  return describeFsError(
-    err,
-    `making a package of ${source}`,
-    `the package store ${root}`,
-  );
 }
